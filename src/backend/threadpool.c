@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The thread-pool backend: portable blocking system calls on worker
+ * threads, used when io_uring is missing, forbidden, full or refuses an op.
+ *
+ * There is no per-fd serialisation here (the fd table above orders what
+ * POSIX orders): one FIFO queue, any idle worker takes the oldest request.
+ * Workers start lazily, one more whenever a request arrives and none is
+ * idle, up to XAIO_THREADS (default 256, because a blocked pipe or socket
+ * read occupies a worker); a worker idle for IDLE_SECONDS exits.  Workers
+ * block every signal so that process-directed signals reach application
+ * threads, and are named "xaio-worker".
+ *
+ * A queued request runs on a private dup of the caller's descriptor, taken
+ * when it is queued, so closing the fd and reusing its number can never
+ * redirect it to another file.  On an O_NONBLOCK stream a request waits
+ * for readiness (as on io_uring) instead of failing with EAGAIN.
+ *
+ * Locking: `lock` guards the queue, the counters and QUEUED -> RUNNING
+ * transitions (so xaio__tp_cancel() and a worker never both take a
+ * request).  Completion runs unlocked.  fork: prepare takes `lock`; the
+ * child starts with no workers and an empty queue.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+
+#define IDLE_SECONDS 2
+#define DEFAULT_MAX 256
+
+int xaio__tp_fault;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static struct xaio__req *head, *tail;
+static uint32_t nthreads, nidle, nqueued, max_threads;
+
+static int64_t run_once(struct xaio__req *req)
+{
+	size_t len = req->len < XAIO__MAX_RW ? (size_t)req->len : XAIO__MAX_RW;
+	int fd = req->xfd;
+	ssize_t r;
+
+	switch (req->op) {
+	case XAIO__OP_READ:
+		r = pread(fd, req->buf, len, req->off);
+		if (r < 0 && errno == ESPIPE)
+			r = read(fd, req->buf, len);
+		return r;
+	case XAIO__OP_WRITE:
+		r = pwrite(fd, req->buf, len, req->off);
+		if (r < 0 && errno == ESPIPE)
+			r = write(fd, req->buf, len);
+		return r;
+	case XAIO__OP_READV:
+		r = preadv(fd, req->buf, (int)req->len, req->off);
+		if (r < 0 && errno == ESPIPE)
+			r = readv(fd, req->buf, (int)req->len);
+		return r;
+	case XAIO__OP_WRITEV:
+		r = pwritev(fd, req->buf, (int)req->len, req->off);
+		if (r < 0 && errno == ESPIPE)
+			r = writev(fd, req->buf, (int)req->len);
+		return r;
+	case XAIO__OP_FSYNC:
+		return fsync(fd);
+	default:
+		return fdatasync(fd);
+	}
+}
+
+static int64_t run(struct xaio__req *req)
+{
+	if (xaio__tp_fault)
+		return -xaio__tp_fault;
+	for (;;) {
+		int64_t r = run_once(req);
+		struct pollfd pfd;
+
+		if (r >= 0)
+			return r;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		/* An O_NONBLOCK stream: wait until it is ready. */
+		pfd.fd = req->xfd;
+		pfd.events =
+			(req->op == XAIO__OP_READ || req->op == XAIO__OP_READV)
+				? POLLIN
+				: POLLOUT;
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static void *worker(void *arg)
+{
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		struct xaio__req *req = head;
+
+		if (!req) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += IDLE_SECONDS;
+			nidle++;
+			int r = pthread_cond_timedwait(&cond, &lock, &ts);
+			nidle--;
+			if (r == ETIMEDOUT && !head)
+				break;
+			continue;
+		}
+		head = req->q_next;
+		if (!head)
+			tail = NULL;
+		nqueued--;
+		req->q_next = NULL;
+		atomic_store_explicit(&req->state, XAIO__RS_RUNNING,
+				      memory_order_relaxed);
+		pthread_mutex_unlock(&lock);
+		xaio__complete(req, run(req));
+		pthread_mutex_lock(&lock);
+	}
+	nthreads--;
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+static pthread_condattr_t *monotonic(void)
+{
+	static pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	return &attr;
+}
+
+static uint32_t read_max(void)
+{
+	const char *env = xaio__getenv("XAIO_THREADS");
+	long n = env ? strtol(env, NULL, 10) : 0;
+
+	return n > 0 && n < 65536 ? (uint32_t)n : DEFAULT_MAX;
+}
+
+/* Starts a worker; lock held.  0 or -errno. */
+static int spawn(void)
+{
+	static bool cond_ready;
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t t;
+	int r;
+
+	if (!cond_ready) {
+		pthread_cond_init(&cond, monotonic());
+		cond_ready = true;
+		max_threads = read_max();
+	}
+	sigfillset(&all);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 128 * 1024);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&t, &attr, worker, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (r)
+		return -r;
+	pthread_setname_np(t, "xaio-worker");
+	nthreads++;
+	return 0;
+}
+
+int xaio__tp_issue(struct xaio__req *req)
+{
+	int r = 0;
+
+	if (req->xfd == req->fd) {
+		int dup = fcntl(req->fd, F_DUPFD_CLOEXEC, 0);
+
+		if (dup < 0 && errno == EBADF) {
+			xaio__complete(req, -EBADF);
+			return 0;
+		}
+		if (dup >= 0)
+			req->xfd = dup;
+		/* Out of descriptors: run on the caller's fd, as glibc does. */
+	}
+	pthread_mutex_lock(&lock);
+	/* Every queued request needs a worker of its own: one may block. */
+	if (nqueued + 1 > nidle && (!nthreads || nthreads < max_threads))
+		r = spawn();
+	if (r < 0 && nthreads)
+		r = 0; /* an existing worker will get to it */
+	if (r == 0) {
+		atomic_store_explicit(&req->state, XAIO__RS_QUEUED,
+				      memory_order_relaxed);
+		req->q_next = NULL;
+		if (tail)
+			tail->q_next = req;
+		else
+			head = req;
+		tail = req;
+		nqueued++;
+		pthread_cond_signal(&cond);
+	}
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+bool xaio__tp_cancel(struct xaio__req *req, uint32_t gen)
+{
+	struct xaio__req **pp, *prev = NULL;
+	bool found = false;
+
+	pthread_mutex_lock(&lock);
+	if (req->gen == gen &&
+	    atomic_load_explicit(&req->state, memory_order_relaxed) ==
+		    XAIO__RS_QUEUED) {
+		for (pp = &head; *pp; prev = *pp, pp = &(*pp)->q_next) {
+			if (*pp != req)
+				continue;
+			*pp = req->q_next;
+			if (tail == req)
+				tail = prev;
+			nqueued--;
+			req->q_next = NULL;
+			atomic_store_explicit(&req->state, XAIO__RS_RUNNING,
+					      memory_order_relaxed);
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	return found;
+}
+
+uint32_t xaio__tp_threads(void)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&lock);
+	n = nthreads;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+void xaio__tp_atfork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+void xaio__tp_atfork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+void xaio__tp_atfork_child(void)
+{
+	pthread_mutex_init(&lock, NULL);
+	pthread_cond_init(&cond, monotonic());
+	head = tail = NULL;
+	nthreads = nidle = nqueued = 0;
+}

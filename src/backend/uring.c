@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The io_uring backend, through raw system calls and <linux/io_uring.h>.
+ *
+ * One ring per process, shared by every thread.  Submitters fill SQEs
+ * under `sq_lock` and enter the kernel at once (or at xaio__unplug()), so
+ * the SQ never holds more than one batch.  Completions are consumed under
+ * `cq_lock` by one thread at a time (a waiter acting as leader, a poller,
+ * or the background reaper); CQEs are copied out and the lock dropped
+ * before any request is completed, so done() callbacks run unlocked.
+ *
+ * The ring is not told about ordering: the fd table above already holds
+ * back what POSIX orders.  In flight is capped at half the CQ, so the CQ
+ * never overflows in practice (overflow is still flushed if flagged); a
+ * request beyond the cap goes to the thread pool.
+ *
+ * Refusals.  A CQE of -EOPNOTSUPP or -EINVAL makes the engine re-issue the
+ * request on the thread pool once (some file systems refuse some ops on
+ * the ring).  -ECANCELED is never asked for by xaio: the kernel cancels
+ * pending requests of a thread that exits, so those are re-issued too.
+ *
+ * Set-up halves the ring on ENOMEM (RLIMIT_MEMLOCK) down to 8 entries and
+ * drops optional flags on EINVAL.  The fd is O_CLOEXEC (the kernel sets it)
+ * and the mappings are MADV_DONTFORK: a forked child gets no ring and makes
+ * its own (xaio__uring_atfork_child forgets the parent's).
+ */
+#include <linux/io_uring.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/internal.h"
+#include "core/sys.h"
+
+#ifndef IORING_SETUP_SUBMIT_ALL
+#define IORING_SETUP_SUBMIT_ALL (1U << 7) /* 5.18 */
+#endif
+#ifndef IORING_ENTER_EXT_ARG
+#define IORING_ENTER_EXT_ARG (1U << 3) /* 5.11 */
+#endif
+#ifndef IORING_FEAT_EXT_ARG
+#define IORING_FEAT_EXT_ARG (1U << 8)
+#endif
+
+#define WAKE_TAG 0ull /* user_data of the NOP that wakes the leader */
+#define MAX_ENTRIES 256u
+#define MIN_ENTRIES 8u
+#define HARVEST 64
+
+static struct {
+	int fd;
+	uint32_t sq_entries, cq_entries, inflight_max;
+	void *sq_ptr, *cq_ptr;
+	size_t sq_len, cq_len, sqes_len;
+	struct io_uring_sqe *sqes;
+	_Atomic uint32_t *sq_head, *sq_tail, *sq_flags;
+	uint32_t sq_mask, *sq_array;
+	_Atomic uint32_t *cq_head, *cq_tail;
+	uint32_t cq_mask;
+	struct io_uring_cqe *cqes;
+	bool single_mmap, ext_arg;
+
+	pthread_mutex_t sq_lock; /* sq tail, sqes, unsubmitted */
+	uint32_t unsubmitted;
+	pthread_mutex_t cq_lock; /* cq head */
+	_Atomic uint32_t inflight;
+	_Atomic int leader_in_kernel;
+} R = {.fd = -1};
+
+static int sys_setup(uint32_t entries, struct io_uring_params *p)
+{
+	return (int)xaio__sys(__NR_io_uring_setup, entries, (long)p, 0, 0, 0,
+			      0);
+}
+
+static int sys_enter(uint32_t to_submit, uint32_t min_complete, uint32_t flags,
+		     void *arg, size_t argsz)
+{
+	return (int)xaio__sys(__NR_io_uring_enter, R.fd, to_submit,
+			      min_complete, flags, (long)arg, (long)argsz);
+}
+
+static void unmap(void)
+{
+	if (R.sqes)
+		munmap(R.sqes, R.sqes_len);
+	if (R.cq_ptr && !R.single_mmap)
+		munmap(R.cq_ptr, R.cq_len);
+	if (R.sq_ptr)
+		munmap(R.sq_ptr, R.sq_len);
+	R.sqes = NULL;
+	R.sq_ptr = R.cq_ptr = NULL;
+}
+
+static void *map(size_t len, off_t off)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_POPULATE, R.fd, off);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_DONTFORK);
+	return p;
+}
+
+static int map_ring(const struct io_uring_params *p)
+{
+	char *sq, *cq;
+
+	R.sq_len = p->sq_off.array + p->sq_entries * sizeof(uint32_t);
+	R.cq_len = p->cq_off.cqes + p->cq_entries * sizeof(struct io_uring_cqe);
+	R.single_mmap = p->features & IORING_FEAT_SINGLE_MMAP;
+	if (R.single_mmap && R.cq_len > R.sq_len)
+		R.sq_len = R.cq_len;
+	R.sq_ptr = map(R.sq_len, IORING_OFF_SQ_RING);
+	if (!R.sq_ptr)
+		return -ENOMEM;
+	R.cq_ptr = R.single_mmap ? R.sq_ptr : map(R.cq_len, IORING_OFF_CQ_RING);
+	R.sqes_len = p->sq_entries * sizeof(struct io_uring_sqe);
+	R.sqes = R.cq_ptr ? map(R.sqes_len, IORING_OFF_SQES) : NULL;
+	if (!R.sqes) {
+		unmap();
+		return -ENOMEM;
+	}
+	sq = R.sq_ptr;
+	cq = R.cq_ptr;
+	R.sq_head = (_Atomic uint32_t *)(sq + p->sq_off.head);
+	R.sq_tail = (_Atomic uint32_t *)(sq + p->sq_off.tail);
+	R.sq_flags = (_Atomic uint32_t *)(sq + p->sq_off.flags);
+	R.sq_mask = *(uint32_t *)(sq + p->sq_off.ring_mask);
+	R.sq_array = (uint32_t *)(sq + p->sq_off.array);
+	R.cq_head = (_Atomic uint32_t *)(cq + p->cq_off.head);
+	R.cq_tail = (_Atomic uint32_t *)(cq + p->cq_off.tail);
+	R.cq_mask = *(uint32_t *)(cq + p->cq_off.ring_mask);
+	R.cqes = (struct io_uring_cqe *)(cq + p->cq_off.cqes);
+	return 0;
+}
+
+/* The ops xaio issues must all be supported, else the ring is not used. */
+static int probe_ops(void)
+{
+	static const uint8_t need[] = {IORING_OP_NOP,	 IORING_OP_READ,
+				       IORING_OP_WRITE,	 IORING_OP_READV,
+				       IORING_OP_WRITEV, IORING_OP_FSYNC};
+	size_t len = sizeof(struct io_uring_probe) +
+		     256 * sizeof(struct io_uring_probe_op);
+	struct io_uring_probe *pr = calloc(1, len);
+	int r;
+
+	if (!pr)
+		return -ENOMEM;
+	r = (int)xaio__sys(__NR_io_uring_register, R.fd, IORING_REGISTER_PROBE,
+			   (long)pr, 256, 0, 0);
+	for (size_t i = 0; r >= 0 && i < XAIO__ARRAY_SIZE(need); i++)
+		if (need[i] > pr->last_op ||
+		    !(pr->ops[need[i]].flags & IO_URING_OP_SUPPORTED))
+			r = -EOPNOTSUPP;
+	free(pr);
+	return r < 0 ? r : 0;
+}
+
+int xaio__uring_init(uint32_t *entries)
+{
+	uint32_t n = MAX_ENTRIES,
+		 flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+	struct io_uring_params p;
+	int fd, r;
+
+	for (;;) {
+		memset(&p, 0, sizeof(p));
+		p.flags = flags;
+		p.cq_entries = n * 4;
+		fd = sys_setup(n, &p);
+		if (fd >= 0)
+			break;
+		if (fd == -EINVAL && (flags & IORING_SETUP_SUBMIT_ALL)) {
+			flags &= ~IORING_SETUP_SUBMIT_ALL;
+			continue;
+		}
+		if (fd == -ENOMEM && n > MIN_ENTRIES) {
+			n /= 2;
+			continue;
+		}
+		return fd;
+	}
+	R.fd = fd;
+	r = map_ring(&p);
+	if (r == 0)
+		r = probe_ops();
+	if (r < 0) {
+		unmap();
+		close(fd);
+		R.fd = -1;
+		return r;
+	}
+	R.sq_entries = p.sq_entries;
+	R.cq_entries = p.cq_entries;
+	R.inflight_max = p.cq_entries / 2;
+	R.ext_arg = p.features & IORING_FEAT_EXT_ARG;
+	R.unsubmitted = 0;
+	atomic_store(&R.inflight, 0);
+	atomic_store(&R.leader_in_kernel, 0);
+	pthread_mutex_init(&R.sq_lock, NULL);
+	pthread_mutex_init(&R.cq_lock, NULL);
+	*entries = p.sq_entries;
+	return 0;
+}
+
+void xaio__uring_atfork_child(void)
+{
+	/* The mappings are MADV_DONTFORK: gone in the child already. */
+	R.sqes = NULL;
+	R.sq_ptr = R.cq_ptr = NULL;
+	if (R.fd >= 0)
+		close(R.fd);
+	R.fd = -1;
+}
+
+/* Hands every filled SQE to the kernel; sq_lock held. */
+static void submit_locked(void)
+{
+	int tries = 0;
+
+	while (R.unsubmitted) {
+		int r = sys_enter(R.unsubmitted, 0, 0, NULL, 0);
+
+		if (r > 0) {
+			R.unsubmitted -= (uint32_t)r;
+			continue;
+		}
+		/* EINTR, EAGAIN, EBUSY: the kernel is short of memory. */
+		if (++tries > 1000 && r != -EINTR)
+			break; /* left for the next enter */
+		sched_yield();
+	}
+}
+
+/* Fills the next SQE; sq_lock held.  false when the SQ is full. */
+static struct io_uring_sqe *next_sqe(void)
+{
+	uint32_t tail = atomic_load_explicit(R.sq_tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(R.sq_head, memory_order_acquire);
+	struct io_uring_sqe *sqe;
+
+	if (tail - head >= R.sq_entries) {
+		submit_locked();
+		head = atomic_load_explicit(R.sq_head, memory_order_acquire);
+		if (tail - head >= R.sq_entries)
+			return NULL;
+	}
+	sqe = &R.sqes[tail & R.sq_mask];
+	memset(sqe, 0, sizeof(*sqe));
+	R.sq_array[tail & R.sq_mask] = tail & R.sq_mask;
+	return sqe;
+}
+
+static void push_sqe(void)
+{
+	uint32_t tail = atomic_load_explicit(R.sq_tail, memory_order_relaxed);
+
+	/* Pairs with the kernel's acquire of the tail. */
+	atomic_store_explicit(R.sq_tail, tail + 1, memory_order_release);
+	R.unsubmitted++;
+}
+
+static void prep(struct io_uring_sqe *sqe, struct xaio__req *req)
+{
+	sqe->fd = req->xfd;
+	sqe->user_data = (uint64_t)(uintptr_t)req;
+	sqe->off = (uint64_t)req->off;
+	sqe->addr = (uint64_t)(uintptr_t)req->buf;
+	switch (req->op) {
+	case XAIO__OP_READ:
+	case XAIO__OP_WRITE:
+		sqe->opcode = req->op == XAIO__OP_READ ? IORING_OP_READ
+						       : IORING_OP_WRITE;
+		/* sqe->len is 32 bits: clamp, as the kernel would, never wrap.
+		 */
+		sqe->len = (uint32_t)(req->len < XAIO__MAX_RW ? req->len
+							      : XAIO__MAX_RW);
+		break;
+	case XAIO__OP_READV:
+	case XAIO__OP_WRITEV:
+		sqe->opcode = req->op == XAIO__OP_READV ? IORING_OP_READV
+							: IORING_OP_WRITEV;
+		sqe->len = (uint32_t)req->len;
+		break;
+	default:
+		sqe->opcode = IORING_OP_FSYNC;
+		sqe->off = 0;
+		sqe->addr = 0;
+		if (req->op == XAIO__OP_FDATASYNC)
+			sqe->fsync_flags = IORING_FSYNC_DATASYNC;
+		break;
+	}
+}
+
+int xaio__uring_issue(struct xaio__req *req)
+{
+	struct io_uring_sqe *sqe;
+
+	if (atomic_fetch_add(&R.inflight, 1) >= R.inflight_max) {
+		atomic_fetch_sub(&R.inflight, 1);
+		return -EAGAIN;
+	}
+	pthread_mutex_lock(&R.sq_lock);
+	sqe = next_sqe();
+	if (!sqe) {
+		pthread_mutex_unlock(&R.sq_lock);
+		atomic_fetch_sub(&R.inflight, 1);
+		return -EAGAIN;
+	}
+	prep(sqe, req);
+	push_sqe();
+	if (!xaio__plugged())
+		submit_locked();
+	pthread_mutex_unlock(&R.sq_lock);
+	return 0;
+}
+
+void xaio__uring_flush(void)
+{
+	pthread_mutex_lock(&R.sq_lock);
+	submit_locked();
+	pthread_mutex_unlock(&R.sq_lock);
+}
+
+bool xaio__uring_busy(void)
+{
+	return atomic_load_explicit(&R.inflight, memory_order_relaxed) != 0;
+}
+
+void xaio__uring_kick(void)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!atomic_load(&R.leader_in_kernel))
+		return;
+	pthread_mutex_lock(&R.sq_lock);
+	sqe = next_sqe();
+	if (sqe) {
+		sqe->opcode = IORING_OP_NOP;
+		sqe->user_data = WAKE_TAG;
+		push_sqe();
+		submit_locked();
+	}
+	pthread_mutex_unlock(&R.sq_lock);
+}
+
+/* Copies out up to HARVEST CQEs; cq_lock held. */
+static int harvest(struct io_uring_cqe *out)
+{
+	uint32_t head = atomic_load_explicit(R.cq_head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(R.cq_tail, memory_order_acquire);
+	int n = 0;
+
+	if (head == tail &&
+	    (atomic_load_explicit(R.sq_flags, memory_order_relaxed) &
+	     IORING_SQ_CQ_OVERFLOW)) {
+		/* Ask the kernel to move its overflow backlog into the CQ. */
+		sys_enter(0, 0, IORING_ENTER_GETEVENTS, NULL, 0);
+		tail = atomic_load_explicit(R.cq_tail, memory_order_acquire);
+	}
+	while (head != tail && n < HARVEST)
+		out[n++] = R.cqes[head++ & R.cq_mask];
+	/* Pairs with the kernel's acquire of the head: slots are free. */
+	atomic_store_explicit(R.cq_head, head, memory_order_release);
+	return n;
+}
+
+static void process(const struct io_uring_cqe *cqes, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct xaio__req *req =
+			(struct xaio__req *)(uintptr_t)cqes[i].user_data;
+		int res = cqes[i].res;
+
+		if (cqes[i].user_data == WAKE_TAG)
+			continue;
+		atomic_fetch_sub(&R.inflight, 1);
+		if (!req->reissued && (res == -ECANCELED ||
+				       res == -EOPNOTSUPP || res == -EINVAL)) {
+			xaio__reissue(req);
+			continue;
+		}
+		xaio__complete(req, res);
+	}
+}
+
+int xaio__uring_reap(void)
+{
+	struct io_uring_cqe cqes[HARVEST];
+	int n;
+
+	if (pthread_mutex_trylock(&R.cq_lock))
+		return 0;
+	n = harvest(cqes);
+	pthread_mutex_unlock(&R.cq_lock);
+	process(cqes, n);
+	return n;
+}
+
+int xaio__uring_wait(uint32_t snap, const struct timespec *deadline)
+{
+	struct io_uring_cqe cqes[HARVEST];
+	struct io_uring_getevents_arg arg;
+	struct __kernel_timespec kts;
+	int n, r = 0;
+
+	if ((deadline && !R.ext_arg) || pthread_mutex_trylock(&R.cq_lock))
+		return -EBUSY;
+	n = harvest(cqes);
+	if (!n) {
+		uint32_t flags = IORING_ENTER_GETEVENTS;
+		struct timespec rel;
+
+		memset(&arg, 0, sizeof(arg));
+		if (deadline) {
+			rel = xaio__until(deadline);
+			kts.tv_sec = rel.tv_sec;
+			kts.tv_nsec = rel.tv_nsec;
+			arg.ts = (uint64_t)(uintptr_t)&kts;
+		}
+		if (R.ext_arg)
+			flags |= IORING_ENTER_EXT_ARG;
+		/* Dekker pair with xaio__uring_kick(): flag, then recheck. */
+		atomic_store(&R.leader_in_kernel, 1);
+		if (xaio__seq() != snap)
+			r = 0;
+		else if (deadline && !kts.tv_sec && !kts.tv_nsec)
+			r = -ETIME;
+		else
+			r = sys_enter(0, 1, flags,
+				      R.ext_arg ? (void *)&arg : NULL,
+				      R.ext_arg ? sizeof(arg) : 0);
+		if (r > 0)
+			r = 0;
+		atomic_store(&R.leader_in_kernel, 0);
+		n = harvest(cqes);
+	}
+	pthread_mutex_unlock(&R.cq_lock);
+	process(cqes, n);
+	if (n)
+		return 0;
+	if (r == -ETIME)
+		return -ETIMEDOUT;
+	return r == -EINTR ? -EINTR : 0;
+}

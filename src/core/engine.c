@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The engine: request life cycle, backend choice, completion and waiting.
+ *
+ * A request goes: xaio__submit() -> fd table (may hold it) -> a backend
+ * (io_uring, or the thread pool when the ring is missing, full, or refused
+ * the op) -> xaio__complete() -> its done() callback -> back to the pool.
+ *
+ * Who reaps the ring.  A cross-thread completion hand-off costs ~20 us on
+ * this class of machine against ~2 us when the waiting thread reaps itself,
+ * so threads that wait (xaio__wait: aio_suspend, lio_listio(LIO_WAIT)) and
+ * threads that poll (xaio__poll: aio_error) reap the ring themselves.  One
+ * of them at a time is the leader: it holds the ring's completion lock and
+ * sleeps in io_uring_enter; the others sleep on the `seq` futex, which
+ * every completion bumps.  A background reaper thread takes part only while
+ * `progress` is nonzero, that is while some request in flight has a
+ * notification to deliver or is holding back another one: those must
+ * complete even when no thread waits.
+ *
+ * Memory ordering.  done() publishes the result before the seq bump
+ * (release); waiters read seq (acquire) and then the result.  nwaiters and
+ * seq form a Dekker pair (seq_cst on both sides) so a wake is never lost.
+ *
+ * Locks (in order): the ring's completion lock, then fd-table buckets, then
+ * the ring's submission lock or the pool queue lock.  No lock is held while
+ * a done() callback runs.  xaio__in_engine marks threads inside the engine,
+ * so that aio_error() called from a signal handler that interrupted one
+ * never reaps (it would take locks that thread may hold).
+ *
+ * fork: the child starts with no engine at all (no ring, no threads, no
+ * requests) and starts a new one on first use; see atfork_child().
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/internal.h"
+#include "core/sys.h"
+
+__thread int xaio__in_engine __attribute__((tls_model("initial-exec")));
+static __thread int plug_depth __attribute__((tls_model("initial-exec")));
+
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int started;
+static bool atfork_registered;
+static uint32_t backend; /* enum xaio_backend, fixed once started */
+static uint32_t reason;
+static int uring_errno;
+static uint32_t ring_entries;
+
+static _Atomic uint32_t seq;
+static _Atomic uint32_t nwaiters;
+static _Atomic uint32_t progress;
+static _Atomic int reaper_started;
+
+static struct {
+	_Atomic uint64_t submitted, on_ring, on_threads, fallbacks, completed;
+} stats;
+
+const char *xaio__getenv(const char *name)
+{
+	return secure_getenv(name);
+}
+
+static void progress_get(void);
+static void progress_put(void);
+
+/* --- waking and waiting --- */
+
+static void bump(void)
+{
+	atomic_fetch_add(&seq, 1);
+	if (atomic_load(&nwaiters))
+		xaio__futex_wake(&seq, INT32_MAX);
+}
+
+uint32_t xaio__seq(void)
+{
+	return atomic_load(&seq);
+}
+
+static int futex_sleep(uint32_t snap, const struct timespec *deadline)
+{
+	struct timespec rel;
+	int r = 0;
+
+	atomic_fetch_add(&nwaiters, 1);
+	if (atomic_load(&seq) == snap) {
+		if (deadline)
+			rel = xaio__until(deadline);
+		if (deadline && !rel.tv_sec && !rel.tv_nsec)
+			r = -ETIMEDOUT;
+		else
+			r = xaio__futex_wait(&seq, snap,
+					     deadline ? &rel : NULL);
+	}
+	atomic_fetch_sub(&nwaiters, 1);
+	if (r == -EAGAIN)
+		r = 0;
+	return r;
+}
+
+int xaio__wait(uint32_t snap, const struct timespec *deadline)
+{
+	int r = -EBUSY;
+
+	xaio__in_engine++;
+	if (backend == XAIO_BACKEND_URING && xaio__uring_busy()) {
+		if (xaio__in_engine == 1) {
+			r = xaio__uring_wait(snap, deadline);
+			/* A leader leaving with nothing reaped lets others
+			 * lead. */
+			if (r != -EBUSY && atomic_load(&nwaiters))
+				bump();
+		} else {
+			/*
+			 * A signal handler interrupted this thread inside the
+			 * engine: it must not take the ring's locks, so let
+			 * the background reaper do the reaping meanwhile.
+			 */
+			progress_get();
+			r = futex_sleep(snap, deadline);
+			progress_put();
+		}
+	}
+	if (r == -EBUSY)
+		r = futex_sleep(snap, deadline);
+	xaio__in_engine--;
+	return r;
+}
+
+void xaio__poll(void)
+{
+	if (backend != XAIO_BACKEND_URING || xaio__in_engine)
+		return;
+	xaio__in_engine++;
+	if (xaio__uring_busy())
+		xaio__uring_reap();
+	xaio__in_engine--;
+}
+
+/* --- the background reaper --- */
+
+static void *reaper_main(void *arg)
+{
+	for (;;) {
+		struct timespec deadline;
+		uint32_t p = atomic_load(&progress);
+
+		if (!p) {
+			xaio__futex_wait(&progress, 0, NULL);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_nsec += 50 * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_nsec -= 1000000000L;
+			deadline.tv_sec++;
+		}
+		xaio__wait(xaio__seq(), &deadline);
+	}
+	return NULL;
+}
+
+static void start_reaper(void)
+{
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t t;
+	int expected = 0;
+
+	if (!atomic_compare_exchange_strong(&reaper_started, &expected, 1))
+		return;
+	sigfillset(&all);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 128 * 1024);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&t, &attr, reaper_main, NULL) == 0)
+		pthread_setname_np(t, "xaio-reaper");
+	else
+		atomic_store(&reaper_started, 0); /* waiters still reap */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+}
+
+static void progress_get(void)
+{
+	if (backend != XAIO_BACKEND_URING)
+		return;
+	if (atomic_fetch_add(&progress, 1) == 0)
+		xaio__futex_wake(&progress, 1);
+	if (!atomic_load_explicit(&reaper_started, memory_order_relaxed))
+		start_reaper();
+}
+
+static void progress_put(void)
+{
+	if (backend == XAIO_BACKEND_URING)
+		atomic_fetch_sub(&progress, 1);
+}
+
+/* --- start-up and fork --- */
+
+static void atfork_prepare(void)
+{
+	xaio__pool_atfork_prepare();
+	xaio__tp_atfork_prepare();
+}
+
+static void atfork_parent(void)
+{
+	xaio__tp_atfork_parent();
+	xaio__pool_atfork_parent();
+}
+
+static void atfork_child(void)
+{
+	xaio__tp_atfork_child();
+	xaio__pool_atfork_child();
+	xaio__fd_atfork_child();
+	if (backend == XAIO_BACKEND_URING)
+		xaio__uring_atfork_child();
+	pthread_mutex_init(&start_lock, NULL);
+	atomic_store(&started, 0);
+	backend = XAIO_BACKEND_NONE;
+	atomic_store(&nwaiters, 0);
+	atomic_store(&progress, 0);
+	atomic_store(&reaper_started, 0);
+	memset(&stats, 0, sizeof(stats));
+	xaio__in_engine = 0;
+	plug_depth = 0;
+}
+
+static void choose_backend(void)
+{
+	const char *env = xaio__getenv("XAIO_BACKEND");
+	int r;
+
+	reason = XAIO_REASON_DEFAULT;
+	if (env && *env && strcmp(env, "auto"))
+		reason = XAIO_REASON_ENV;
+	if (env && (!strcmp(env, "threads") || !strcmp(env, "threadpool"))) {
+		backend = XAIO_BACKEND_THREADS;
+		return;
+	}
+	r = xaio__uring_init(&ring_entries);
+	if (r == 0) {
+		backend = XAIO_BACKEND_URING;
+		return;
+	}
+	uring_errno = -r;
+	reason = XAIO_REASON_URING_FAILED;
+	backend = XAIO_BACKEND_THREADS;
+}
+
+int xaio__engine_start(void)
+{
+	if (atomic_load_explicit(&started, memory_order_acquire))
+		return 0;
+	pthread_mutex_lock(&start_lock);
+	if (!atomic_load_explicit(&started, memory_order_relaxed)) {
+		if (!atfork_registered &&
+		    pthread_atfork(atfork_prepare, atfork_parent,
+				   atfork_child) == 0)
+			atfork_registered = true;
+		choose_backend();
+		atomic_store_explicit(&started, 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&start_lock);
+	return 0;
+}
+
+/* --- requests --- */
+
+struct xaio__req *xaio__req_alloc(void)
+{
+	struct xaio__req *req = xaio__pool_get();
+
+	if (!req)
+		return NULL;
+	req->flags = 0;
+	req->group = NULL;
+	req->owner = NULL;
+	req->res = 0;
+	req->note = NULL;
+	req->fail = 0;
+	req->reissued = 0;
+	req->fde = NULL;
+	req->fd_prev = req->fd_next = req->lane_next = req->q_next = NULL;
+	return req;
+}
+
+struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen)
+{
+	struct xaio__req *req = xaio__pool_slot(index);
+	uint32_t st;
+
+	if (!req || req->gen != gen)
+		return NULL;
+	st = atomic_load_explicit(&req->state, memory_order_acquire);
+	if (st == XAIO__RS_FREE || st == XAIO__RS_DONE)
+		return NULL;
+	return req;
+}
+
+static void issue(struct xaio__req *req)
+{
+	if (backend == XAIO_BACKEND_URING && !req->reissued &&
+	    xaio__uring_issue(req) == 0) {
+		atomic_fetch_add_explicit(&stats.on_ring, 1,
+					  memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(&stats.on_threads, 1, memory_order_relaxed);
+	if (xaio__tp_issue(req) < 0)
+		xaio__complete(req, -EAGAIN);
+}
+
+static void issue_list(struct xaio__req *ready)
+{
+	while (ready) {
+		struct xaio__req *next = ready->q_next;
+
+		ready->q_next = NULL;
+		issue(ready);
+		ready = next;
+	}
+}
+
+void xaio__reissue(struct xaio__req *req)
+{
+	req->reissued = 1;
+	atomic_fetch_add_explicit(&stats.fallbacks, 1, memory_order_relaxed);
+	issue(req);
+}
+
+/*
+ * Decides how the fd table orders req.  Reads and positioned writes to
+ * seekable files need no ordering and no system call here; writes ask the
+ * kernel whether the descriptor appends or is a stream.
+ */
+static int classify(struct xaio__req *req)
+{
+	struct stat st;
+	int fl;
+
+	switch (req->op) {
+	case XAIO__OP_FSYNC:
+	case XAIO__OP_FDATASYNC:
+		req->kind = XAIO__K_SYNC;
+		return 0;
+	case XAIO__OP_WRITE:
+	case XAIO__OP_WRITEV:
+		fl = fcntl(req->fd, F_GETFL);
+		if (fl < 0 || fstat(req->fd, &st) < 0)
+			return -EBADF;
+		if ((fl & O_APPEND) ||
+		    !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+			req->kind = XAIO__K_LANE;
+		else
+			req->kind = XAIO__K_FREE;
+		return 0;
+	default:
+		req->kind = XAIO__K_FREE;
+		return 0;
+	}
+}
+
+int xaio__submit(struct xaio__req *req)
+{
+	int saved = errno;
+	int r;
+
+	xaio__in_engine++;
+	atomic_fetch_add_explicit(&stats.submitted, 1, memory_order_relaxed);
+	req->xfd = req->fd;
+	if (req->flags & XAIO__RF_NOTIFY)
+		progress_get();
+	if (!req->fail && classify(req) < 0)
+		req->fail = EBADF;
+	if (req->fail) {
+		/* Reported through the request, as the kernel would. */
+		atomic_store(&req->state, XAIO__RS_RUNNING);
+		xaio__complete(req, -req->fail);
+		r = 0;
+		goto out;
+	}
+	r = xaio__fd_enter(req);
+	if (r == -EBADF) {
+		/* The fd went away under us: report it through the request. */
+		atomic_store(&req->state, XAIO__RS_RUNNING);
+		xaio__complete(req, -EBADF);
+		r = 0;
+		goto out;
+	}
+	if (r < 0) {
+		if (req->flags & XAIO__RF_NOTIFY)
+			progress_put();
+		xaio__pool_put(req);
+		r = -EAGAIN;
+		goto out;
+	}
+	if (r == 0) {
+		/* Held: keep the reaper going until it has run. */
+		progress_get();
+		req->flags |= XAIO__RF_HELD;
+	} else {
+		issue(req);
+	}
+	r = 0;
+out:
+	xaio__in_engine--;
+	errno = saved;
+	return r;
+}
+
+void xaio__plug(void)
+{
+	plug_depth++;
+}
+
+void xaio__unplug(void)
+{
+	if (--plug_depth == 0 && backend == XAIO_BACKEND_URING)
+		xaio__uring_flush();
+}
+
+int xaio__plugged(void)
+{
+	return plug_depth;
+}
+
+void xaio__complete(struct xaio__req *req, int64_t res)
+{
+	struct xaio__req *ready = NULL;
+	uint8_t flags = req->flags;
+
+	xaio__in_engine++;
+	req->res = res;
+	xaio__fd_leave(req, &ready);
+	if (req->xfd != req->fd)
+		close(req->xfd);
+	atomic_store_explicit(&req->state, XAIO__RS_DONE, memory_order_release);
+	req->done(req);
+	atomic_fetch_add_explicit(&stats.completed, 1, memory_order_relaxed);
+	xaio__pool_put(req);
+	bump();
+	if (backend == XAIO_BACKEND_URING)
+		xaio__uring_kick();
+	if (flags & XAIO__RF_NOTIFY)
+		progress_put();
+	if (flags & XAIO__RF_HELD)
+		progress_put();
+	issue_list(ready);
+	xaio__in_engine--;
+}
+
+/* --- cancellation --- */
+
+static void cancel_held(struct xaio__req *held)
+{
+	while (held) {
+		struct xaio__req *next = held->q_next;
+
+		held->q_next = NULL;
+		atomic_store(&held->state, XAIO__RS_RUNNING);
+		xaio__complete(held, -ECANCELED);
+		held = next;
+	}
+}
+
+int xaio__cancel(uint32_t index, uint32_t gen)
+{
+	struct xaio__req *ready = NULL, *req = xaio__pool_slot(index);
+	int r = XAIO__NOTCANCELED;
+
+	if (!req)
+		return XAIO__ALLDONE;
+	xaio__in_engine++;
+	if (xaio__fd_unhold(req, gen, &ready)) {
+		req->q_next = NULL;
+		cancel_held(req);
+		r = XAIO__CANCELED;
+	} else if (xaio__tp_cancel(req, gen)) {
+		xaio__complete(req, -ECANCELED);
+		r = XAIO__CANCELED;
+	} else if (!xaio__req_find(index, gen)) {
+		r = XAIO__ALLDONE;
+	}
+	issue_list(ready);
+	xaio__in_engine--;
+	return r;
+}
+
+int xaio__cancel_fd(int fd)
+{
+	struct xaio__req *held, *ready = NULL;
+	struct xaio__ref *running;
+	int nrunning, ncancel = 0, nnot = 0;
+
+	xaio__in_engine++;
+	if (xaio__fd_collect(fd, &held, &running, &nrunning, &ready) < 0) {
+		xaio__in_engine--;
+		return -ENOMEM;
+	}
+	for (struct xaio__req *p = held; p; p = p->q_next)
+		ncancel++;
+	cancel_held(held);
+	for (int i = 0; i < nrunning; i++) {
+		if (xaio__tp_cancel(running[i].req, running[i].gen)) {
+			xaio__complete(running[i].req, -ECANCELED);
+			ncancel++;
+		} else if (running[i].req->gen == running[i].gen &&
+			   atomic_load(&running[i].req->state) ==
+				   XAIO__RS_RUNNING) {
+			nnot++;
+		}
+	}
+	free(running);
+	issue_list(ready);
+	xaio__in_engine--;
+	if (nnot)
+		return XAIO__NOTCANCELED;
+	return ncancel ? XAIO__CANCELED : XAIO__ALLDONE;
+}
+
+/* --- the native API --- */
+
+const char *xaio_backend_name(unsigned int b)
+{
+	switch (b) {
+	case XAIO_BACKEND_URING:
+		return "io_uring";
+	case XAIO_BACKEND_THREADS:
+		return "threads";
+	default:
+		return "none";
+	}
+}
+
+int xaio_runtime_info(struct xaio_runtime_info *info)
+{
+	if (!info || info->size < offsetof(struct xaio_runtime_info, submitted))
+		return -EINVAL;
+	xaio__engine_start();
+	xaio__engine_info(info);
+	return 0;
+}
+
+void xaio__engine_info(struct xaio_runtime_info *info)
+{
+	struct xaio_runtime_info out;
+	uint32_t size;
+
+	size = info->size < sizeof(out) ? info->size : (uint32_t)sizeof(out);
+	memset(&out, 0, sizeof(out));
+	out.size = size;
+	out.backend = backend;
+	out.reason = reason;
+	out.uring_errno = uring_errno;
+	out.ring_entries = backend == XAIO_BACKEND_URING ? ring_entries : 0;
+	out.threads = xaio__tp_threads();
+	out.submitted = atomic_load(&stats.submitted);
+	out.on_ring = atomic_load(&stats.on_ring);
+	out.on_threads = atomic_load(&stats.on_threads);
+	out.fallbacks = atomic_load(&stats.fallbacks);
+	out.completed = atomic_load(&stats.completed);
+	memcpy(info, &out, size);
+}

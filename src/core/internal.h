@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Declarations shared by the engine (src/core), the backends (src/backend)
+ * and the layers above them (src/posix).  Everything here is hidden.
+ *
+ * A request (struct xaio__req) is owned by the engine from xaio__req_alloc()
+ * to the return of its done() callback; the layer above fills the public
+ * part, calls xaio__submit(), and learns the result in done(), which runs
+ * on whichever thread completes it (a waiter reaping the ring, the
+ * background reaper, or a pool worker) with no engine lock held.
+ */
+#ifndef XAIO_INTERNAL_H
+#define XAIO_INTERNAL_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include "xaio.h"
+
+#define XAIO__HIDDEN __attribute__((visibility("hidden")))
+
+#define xaio__container_of(ptr, type, member)                                  \
+	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+#define XAIO__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The kernel's largest single transfer (MAX_RW_COUNT on 4 KiB pages). */
+#define XAIO__MAX_RW 0x7ffff000ull
+
+enum xaio__op {
+	XAIO__OP_READ,
+	XAIO__OP_WRITE,
+	XAIO__OP_READV,
+	XAIO__OP_WRITEV,
+	XAIO__OP_FSYNC,
+	XAIO__OP_FDATASYNC,
+};
+
+/* Request flags set by the submitter. */
+enum {
+	XAIO__RF_NOTIFY = 1u << 0, /* someone must see it complete: reaper */
+	XAIO__RF_HELD = 1u << 7, /* engine: was held, keeps the reaper on */
+};
+
+/* Request states (req->state). */
+enum {
+	XAIO__RS_FREE,
+	XAIO__RS_HELD, /* waiting in the fd table behind earlier requests */
+	XAIO__RS_QUEUED, /* in the thread pool's queue, not started */
+	XAIO__RS_RUNNING, /* in the kernel or on a worker: not cancellable */
+	XAIO__RS_DONE,
+};
+
+struct xaio__fdent;
+
+struct xaio__req {
+	/* Filled by the submitter. */
+	uint8_t op; /* enum xaio__op */
+	uint8_t flags; /* XAIO__RF_* */
+	int fd; /* the caller's descriptor */
+	void *buf; /* buffer, or struct iovec array for *V ops */
+	uint64_t len; /* bytes, or iovec count for *V ops */
+	int64_t off; /* >= 0 */
+	void (*done)(struct xaio__req *req);
+	void *owner; /* the layer above's object (an aiocb) */
+	void *group; /* the layer above's list object, or NULL */
+	void *note; /* the layer above's notification, or NULL */
+	int32_t fail; /* nonzero: complete at once with -fail, no I/O */
+	int64_t res; /* result: bytes or -errno, valid in done() */
+
+	/* Engine private. */
+	_Atomic uint32_t state;
+	uint32_t index; /* slot number in the pool, stable */
+	uint32_t gen; /* bumped on every allocation */
+	int xfd; /* descriptor to execute on: fd, or a private dup */
+	uint8_t backend; /* XAIO_BACKEND_* it was issued to */
+	uint8_t kind; /* XAIO__K_*: how the fd table orders it */
+	uint8_t reissued;
+	uint64_t seq; /* submission order on its fd */
+	struct xaio__fdent *fde;
+	struct xaio__req *fd_prev, *fd_next; /* fd table list, by seq */
+	struct xaio__req *lane_next; /* held-in-lane FIFO */
+	struct xaio__req *q_next; /* thread-pool queue */
+};
+
+/* How the fd table orders a request. */
+enum {
+	XAIO__K_FREE, /* no ordering: runs at once */
+	XAIO__K_LANE, /* one at a time, in order: O_APPEND or stream writes */
+	XAIO__K_SYNC, /* waits for every earlier request on the fd */
+};
+
+/* Outcomes of xaio__cancel(), numerically equal to AIO_CANCELED etc. */
+enum { XAIO__CANCELED = 0, XAIO__NOTCANCELED = 1, XAIO__ALLDONE = 2 };
+
+/* --- engine (src/core/engine.c) --- */
+
+/* Starts the engine once per process (and again in a forked child). */
+XAIO__HIDDEN int xaio__engine_start(void);
+/* xaio_runtime_info() without starting the engine; info->size is valid. */
+XAIO__HIDDEN void xaio__engine_info(struct xaio_runtime_info *info);
+/* Takes a request from the pool; NULL when memory is exhausted. */
+XAIO__HIDDEN struct xaio__req *xaio__req_alloc(void);
+/* Finds the in-flight request of (index, gen), or NULL. */
+XAIO__HIDDEN struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen);
+/*
+ * Accepts a filled request.  0: done() will run exactly once (perhaps
+ * before this returns, perhaps on this thread).  -errno (EAGAIN): refused,
+ * done() will not run, the request went back to the pool.
+ */
+XAIO__HIDDEN int xaio__submit(struct xaio__req *req);
+/* Batching: submissions between plug and unplug share one kernel entry. */
+XAIO__HIDDEN void xaio__plug(void);
+XAIO__HIDDEN void xaio__unplug(void);
+/* Nonzero while this thread is between plug and unplug. */
+XAIO__HIDDEN int xaio__plugged(void);
+/* Cancels request (index, gen) if it is still held or queued. */
+XAIO__HIDDEN int xaio__cancel(uint32_t index, uint32_t gen);
+/* Cancels every held or queued request on fd; XAIO__* result. */
+XAIO__HIDDEN int xaio__cancel_fd(int fd);
+
+/*
+ * Waiting.  A waiter reads the completion sequence with xaio__seq(),
+ * checks its condition, then calls xaio__wait(seq, deadline): it returns
+ * 0 once something may have changed (a completion happened or the waiter
+ * reaped some itself), -ETIMEDOUT after the CLOCK_MONOTONIC deadline
+ * (NULL: none) or -EINTR when a signal arrived.
+ */
+XAIO__HIDDEN uint32_t xaio__seq(void);
+XAIO__HIDDEN int xaio__wait(uint32_t seq, const struct timespec *deadline);
+/* Reaps completions the kernel has already posted, without blocking. */
+XAIO__HIDDEN void xaio__poll(void);
+
+/* Completion entry for the backends: records res and finishes the request. */
+XAIO__HIDDEN void xaio__complete(struct xaio__req *req, int64_t res);
+/* A ring request the kernel refused: run it on the thread pool instead. */
+XAIO__HIDDEN void xaio__reissue(struct xaio__req *req);
+
+/* Per-thread guard: nonzero while this thread is inside the engine. */
+XAIO__HIDDEN extern __thread int xaio__in_engine
+	__attribute__((tls_model("initial-exec")));
+
+/* --- request pool (src/core/pool.c) --- */
+XAIO__HIDDEN struct xaio__req *xaio__pool_get(void);
+XAIO__HIDDEN void xaio__pool_put(struct xaio__req *req);
+XAIO__HIDDEN struct xaio__req *xaio__pool_slot(uint32_t index);
+XAIO__HIDDEN void xaio__pool_atfork_prepare(void);
+XAIO__HIDDEN void xaio__pool_atfork_parent(void);
+XAIO__HIDDEN void xaio__pool_atfork_child(void);
+
+/* --- fd table (src/core/fdtab.c) --- */
+/*
+ * Links req into its fd's list.  1: issue it now.  0: it is held behind
+ * earlier requests and the fd table hands it back later through a `ready`
+ * list.  -ENOMEM: not linked.
+ */
+XAIO__HIDDEN int xaio__fd_enter(struct xaio__req *req);
+/*
+ * Unlinks a finished (or cancelled) request.  Requests it was holding back
+ * are pushed on *ready (linked through q_next) for the caller to issue.
+ */
+XAIO__HIDDEN void xaio__fd_leave(struct xaio__req *req,
+				 struct xaio__req **ready);
+/* Takes a held request out of the table; false when it is not held. */
+XAIO__HIDDEN bool xaio__fd_unhold(struct xaio__req *req, uint32_t gen,
+				  struct xaio__req **ready);
+/*
+ * For aio_cancel(fd, NULL): takes every held request of fd out of the table
+ * (pushed on *held through q_next) and records the others as (request, gen)
+ * pairs in a malloc'ed array *running of *nrunning entries.
+ */
+struct xaio__ref {
+	struct xaio__req *req;
+	uint32_t gen;
+};
+XAIO__HIDDEN int xaio__fd_collect(int fd, struct xaio__req **held,
+				  struct xaio__ref **running, int *nrunning,
+				  struct xaio__req **ready);
+XAIO__HIDDEN void xaio__fd_atfork_child(void);
+
+/* --- backends (src/backend) --- */
+XAIO__HIDDEN int xaio__uring_init(uint32_t *entries);
+XAIO__HIDDEN void xaio__uring_atfork_child(void);
+/* 0 when taken, -EAGAIN when the ring is full (use the pool). */
+XAIO__HIDDEN int xaio__uring_issue(struct xaio__req *req);
+XAIO__HIDDEN void xaio__uring_flush(void);
+XAIO__HIDDEN int xaio__uring_reap(void);
+XAIO__HIDDEN int xaio__uring_wait(uint32_t seq,
+				  const struct timespec *deadline);
+XAIO__HIDDEN void xaio__uring_kick(void);
+XAIO__HIDDEN bool xaio__uring_busy(void);
+
+XAIO__HIDDEN int xaio__tp_issue(struct xaio__req *req);
+XAIO__HIDDEN bool xaio__tp_cancel(struct xaio__req *req, uint32_t gen);
+XAIO__HIDDEN uint32_t xaio__tp_threads(void);
+XAIO__HIDDEN void xaio__tp_atfork_prepare(void);
+XAIO__HIDDEN void xaio__tp_atfork_parent(void);
+XAIO__HIDDEN void xaio__tp_atfork_child(void);
+/* Test hook: a nonzero errno makes every pool request fail with it. */
+XAIO__HIDDEN extern int xaio__tp_fault;
+
+/* --- environment (src/core/engine.c) --- */
+XAIO__HIDDEN const char *xaio__getenv(const char *name);
+
+#endif

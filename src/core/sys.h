@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Thin raw system-call wrappers.  Each returns >= 0 or -errno and never
+ * leaves errno changed (errno is saved and restored around libc's syscall()),
+ * so they are safe in code that may run inside a signal handler.
+ */
+#ifndef XAIO_SYS_H
+#define XAIO_SYS_H
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static inline long xaio__sys(long nr, long a, long b, long c, long d, long e,
+			     long f)
+{
+	int saved = errno;
+	long r = syscall(nr, a, b, c, d, e, f);
+
+	if (r < 0)
+		r = -errno;
+	errno = saved;
+	return r;
+}
+
+/* Waits while *addr == val; rel may be NULL.  0, -EAGAIN, -EINTR, -ETIMEDOUT.
+ */
+static inline int xaio__futex_wait(_Atomic uint32_t *addr, uint32_t val,
+				   const struct timespec *rel)
+{
+	return (int)xaio__sys(SYS_futex, (long)addr, FUTEX_WAIT_PRIVATE,
+			      (long)val, (long)rel, 0, 0);
+}
+
+static inline void xaio__futex_wake(_Atomic uint32_t *addr, int n)
+{
+	xaio__sys(SYS_futex, (long)addr, FUTEX_WAKE_PRIVATE, n, 0, 0, 0);
+}
+
+static inline int xaio__gettid(void)
+{
+	return (int)xaio__sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
+}
+
+/* Relative time from now until the CLOCK_MONOTONIC deadline (>= 0). */
+static inline struct timespec xaio__until(const struct timespec *deadline)
+{
+	struct timespec now, rel;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	rel.tv_sec = deadline->tv_sec - now.tv_sec;
+	rel.tv_nsec = deadline->tv_nsec - now.tv_nsec;
+	if (rel.tv_nsec < 0) {
+		rel.tv_nsec += 1000000000L;
+		rel.tv_sec--;
+	}
+	if (rel.tv_sec < 0)
+		rel.tv_sec = rel.tv_nsec = 0;
+	return rel;
+}
+
+#endif

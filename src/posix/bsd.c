@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/*
+ * FreeBSD's extensions: aio_readv, aio_writev and aio_waitcomplete (see
+ * include/xaio/posix.h for how the iovec travels in glibc's aiocb).
+ *
+ * aio_waitcomplete needs the completions in order, and must not return a
+ * request the program already collected with aio_return.  Every completion
+ * is therefore recorded in a ring of RING records (no allocation: it runs
+ * where malloc is not allowed), and its position is stored in the aiocb's
+ * reserved bytes before the status is published, so aio_return can mark
+ * the record consumed without searching.  If more than RING completions
+ * are left uncollected, the oldest are forgotten (FreeBSD itself caps a
+ * process at 256 outstanding requests).
+ *
+ * Locking: `lock` guards the ring; it is taken in done() (inside the
+ * engine), in aio_return, and in aio_waitcomplete.  aio_return called from
+ * a signal handler that interrupted the engine skips the bookkeeping
+ * rather than risk that lock.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "posix/posix.h"
+#include "xaio/posix.h"
+
+#define RING 8192
+
+struct rec {
+	struct aiocb *cb;
+	uint64_t pos;
+	ssize_t ret;
+	int err;
+	bool consumed;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rec ring[RING];
+static uint64_t wr, rd = 0;
+
+static void set_pos(struct aiocb *cb, uint64_t pos)
+{
+	memcpy(cb->__glibc_reserved, &pos, sizeof(pos));
+}
+
+static uint64_t get_pos(const struct aiocb *cb)
+{
+	uint64_t pos;
+
+	memcpy(&pos, cb->__glibc_reserved, sizeof(pos));
+	return pos;
+}
+
+void xaio__wc_publish(struct aiocb *cb, int err, ssize_t ret)
+{
+	struct rec *r;
+
+	pthread_mutex_lock(&lock);
+	if (wr - rd == RING)
+		rd++; /* forget the oldest uncollected completion */
+	r = &ring[wr % RING];
+	r->cb = cb;
+	r->pos = wr + 1; /* 0 never names a record */
+	r->ret = ret;
+	r->err = err;
+	r->consumed = false;
+	set_pos(cb, r->pos);
+	wr++;
+	cb_publish(cb, err, ret);
+	pthread_mutex_unlock(&lock);
+}
+
+void xaio__wc_consume(struct aiocb *cb)
+{
+	uint64_t pos = get_pos(cb);
+	struct rec *r;
+
+	if (xaio__in_engine || !pos)
+		return;
+	pthread_mutex_lock(&lock);
+	r = &ring[(pos - 1) % RING];
+	if (r->pos == pos && r->cb == cb)
+		r->consumed = true;
+	pthread_mutex_unlock(&lock);
+}
+
+/* Takes the oldest uncollected completion; false if there is none. */
+static bool take(struct aiocb **cbp, ssize_t *ret, int *err)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&lock);
+	while (rd < wr && !found) {
+		struct rec *r = &ring[rd % RING];
+
+		rd++;
+		if (r->consumed)
+			continue;
+		r->consumed = true;
+		*cbp = r->cb;
+		*ret = r->ret;
+		*err = r->err;
+		found = true;
+	}
+	pthread_mutex_unlock(&lock);
+	return found;
+}
+
+XAIO_POSIX_API ssize_t aio_waitcomplete(struct aiocb **iocbp,
+					struct timespec *timeout)
+{
+	struct timespec deadline;
+	ssize_t ret;
+	int err, r;
+
+	if (!iocbp)
+		return xaio__ret_errno(-EINVAL);
+	*iocbp = NULL;
+	if (timeout) {
+		if (timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000L ||
+		    timeout->tv_sec < 0)
+			return xaio__ret_errno(-EINVAL);
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += timeout->tv_sec;
+		deadline.tv_nsec += timeout->tv_nsec;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_nsec -= 1000000000L;
+			deadline.tv_sec++;
+		}
+	}
+	for (;;) {
+		uint32_t seq = xaio__seq();
+
+		if (take(iocbp, &ret, &err)) {
+			if (err) {
+				errno = err;
+				return -1;
+			}
+			return ret;
+		}
+		if (!timeout && !atomic_load(&xaio__posix_inflight))
+			return xaio__ret_errno(
+				-EINVAL); /* would wait forever */
+		r = xaio__wait(seq, timeout ? &deadline : NULL);
+		if (r == -ETIMEDOUT && !take(iocbp, &ret, &err))
+			return xaio__ret_errno(-EAGAIN);
+		if (r == -ETIMEDOUT)
+			return err ? (errno = err, -1) : ret;
+		if (r == -EINTR)
+			return xaio__ret_errno(-EINTR);
+	}
+}
+
+XAIO_POSIX_API int aio_readv(struct aiocb *cb)
+{
+	int r = xaio__posix_submit(cb, POSIX_LIO_READV, false, NULL);
+
+	return xaio__ret_errno(r == -EBUSY ? -EINVAL : r);
+}
+
+XAIO_POSIX_API int aio_writev(struct aiocb *cb)
+{
+	int r = xaio__posix_submit(cb, POSIX_LIO_WRITEV, false, NULL);
+
+	return xaio__ret_errno(r == -EBUSY ? -EINVAL : r);
+}

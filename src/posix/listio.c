@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lio_listio: submits a list as one batch (one kernel entry on io_uring).
+ *
+ * The list is a heap object (struct xaio__lio) counted by the caller and by
+ * each member, so an interrupted LIO_WAIT leaves nothing on the caller's
+ * stack for completions to write into (glibc's defect G1).  `pending`
+ * starts at 1 while members are being added, so the list notification of
+ * LIO_NOWAIT fires exactly once, after the last member, even when members
+ * finish during submission or nothing was submitted at all.
+ *
+ * Per-member sigevents fire in both modes (glibc >= 2.4 behaviour).
+ * Invalid opcodes, including glibc's internal 3 and 4, are never run: the
+ * member fails with EINVAL.  Results: LIO_WAIT gives -1/EIO if any member
+ * failed or could not be queued; LIO_NOWAIT gives -1/EAGAIN if some could
+ * not be queued (the others run and are notified).
+ */
+#include <stdlib.h>
+
+#include "posix/posix.h"
+
+void xaio__lio_put(struct xaio__lio *lio)
+{
+	if (atomic_fetch_sub(&lio->refs, 1) == 1) {
+		if (lio->note && !lio->notified)
+			xaio__note_discard(lio->note);
+		free(lio);
+	}
+}
+
+void xaio__lio_done(struct xaio__lio *lio, bool failed)
+{
+	if (failed)
+		atomic_store(&lio->failed, 1);
+	if (atomic_fetch_sub(&lio->pending, 1) == 1 && lio->notify) {
+		lio->notified = true;
+		xaio__notify(&lio->sev, lio->note);
+	}
+}
+
+static bool valid_op(int op)
+{
+	return op == LIO_READ || op == LIO_WRITE || op == POSIX_LIO_READV ||
+	       op == POSIX_LIO_WRITEV;
+}
+
+XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
+			      struct sigevent *sig)
+{
+	struct xaio__lio *lio;
+	int refused = 0, r = 0;
+
+	if ((mode != LIO_WAIT && mode != LIO_NOWAIT) || nent < 0)
+		return xaio__ret_errno(-EINVAL);
+	if (mode == LIO_NOWAIT && sig && xaio__sigev_check(sig) < 0)
+		return xaio__ret_errno(-EINVAL);
+	xaio__engine_start();
+	lio = calloc(1, sizeof(*lio));
+	if (!lio)
+		return xaio__ret_errno(-EAGAIN);
+	atomic_store(&lio->refs, 1);
+	atomic_store(&lio->pending, 1);
+	if (mode == LIO_NOWAIT && sig && sig->sigev_notify != SIGEV_NONE) {
+		lio->notify = true;
+		lio->sev = *sig;
+		lio->note = xaio__note_prepare(sig, &r);
+		if (r < 0) {
+			free(lio);
+			return xaio__ret_errno(-EAGAIN);
+		}
+	}
+	xaio__plug();
+	for (int i = 0; i < nent; i++) {
+		struct aiocb *cb = list[i];
+		int op;
+
+		if (!cb || cb->aio_lio_opcode == LIO_NOP)
+			continue;
+		op = cb->aio_lio_opcode;
+		r = xaio__posix_submit(cb, valid_op(op) ? op : INT32_MAX, false,
+				       lio);
+		if (r < 0)
+			refused = r == -EBUSY ? -EINVAL : r;
+	}
+	xaio__unplug();
+	if (mode == LIO_NOWAIT) {
+		xaio__lio_done(lio, false);
+		xaio__lio_put(lio);
+		return xaio__ret_errno(refused ? -EAGAIN : 0);
+	}
+	/* LIO_WAIT: the arming reference goes, then wait for the members. */
+	xaio__lio_done(lio, false);
+	while (atomic_load(&lio->pending)) {
+		uint32_t seq = xaio__seq();
+
+		if (!atomic_load(&lio->pending))
+			break;
+		r = xaio__wait(seq, NULL);
+		if (r == -EINTR) {
+			xaio__lio_put(lio);
+			return xaio__ret_errno(-EINTR);
+		}
+	}
+	r = refused || atomic_load(&lio->failed) ? -EIO : 0;
+	xaio__lio_put(lio);
+	return xaio__ret_errno(r);
+}
+
+XAIO_POSIX_API int lio_listio64(int mode, struct aiocb64 *const list[],
+				int nent, struct sigevent *sig)
+	__attribute__((alias("lio_listio")));

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+/*
+ * XAIO_VERBOSE=1: at exit, libxaio-posix says on stderr which backend
+ * served the process, why, and how many requests went where.  Used by
+ * tools/xaio-run -v.  Ignored in secure-execution mode.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "posix/posix.h"
+
+static const char *why(const struct xaio_runtime_info *info)
+{
+	static char buf[96];
+
+	if (info->backend == XAIO_BACKEND_NONE)
+		return "no request was made";
+	switch (info->reason) {
+	case XAIO_REASON_ENV:
+		return "forced by XAIO_BACKEND";
+	case XAIO_REASON_URING_FAILED:
+		snprintf(buf, sizeof(buf), "io_uring refused: %s",
+			 strerror(info->uring_errno));
+		return buf;
+	default:
+		return "default";
+	}
+}
+
+__attribute__((destructor)) static void report(void)
+{
+	struct xaio_runtime_info info = {.size = sizeof(info)};
+	const char *v = xaio__getenv("XAIO_VERBOSE");
+
+	if (!v || !*v || !strcmp(v, "0"))
+		return;
+	xaio__engine_info(&info);
+	fprintf(stderr,
+		"xaio: backend %s (%s), %llu requests: %llu on io_uring, "
+		"%llu on threads (%llu re-issued), %llu completed\n",
+		xaio_backend_name(info.backend), why(&info),
+		(unsigned long long)info.submitted,
+		(unsigned long long)info.on_ring,
+		(unsigned long long)info.on_threads,
+		(unsigned long long)info.fallbacks,
+		(unsigned long long)info.completed);
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/*
+ * aio_suspend: waits until one listed request is done, a signal arrives, or
+ * the relative timeout (CLOCK_MONOTONIC) passes.
+ *
+ * Nothing is registered with the requests: the waiter rescans its list
+ * each time the engine's completion sequence moves, so there is nothing to
+ * undo on EINTR, timeout or cancellation, no stack array sized by nent
+ * (any nent works), and no lock (aio_suspend may be called from a signal
+ * handler; the engine then leaves reaping to its background reaper).
+ * While waiting, the thread reaps the ring itself when it can (see engine).
+ */
+#include <pthread.h>
+
+#include "core/sys.h"
+#include "posix/posix.h"
+
+/* 1: something listed is done (or is not a request of ours), 0: wait. */
+static int scan(const struct aiocb *const list[], int nent, bool *any)
+{
+	for (int i = 0; i < nent; i++) {
+		const struct aiocb *cb = list[i];
+		struct xaio__req *req;
+
+		if (!cb)
+			continue;
+		*any = true;
+		if (cb_error(cb) != EINPROGRESS)
+			return 1;
+		req = xaio__req_find(cb_index(cb), cb_gen(cb));
+		if (!req || req->owner != cb)
+			return 1; /* finished meanwhile, or never submitted */
+	}
+	return 0;
+}
+
+/* Turns a relative timeout into a deadline; -EINVAL if malformed. */
+static int deadline_of(const struct timespec *rel, struct timespec *out)
+{
+	if (rel->tv_nsec < 0 || rel->tv_nsec >= 1000000000L)
+		return -EINVAL;
+	clock_gettime(CLOCK_MONOTONIC, out);
+	if (rel->tv_sec < 0) /* already expired */
+		return 0;
+	out->tv_sec += rel->tv_sec;
+	out->tv_nsec += rel->tv_nsec;
+	if (out->tv_nsec >= 1000000000L) {
+		out->tv_nsec -= 1000000000L;
+		out->tv_sec++;
+	}
+	return 0;
+}
+
+XAIO_POSIX_API int aio_suspend(const struct aiocb *const list[], int nent,
+			       const struct timespec *timeout)
+{
+	struct timespec deadline;
+	int r;
+
+	if (nent < 0)
+		return xaio__ret_errno(-EINVAL);
+	if (timeout && deadline_of(timeout, &deadline) < 0)
+		return xaio__ret_errno(-EINVAL);
+	pthread_testcancel();
+	for (;;) {
+		uint32_t seq = xaio__seq();
+		bool any = false;
+
+		if (scan(list, nent, &any) || !any)
+			return 0;
+		r = xaio__wait(seq, timeout ? &deadline : NULL);
+		if (r == -ETIMEDOUT) {
+			/* One last look: a completion may have raced the clock.
+			 */
+			if (scan(list, nent, &any))
+				return 0;
+			return xaio__ret_errno(-EAGAIN);
+		}
+		if (r == -EINTR)
+			return xaio__ret_errno(-EINTR);
+		pthread_testcancel();
+	}
+}
+
+XAIO_POSIX_API int aio_suspend64(const struct aiocb64 *const list[], int nent,
+				 const struct timespec *timeout)
+	__attribute__((alias("aio_suspend")));

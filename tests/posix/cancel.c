@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: MIT
+/*
+ * aio_cancel(): argument checks in glibc's order (EBADF, then fd mismatch
+ * EINVAL, then AIO_ALLDONE), finished and never-submitted requests, and
+ * cancellation proper.  xaio runs writes to a pipe one at a time in
+ * submission order, so behind a write blocked on a full pipe the next write
+ * waits in xaio's queue: that one is cancellable (AIO_CANCELED, ECANCELED,
+ * notification delivered, data never written) while the blocked one is in
+ * progress (AIO_NOTCANCELED, untouched, completes normally).
+ */
+#include <aio.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "xtest.h"
+
+/* Waits up to ms for cb to leave EINPROGRESS; returns its aio_error(). */
+static int wait_one(struct aiocb *cb, int ms)
+{
+	const struct aiocb *list[1] = {cb};
+	int64_t end = xt_now_ms() + ms;
+	int e;
+
+	while ((e = aio_error(cb)) == EINPROGRESS) {
+		int64_t left = end - xt_now_ms();
+		struct timespec ts;
+
+		if (left <= 0)
+			break;
+		if (left > 100)
+			left = 100;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000;
+		aio_suspend(list, 1, &ts);
+	}
+	return e;
+}
+
+static void set_cb(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
+{
+	memset(cb, 0, sizeof(*cb));
+	cb->aio_fildes = fd;
+	cb->aio_buf = buf;
+	cb->aio_nbytes = n;
+	cb->aio_offset = off;
+	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
+}
+
+static int closed_fd(void)
+{
+	int t = open("/dev/null", O_RDONLY), fd;
+
+	if (t < 0)
+		return -1;
+	fd = fcntl(t, F_DUPFD, 700);
+	close(t);
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+/* Requests of the blocking cases; static so a failed case stays safe. */
+enum { NREQ = 3, WLEN = 1000 };
+static struct aiocb reqs[NREQ];
+static unsigned char wbufs[NREQ][WLEN];
+static unsigned char rbuf[64];
+
+/* Notification counting: one counter per entry of reqs[]. */
+static atomic_int sig_count[NREQ], sig_stray, sig_badcode;
+static struct sigaction old_act;
+static int sig_no;
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (si->si_code != SI_ASYNCIO)
+		atomic_fetch_add(&sig_badcode, 1);
+	for (int i = 0; i < NREQ; i++)
+		if (si->si_value.sival_ptr == &reqs[i]) {
+			atomic_fetch_add(&sig_count[i], 1);
+			return;
+		}
+	atomic_fetch_add(&sig_stray, 1);
+}
+
+static int sig_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sig_no = SIGRTMIN + 2;
+	for (int i = 0; i < NREQ; i++)
+		atomic_store(&sig_count[i], 0);
+	atomic_store(&sig_stray, 0);
+	atomic_store(&sig_badcode, 0);
+	return sigaction(sig_no, &sa, &old_act);
+}
+
+/* Waits up to ms until sig_count[i] reaches want; returns the count. */
+static int sig_wait(int i, int want, int ms)
+{
+	int64_t end = xt_now_ms() + ms;
+
+	while (atomic_load(&sig_count[i]) < want && xt_now_ms() < end)
+		xt_sleep_ms(1);
+	return atomic_load(&sig_count[i]);
+}
+
+static void reset_reqs(void)
+{
+	memset(reqs, 0, sizeof(reqs));
+	for (int i = 0; i < NREQ; i++)
+		memset(wbufs[i], 'A' + i, WLEN);
+}
+
+/* Fills the pipe completely; returns the number of bytes it holds. */
+static ssize_t fill_pipe(int wfd)
+{
+	static char junk[4096];
+	int fl = fcntl(wfd, F_GETFL);
+	ssize_t total = 0, n;
+
+	memset(junk, 'f', sizeof(junk));
+	if (fl < 0 || fcntl(wfd, F_SETFL, fl | O_NONBLOCK))
+		return -1;
+	while ((n = write(wfd, junk, sizeof(junk))) > 0)
+		total += n;
+	while ((n = write(wfd, junk, 1)) > 0)
+		total += n;
+	if (errno != EAGAIN || fcntl(wfd, F_SETFL, fl))
+		return -1;
+	return total;
+}
+
+/*
+ * Reads from rfd until the pipe has been empty for quiet_ms after every
+ * request in reqs[0..n) has left EINPROGRESS, or until deadline ms.
+ * Appends at most cap bytes to out; returns the number of bytes read.
+ */
+static size_t drain(int rfd, unsigned char *out, size_t cap, int n,
+		    int quiet_ms, int ms)
+{
+	int64_t end = xt_now_ms() + ms, quiet_since = -1;
+	unsigned char tmp[4096];
+	size_t got = 0;
+
+	while (xt_now_ms() < end) {
+		struct pollfd pfd = {.fd = rfd, .events = POLLIN};
+		int busy = 0;
+		ssize_t r;
+
+		for (int i = 0; i < n; i++)
+			busy |= aio_error(&reqs[i]) == EINPROGRESS;
+		if (poll(&pfd, 1, 5) > 0 &&
+		    (r = read(rfd, tmp, sizeof(tmp))) > 0) {
+			size_t k = (size_t)r;
+
+			if (out && got < cap)
+				memcpy(out + got, tmp,
+				       k < cap - got ? k : cap - got);
+			got += k;
+			quiet_since = -1;
+			continue;
+		}
+		if (busy) {
+			quiet_since = -1;
+			continue;
+		}
+		if (quiet_since < 0)
+			quiet_since = xt_now_ms();
+		else if (xt_now_ms() - quiet_since >= quiet_ms)
+			break;
+	}
+	return got;
+}
+
+/* Ends a blocking case: drain, let every notification arrive, restore. */
+static void finish(int p[2], int nsig)
+{
+	drain(p[0], NULL, 0, NREQ, 10, 3000);
+	for (int i = 0; i < nsig; i++)
+		sig_wait(i, 1, 1000);
+	close(p[1]);
+	close(p[0]);
+	if (sig_no)
+		sigaction(sig_no, &old_act, NULL);
+	sig_no = 0;
+}
+
+static int t_bad_fd(void)
+{
+	struct aiocb cb;
+	int fd, bad;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("badfd", 100, 0);
+	XT_ASSERT_GE(fd, 0);
+	bad = closed_fd();
+	XT_ASSERT_GE(bad, 0);
+	XT_ASSERT_ERRNO(aio_cancel(-1, NULL), EBADF);
+	XT_ASSERT_ERRNO(aio_cancel(bad, NULL), EBADF);
+	/* EBADF wins over the fd mismatch. */
+	set_cb(&cb, fd, rbuf, 10, 0);
+	XT_ASSERT_ERRNO(aio_cancel(-1, &cb), EBADF);
+	XT_ASSERT_ERRNO(aio_cancel(bad, &cb), EBADF);
+	set_cb(&cb, bad, rbuf, 10, 0);
+	XT_ASSERT_ERRNO(aio_cancel(bad, &cb), EBADF);
+	set_cb(&cb, -1, rbuf, 10, 0);
+	XT_ASSERT_ERRNO(aio_cancel(-1, &cb), EBADF);
+	close(fd);
+	return XT_PASS;
+}
+
+/* The checks on a request in flight leave it alone. */
+static int mismatch_body(int p[2], int fd)
+{
+	set_cb(&reqs[0], p[0], rbuf, sizeof(rbuf), 0);
+	XT_ASSERT_OK(aio_read(&reqs[0]));
+	XT_ASSERT_ERRNO(aio_cancel(fd, &reqs[0]), EINVAL);
+	XT_ASSERT_ERRNO(aio_cancel(p[1], &reqs[0]), EINVAL);
+	XT_ASSERT_ERRNO(aio_cancel(-1, &reqs[0]), EBADF);
+	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
+	XT_ASSERT_EQ(write(p[1], "data", 4), 4);
+	XT_ASSERT_EQ(wait_one(&reqs[0], 2000), 0);
+	XT_ASSERT_EQ(aio_return(&reqs[0]), 4);
+	XT_ASSERT_MEM_EQ(rbuf, "data", 4);
+	return XT_PASS;
+}
+
+static int t_fd_mismatch(void)
+{
+	struct aiocb cb;
+	int fd, fd2, p[2], r;
+
+	XT_REQUIRE_BACKEND();
+	reset_reqs();
+	fd = xt_make_file("mismatch", 100, 0);
+	XT_ASSERT_GE(fd, 0);
+	fd2 = xt_make_file("mismatch2", 100, 0);
+	XT_ASSERT_GE(fd2, 0);
+	/* Never submitted: the mismatch is checked before "all done". */
+	set_cb(&cb, fd, rbuf, 10, 0);
+	XT_ASSERT_ERRNO(aio_cancel(fd2, &cb), EINVAL);
+	XT_ASSERT_OK(pipe(p));
+	XT_ASSERT_ERRNO(aio_cancel(p[0], &cb), EINVAL);
+	r = mismatch_body(p, fd);
+	close(p[1]); /* EOF for the read if it is still waiting. */
+	wait_one(&reqs[0], 2000);
+	close(p[0]);
+	close(fd2);
+	close(fd);
+	return r;
+}
+
+static int t_never_submitted(void)
+{
+	struct aiocb cb, snap;
+	int fd;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("never", 100, 0);
+	XT_ASSERT_GE(fd, 0);
+	memset(&cb, 0, sizeof(cb));
+	cb.aio_fildes = fd;
+	snap = cb;
+	XT_ASSERT_EQ(aio_cancel(fd, &cb), AIO_ALLDONE);
+	XT_ASSERT_MEM_EQ(&cb, &snap, sizeof(cb));
+	XT_ASSERT_EQ(aio_error(&cb), 0);
+	close(fd);
+	return XT_PASS;
+}
+
+static int t_completed(void)
+{
+	struct aiocb cb, snap;
+	unsigned char buf[100];
+	int fd;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("done", 100, 0);
+	XT_ASSERT_GE(fd, 0);
+	set_cb(&cb, fd, buf, sizeof(buf), 0);
+	XT_ASSERT_OK(aio_read(&cb));
+	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(aio_return(&cb), 100);
+	snap = cb;
+	XT_ASSERT_EQ(aio_cancel(fd, &cb), AIO_ALLDONE);
+	XT_ASSERT_MEM_EQ(&cb, &snap, sizeof(cb));
+	XT_ASSERT_EQ(aio_error(&cb), 0);
+	XT_ASSERT_EQ(aio_return(&cb), 100);
+
+	/* A request that finished with an error keeps it. */
+	set_cb(&cb, fd, buf, sizeof(buf), -1);
+	XT_ASSERT_OK(aio_read(&cb));
+	XT_ASSERT_EQ(wait_one(&cb, 5000), EINVAL);
+	snap = cb;
+	XT_ASSERT_EQ(aio_cancel(fd, &cb), AIO_ALLDONE);
+	XT_ASSERT_MEM_EQ(&cb, &snap, sizeof(cb));
+	XT_ASSERT_EQ(aio_error(&cb), EINVAL);
+	XT_ASSERT_EQ(aio_return(&cb), -1);
+	close(fd);
+	return XT_PASS;
+}
+
+static int t_nothing_outstanding(void)
+{
+	struct aiocb cb;
+	unsigned char buf[10];
+	int fd, p[2];
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("idle", 100, 0);
+	XT_ASSERT_GE(fd, 0);
+	XT_ASSERT_EQ(aio_cancel(fd, NULL), AIO_ALLDONE);
+	set_cb(&cb, fd, buf, sizeof(buf), 0);
+	XT_ASSERT_OK(aio_read(&cb));
+	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(aio_cancel(fd, NULL), AIO_ALLDONE);
+	XT_ASSERT_EQ(aio_return(&cb), sizeof(buf));
+	close(fd);
+	XT_ASSERT_OK(pipe(p));
+	XT_ASSERT_EQ(aio_cancel(p[0], NULL), AIO_ALLDONE);
+	XT_ASSERT_EQ(aio_cancel(p[1], NULL), AIO_ALLDONE);
+	close(p[0]);
+	close(p[1]);
+	return XT_PASS;
+}
+
+/* Submits reqs[0..n) as writes of WLEN bytes to wfd with SIGEV_SIGNAL. */
+static int submit_writes(int wfd, int n)
+{
+	for (int i = 0; i < n; i++) {
+		set_cb(&reqs[i], wfd, wbufs[i], WLEN, 0);
+		reqs[i].aio_sigevent.sigev_notify = SIGEV_SIGNAL;
+		reqs[i].aio_sigevent.sigev_signo = sig_no;
+		reqs[i].aio_sigevent.sigev_value.sival_ptr = &reqs[i];
+		if (aio_write(&reqs[i])) {
+			fprintf(stderr, "aio_write %d: %s\n", i,
+				strerror(errno));
+			return -1;
+		}
+	}
+	/* Give the first write time to start (and block). */
+	wait_one(&reqs[0], 50);
+	return 0;
+}
+
+/*
+ * After the cancels: drain the pipe, which must then hold the fill bytes
+ * and reqs[0]'s data only; reqs[0] completes in full and is notified.
+ */
+static int check_only_first_written(int p[2], ssize_t filled)
+{
+	static unsigned char got[128 * 1024];
+	size_t n;
+
+	n = drain(p[0], got, sizeof(got), NREQ, 100, 3000);
+	XT_ASSERT_EQ(wait_one(&reqs[0], 100), 0);
+	XT_ASSERT_EQ(aio_return(&reqs[0]), WLEN);
+	XT_ASSERT_EQ(n, filled + WLEN);
+	for (ssize_t i = 0; i < filled; i++)
+		XT_ASSERT_EQ(got[i], 'f');
+	XT_ASSERT_MEM_EQ(got + filled, wbufs[0], WLEN);
+	XT_ASSERT_EQ(sig_wait(0, 1, 1000), 1);
+	return XT_PASS;
+}
+
+static int queued_body(int p[2])
+{
+	struct aiocb snap;
+	ssize_t filled;
+
+	filled = fill_pipe(p[1]);
+	XT_ASSERT_GT(filled, 0);
+	XT_ASSERT_OK(submit_writes(p[1], 2));
+	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
+	XT_ASSERT_EQ(aio_error(&reqs[1]), EINPROGRESS);
+
+	/* B waits in the queue: cancelled, and notified exactly once. */
+	XT_ASSERT_EQ(aio_cancel(p[1], &reqs[1]), AIO_CANCELED);
+	XT_ASSERT_EQ(aio_error(&reqs[1]), ECANCELED);
+	XT_ASSERT_EQ(aio_return(&reqs[1]), -1);
+	XT_ASSERT_EQ(sig_wait(1, 1, 2000), 1);
+	XT_ASSERT_EQ(atomic_load(&sig_count[0]), 0);
+
+	/* A is blocked in the write: not cancelled, not touched. */
+	snap = reqs[0];
+	XT_ASSERT_EQ(aio_cancel(p[1], &reqs[0]), AIO_NOTCANCELED);
+	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
+	XT_ASSERT_MEM_EQ(&reqs[0], &snap, sizeof(snap));
+	/* Cancelling B again: it is done. */
+	XT_ASSERT_EQ(aio_cancel(p[1], &reqs[1]), AIO_ALLDONE);
+
+	XT_ASSERT_EQ(check_only_first_written(p, filled), XT_PASS);
+	XT_ASSERT_EQ(atomic_load(&sig_count[1]), 1);
+	XT_ASSERT_EQ(atomic_load(&sig_stray), 0);
+	XT_ASSERT_EQ(atomic_load(&sig_badcode), 0);
+	return XT_PASS;
+}
+
+static int t_queued_write(void)
+{
+	int p[2], r;
+
+	XT_REQUIRE_BACKEND();
+	reset_reqs();
+	XT_ASSERT_OK(pipe(p));
+	if (sig_install()) {
+		close(p[0]);
+		close(p[1]);
+		return XT_FAIL;
+	}
+	r = queued_body(p);
+	finish(p, 2);
+	return r;
+}
+
+static int all_body(int p[2])
+{
+	ssize_t filled;
+
+	filled = fill_pipe(p[1]);
+	XT_ASSERT_GT(filled, 0);
+	XT_ASSERT_OK(submit_writes(p[1], 3));
+	for (int i = 0; i < 3; i++)
+		XT_ASSERT_EQ(aio_error(&reqs[i]), EINPROGRESS);
+
+	/* One running, two queued: those two go, the result says so. */
+	XT_ASSERT_EQ(aio_cancel(p[1], NULL), AIO_NOTCANCELED);
+	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
+	for (int i = 1; i < 3; i++) {
+		XT_ASSERT_EQ(aio_error(&reqs[i]), ECANCELED);
+		XT_ASSERT_EQ(aio_return(&reqs[i]), -1);
+		XT_ASSERT_EQ(sig_wait(i, 1, 2000), 1);
+	}
+	XT_ASSERT_EQ(atomic_load(&sig_count[0]), 0);
+
+	XT_ASSERT_EQ(check_only_first_written(p, filled), XT_PASS);
+	/* Everything is done now. */
+	XT_ASSERT_EQ(aio_cancel(p[1], NULL), AIO_ALLDONE);
+	for (int i = 1; i < 3; i++)
+		XT_ASSERT_EQ(atomic_load(&sig_count[i]), 1);
+	XT_ASSERT_EQ(atomic_load(&sig_stray), 0);
+	XT_ASSERT_EQ(atomic_load(&sig_badcode), 0);
+	return XT_PASS;
+}
+
+static int t_cancel_all_mixed(void)
+{
+	int p[2], r;
+
+	XT_REQUIRE_BACKEND();
+	reset_reqs();
+	XT_ASSERT_OK(pipe(p));
+	if (sig_install()) {
+		close(p[0]);
+		close(p[1]);
+		return XT_FAIL;
+	}
+	r = all_body(p);
+	finish(p, 3);
+	return r;
+}
+
+/* A read blocked on an empty pipe is in progress: not cancelled. */
+static int blocked_read_body(int p[2])
+{
+	struct aiocb snap;
+
+	set_cb(&reqs[0], p[0], rbuf, sizeof(rbuf), 0);
+	XT_ASSERT_OK(aio_read(&reqs[0]));
+	XT_ASSERT_EQ(wait_one(&reqs[0], 50), EINPROGRESS);
+	snap = reqs[0];
+	XT_ASSERT_EQ(aio_cancel(p[0], &reqs[0]), AIO_NOTCANCELED);
+	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
+	XT_ASSERT_MEM_EQ(&reqs[0], &snap, sizeof(snap));
+	XT_ASSERT_EQ(aio_cancel(p[0], NULL), AIO_NOTCANCELED);
+	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
+
+	XT_ASSERT_EQ(write(p[1], "still here", 10), 10);
+	XT_ASSERT_EQ(wait_one(&reqs[0], 2000), 0);
+	XT_ASSERT_EQ(aio_return(&reqs[0]), 10);
+	XT_ASSERT_MEM_EQ(rbuf, "still here", 10);
+	return XT_PASS;
+}
+
+static int t_blocked_read(void)
+{
+	int p[2], r;
+
+	XT_REQUIRE_BACKEND();
+	reset_reqs();
+	XT_ASSERT_OK(pipe(p));
+	r = blocked_read_body(p);
+	close(p[1]); /* EOF for the read if it is still waiting. */
+	wait_one(&reqs[0], 2000);
+	close(p[0]);
+	return r;
+}
+
+static struct xt_case cases[] = {
+	{"bad_fd", t_bad_fd},
+	{"fd_mismatch", t_fd_mismatch},
+	{"never_submitted", t_never_submitted},
+	{"completed", t_completed},
+	{"nothing_outstanding", t_nothing_outstanding},
+	{"queued_write", t_queued_write},
+	{"cancel_all_mixed", t_cancel_all_mixed},
+	{"blocked_read", t_blocked_read},
+};
+
+XT_MAIN(cases)

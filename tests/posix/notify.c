@@ -1,0 +1,788 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Completion notification (struct sigevent) of aio_read(): SIGEV_NONE,
+ * SIGEV_SIGNAL (siginfo contents, one signal per request, sigev_signo 0),
+ * SIGEV_THREAD (one call per request with its value, empty signal mask,
+ * joinable attributes do not leak threads), SIGEV_THREAD_ID (delivered to
+ * that thread), and the submit-time checks of an invalid sigev_signo and an
+ * invalid sigev_notify.
+ */
+#include <aio.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xtest.h"
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+#define CHUNK 512
+
+/* Polls aio_error() until the request is no longer EINPROGRESS. */
+static int wait_done(const struct aiocb *cb, int ms)
+{
+	int64_t end = xt_now_ms() + ms;
+
+	while (aio_error(cb) == EINPROGRESS) {
+		if (xt_now_ms() > end)
+			return -1;
+		xt_sleep_ms(1);
+	}
+	return 0;
+}
+
+/* Polls *v until it reaches want; returns its last value. */
+static int wait_count(atomic_int *v, int want, int ms)
+{
+	int64_t end = xt_now_ms() + ms;
+
+	while (atomic_load(v) < want && xt_now_ms() < end)
+		xt_sleep_ms(1);
+	return atomic_load(v);
+}
+
+static void set_read(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
+{
+	memset(cb, 0, sizeof(*cb));
+	cb->aio_fildes = fd;
+	cb->aio_buf = buf;
+	cb->aio_nbytes = n;
+	cb->aio_offset = off;
+	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
+}
+
+/* Starts fn in a thread with every signal blocked. */
+static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+/* The first pending signal (thread or process), 0 when none. */
+static int first_pending(void)
+{
+	sigset_t p;
+
+	sigpending(&p);
+	for (int s = 1; s <= SIGRTMAX; s++)
+		if (sigismember(&p, s) == 1)
+			return s;
+	return 0;
+}
+
+/* Number of lines of /proc/self/maps (one per mapping). */
+static int count_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int c, n = 0;
+
+	if (!f)
+		return -1;
+	while ((c = getc(f)) != EOF)
+		if (c == '\n')
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* ---- SIGEV_NONE ---- */
+
+static atomic_int none_cb_calls;
+
+static void none_cb(union sigval v)
+{
+	(void)v;
+	atomic_fetch_add(&none_cb_calls, 1);
+}
+
+/*
+ * SIGEV_NONE: no signal (although sigev_signo names one) and no callback
+ * (although sigev_notify_function is set).
+ */
+static int notify_none(void)
+{
+	static unsigned char buf[CHUNK];
+	static struct aiocb cb;
+	unsigned char want[CHUNK];
+	sigset_t all, old;
+	int fd, r, pend;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("none", 4 * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	set_read(&cb, fd, buf, CHUNK, CHUNK);
+	cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+	cb.aio_sigevent.sigev_signo = SIGRTMIN + 1;
+	cb.aio_sigevent.sigev_value.sival_int = 7;
+	cb.aio_sigevent.sigev_notify_function = none_cb;
+	atomic_store(&none_cb_calls, 0);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = aio_read(&cb);
+	if (r == 0 && wait_done(&cb, 3000))
+		r = -2;
+	xt_sleep_ms(100);
+	pend = first_pending();
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(fd);
+	XT_ASSERT_EQ(r, 0);
+	XT_ASSERT_EQ(aio_error(&cb), 0);
+	XT_ASSERT_EQ(aio_return(&cb), CHUNK);
+	xt_fill_pattern(want, CHUNK, CHUNK);
+	XT_ASSERT_MEM_EQ(buf, want, CHUNK);
+	XT_ASSERT_EQ(pend, 0);
+	XT_ASSERT_EQ(atomic_load(&none_cb_calls), 0);
+	return XT_PASS;
+}
+
+/* ---- SIGEV_SIGNAL ---- */
+
+#define NSIGREQ 50
+
+static struct aiocb sig_cbs[NSIGREQ];
+static int sig_signo;
+static pid_t sig_pid;
+static uid_t sig_uid;
+static atomic_int sig_count, sig_bad_signo, sig_bad_code, sig_bad_pid,
+	sig_bad_uid, sig_bad_value, sig_not_done;
+static atomic_int sig_seen[NSIGREQ];
+
+static void sig_handler(int sig, siginfo_t *si, void *uc)
+{
+	int v = si->si_value.sival_int;
+
+	(void)uc;
+	if (sig != sig_signo || si->si_signo != sig_signo)
+		atomic_fetch_add(&sig_bad_signo, 1);
+	if (si->si_code != SI_ASYNCIO)
+		atomic_fetch_add(&sig_bad_code, 1);
+	if (si->si_pid != sig_pid)
+		atomic_fetch_add(&sig_bad_pid, 1);
+	if (si->si_uid != sig_uid)
+		atomic_fetch_add(&sig_bad_uid, 1);
+	if (v < 0 || v >= NSIGREQ) {
+		atomic_fetch_add(&sig_bad_value, 1);
+	} else {
+		atomic_fetch_add(&sig_seen[v], 1);
+		/* The status is published before the notification. */
+		if (aio_error(&sig_cbs[v]) == EINPROGRESS)
+			atomic_fetch_add(&sig_not_done, 1);
+	}
+	atomic_fetch_add(&sig_count, 1);
+}
+
+static int signal_body(int fd, unsigned char (*bufs)[CHUNK])
+{
+	int n;
+
+	for (int i = 0; i < NSIGREQ; i++) {
+		set_read(&sig_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+		sig_cbs[i].aio_sigevent.sigev_notify = SIGEV_SIGNAL;
+		sig_cbs[i].aio_sigevent.sigev_signo = sig_signo;
+		sig_cbs[i].aio_sigevent.sigev_value.sival_int = i;
+		XT_ASSERT_OK(aio_read(&sig_cbs[i]));
+	}
+	n = wait_count(&sig_count, NSIGREQ, 3000);
+	for (int i = 0; i < NSIGREQ; i++)
+		XT_ASSERT_EQ(wait_done(&sig_cbs[i], 3000), 0);
+	xt_sleep_ms(100); /* any extra signal would arrive by now */
+	XT_ASSERT_EQ(n, NSIGREQ);
+	XT_ASSERT_EQ(atomic_load(&sig_count), NSIGREQ);
+	XT_ASSERT_EQ(atomic_load(&sig_bad_signo), 0);
+	XT_ASSERT_EQ(atomic_load(&sig_bad_code), 0);
+	XT_ASSERT_EQ(atomic_load(&sig_bad_pid), 0);
+	XT_ASSERT_EQ(atomic_load(&sig_bad_uid), 0);
+	XT_ASSERT_EQ(atomic_load(&sig_bad_value), 0);
+	XT_ASSERT_EQ(atomic_load(&sig_not_done), 0);
+	for (int i = 0; i < NSIGREQ; i++) {
+		XT_ASSERT_EQ(atomic_load(&sig_seen[i]), 1);
+		XT_ASSERT_EQ(aio_error(&sig_cbs[i]), 0);
+		XT_ASSERT_EQ(aio_return(&sig_cbs[i]), CHUNK);
+	}
+	return XT_PASS;
+}
+
+/*
+ * SIGEV_SIGNAL with SIGRTMIN+1 and SA_SIGINFO: 50 requests, 50 signals,
+ * each with si_signo, si_code SI_ASYNCIO, si_pid, si_uid and its own
+ * si_value.
+ */
+static int notify_signal(void)
+{
+	static unsigned char bufs[NSIGREQ][CHUNK];
+	struct sigaction sa, old;
+	sigset_t set, oldmask;
+	int fd, r;
+
+	XT_REQUIRE_BACKEND();
+	sig_signo = SIGRTMIN + 1;
+	sig_pid = getpid();
+	sig_uid = getuid();
+	atomic_store(&sig_count, 0);
+	atomic_store(&sig_bad_signo, 0);
+	atomic_store(&sig_bad_code, 0);
+	atomic_store(&sig_bad_pid, 0);
+	atomic_store(&sig_bad_uid, 0);
+	atomic_store(&sig_bad_value, 0);
+	atomic_store(&sig_not_done, 0);
+	for (int i = 0; i < NSIGREQ; i++)
+		atomic_store(&sig_seen[i], 0);
+	fd = xt_make_file("signal", NSIGREQ * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sig_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	XT_ASSERT_OK(sigaction(sig_signo, &sa, &old));
+	sigemptyset(&set);
+	sigaddset(&set, sig_signo);
+	pthread_sigmask(SIG_UNBLOCK, &set, &oldmask);
+	r = signal_body(fd, bufs);
+	/* Let nothing in flight reach the restored disposition. */
+	for (int i = 0; i < NSIGREQ; i++)
+		wait_done(&sig_cbs[i], 3000);
+	xt_sleep_ms(10);
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+	sigaction(sig_signo, &old, NULL);
+	close(fd);
+	return r;
+}
+
+/* SIGEV_SIGNAL with sigev_signo 0: no signal, the I/O succeeds. */
+static int notify_signo_zero(void)
+{
+	static unsigned char buf[CHUNK];
+	static struct aiocb cb;
+	unsigned char want[CHUNK];
+	sigset_t all, old;
+	int fd, r, pend;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("signo0", 4 * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	set_read(&cb, fd, buf, CHUNK, 2 * CHUNK);
+	cb.aio_sigevent.sigev_notify = SIGEV_SIGNAL;
+	cb.aio_sigevent.sigev_signo = 0;
+	cb.aio_sigevent.sigev_value.sival_int = 9;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	errno = 0;
+	r = aio_read(&cb);
+	if (r)
+		perror("aio_read");
+	if (r == 0 && wait_done(&cb, 3000))
+		r = -2;
+	xt_sleep_ms(50);
+	pend = first_pending();
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(fd);
+	XT_ASSERT_EQ(r, 0);
+	XT_ASSERT_EQ(aio_error(&cb), 0);
+	XT_ASSERT_EQ(aio_return(&cb), CHUNK);
+	xt_fill_pattern(want, CHUNK, 2 * CHUNK);
+	XT_ASSERT_MEM_EQ(buf, want, CHUNK);
+	XT_ASSERT_EQ(pend, 0);
+	return XT_PASS;
+}
+
+/*
+ * Submits a read whose sigevent must be refused synchronously: -1/EINVAL,
+ * aio_error() EINVAL, and no transfer.  glibc accepts such requests; then
+ * the request is waited for and its outcome printed.
+ */
+static int expect_rejected(const char *name, int notify, int signo)
+{
+	static unsigned char buf[CHUNK];
+	static struct aiocb cb;
+	unsigned char fill[CHUNK];
+	int fd, r, e;
+
+	fd = xt_make_file(name, 2 * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	memset(buf, 0xcc, sizeof(buf));
+	memset(fill, 0xcc, sizeof(fill));
+	set_read(&cb, fd, buf, CHUNK, 0);
+	cb.aio_sigevent.sigev_notify = notify;
+	cb.aio_sigevent.sigev_signo = signo;
+	errno = 0;
+	r = aio_read(&cb);
+	e = errno;
+	if (r == 0) {
+		int done = wait_done(&cb, 3000) == 0;
+
+		fprintf(stderr,
+			"%s: accepted; %s, aio_error %d (%s), aio_return %zd, "
+			"%s\n",
+			name, done ? "completed" : "still running",
+			aio_error(&cb), strerror(aio_error(&cb)),
+			done ? aio_return(&cb) : 0,
+			xt_memdiff(buf, fill, CHUNK) == (size_t)-1
+				? "no data transferred"
+				: "data transferred");
+		if (!done)
+			return XT_FAIL; /* leave fd open: still in use */
+	}
+	xt_sleep_ms(20);
+	close(fd);
+	if (r != -1 || e != EINVAL)
+		fprintf(stderr, "%s: aio_read = %d errno %d (%s)\n", name, r, e,
+			strerror(e));
+	XT_ASSERT_EQ(r, -1);
+	XT_ASSERT_EQ(e, EINVAL);
+	XT_ASSERT_EQ(aio_error(&cb), EINVAL);
+	XT_ASSERT_MEM_EQ(buf, fill, CHUNK);
+	return XT_PASS;
+}
+
+/*
+ * SIGEV_SIGNAL with sigev_signo 1000: refused at submit with EINVAL
+ * (glibc G9: the read runs, then the failed notification overwrites the
+ * result with EINVAL).
+ */
+static int notify_bad_signo(void)
+{
+	XT_REQUIRE_BACKEND();
+	return expect_rejected("badsigno", SIGEV_SIGNAL, 1000);
+}
+
+/* sigev_notify 99: refused at submit with EINVAL (xaio's documented
+ * choice; glibc treats it as SIGEV_NONE). */
+static int notify_bad_notify(void)
+{
+	XT_REQUIRE_BACKEND();
+	return expect_rejected("badnotify", 99, SIGRTMIN + 1);
+}
+
+/* ---- SIGEV_THREAD_ID ---- */
+
+static atomic_int tid_ready, tid_go;
+static pid_t tid_helper_tid;
+static int tid_signo, tid_wait_ms, tid_got;
+static siginfo_t tid_info;
+
+static void *tid_helper(void *arg)
+{
+	struct timespec ts;
+	sigset_t set;
+
+	(void)arg;
+	tid_helper_tid = gettid();
+	atomic_store(&tid_ready, 1);
+	while (!atomic_load(&tid_go))
+		xt_sleep_ms(1);
+	ts.tv_sec = tid_wait_ms / 1000;
+	ts.tv_nsec = (tid_wait_ms % 1000) * 1000000L;
+	sigemptyset(&set);
+	sigaddset(&set, tid_signo);
+	tid_got = sigtimedwait(&set, &tid_info, &ts) == tid_signo;
+	return NULL;
+}
+
+/* Reads a hex signal mask line ("SigPnd:" / "ShdPnd:") of a task. */
+static int task_mask(pid_t tid, const char *key, uint64_t *mask)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen)) {
+			*mask = strtoull(line + klen, NULL, 16);
+			found = 1;
+			break;
+		}
+	fclose(f);
+	return found ? 0 : -1;
+}
+
+static int thread_id_body(int fd, unsigned char *buf, struct aiocb *cb)
+{
+	uint64_t bit = 1ull << (tid_signo - 1), pnd = 0, shd = 0, mine = 0;
+	int64_t end;
+
+	while (!atomic_load(&tid_ready))
+		xt_sleep_ms(1);
+	set_read(cb, fd, buf, CHUNK, 0);
+	cb->aio_sigevent.sigev_notify = SIGEV_THREAD_ID;
+	cb->aio_sigevent.sigev_signo = tid_signo;
+	cb->aio_sigevent.sigev_value.sival_int = 4242;
+	cb->aio_sigevent.sigev_notify_thread_id = tid_helper_tid;
+	XT_ASSERT_OK(aio_read(cb));
+	XT_ASSERT_EQ(wait_done(cb, 3000), 0);
+	XT_ASSERT_EQ(aio_error(cb), 0);
+	XT_ASSERT_EQ(aio_return(cb), CHUNK);
+
+	/* The signal must become pending on the helper thread only. */
+	end = xt_now_ms() + 1000;
+	do {
+		XT_ASSERT_OK(task_mask(tid_helper_tid, "SigPnd:", &pnd));
+		XT_ASSERT_OK(task_mask(tid_helper_tid, "ShdPnd:", &shd));
+		if ((pnd | shd) & bit)
+			break;
+		xt_sleep_ms(2);
+	} while (xt_now_ms() < end);
+	XT_ASSERT_OK(task_mask(gettid(), "SigPnd:", &mine));
+	if (!((pnd | shd) & bit))
+		fprintf(stderr, "no signal within 1 s\n");
+	XT_ASSERT(pnd & bit);
+	XT_ASSERT(!(shd & bit)); /* not sent to the whole process */
+	XT_ASSERT(!(mine & bit));
+	return XT_PASS;
+}
+
+/*
+ * SIGEV_THREAD_ID: the signal goes to the named thread (pending on it, not
+ * on the process) with si_code SI_ASYNCIO and the value (glibc G8: never
+ * sent).
+ */
+static int notify_thread_id(void)
+{
+	static unsigned char buf[CHUNK];
+	static struct aiocb cb;
+	sigset_t set, oldmask;
+	pthread_t t;
+	int fd, r;
+
+	XT_REQUIRE_BACKEND();
+	tid_signo = SIGRTMIN + 2;
+	atomic_store(&tid_ready, 0);
+	atomic_store(&tid_go, 0);
+	tid_got = 0;
+	memset(&tid_info, 0, sizeof(tid_info));
+	fd = xt_make_file("tid", 2 * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	/* Blocked here and (start_thread) in the helper: stays pending. */
+	sigemptyset(&set);
+	sigaddset(&set, tid_signo);
+	pthread_sigmask(SIG_BLOCK, &set, &oldmask);
+	if (start_thread(&t, tid_helper, NULL)) {
+		pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+		close(fd);
+		return XT_FAIL;
+	}
+	tid_wait_ms = 1000;
+	r = thread_id_body(fd, buf, &cb);
+	if (r != XT_PASS)
+		tid_wait_ms = 10;
+	atomic_store(&tid_go, 1);
+	pthread_join(t, NULL);
+	wait_done(&cb, 3000);
+	{
+		/* Drop a stray process-directed copy before unblocking. */
+		struct timespec zero = {0, 0};
+
+		while (sigtimedwait(&set, NULL, &zero) == tid_signo)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+	close(fd);
+	if (r != XT_PASS)
+		return r;
+	XT_ASSERT(tid_got);
+	XT_ASSERT_EQ(tid_info.si_signo, tid_signo);
+	XT_ASSERT_EQ(tid_info.si_code, SI_ASYNCIO);
+	XT_ASSERT_EQ(tid_info.si_value.sival_int, 4242);
+	XT_ASSERT_EQ(tid_info.si_pid, getpid());
+	return XT_PASS;
+}
+
+/* ---- SIGEV_THREAD ---- */
+
+#define NTHRREQ 200
+
+static struct aiocb thr_cbs[NTHRREQ];
+static atomic_int thr_calls, thr_bad_value, thr_usr2_blocked, thr_mask_set,
+	thr_not_done;
+static atomic_int thr_seen[NTHRREQ];
+
+static void thr_cb(union sigval v)
+{
+	sigset_t m;
+	int i = v.sival_int;
+
+	pthread_sigmask(SIG_BLOCK, NULL, &m);
+	if (sigismember(&m, SIGUSR2))
+		atomic_fetch_add(&thr_usr2_blocked, 1);
+	if (!sigisemptyset(&m))
+		atomic_fetch_add(&thr_mask_set, 1);
+	if (i < 0 || i >= NTHRREQ) {
+		atomic_fetch_add(&thr_bad_value, 1);
+	} else {
+		atomic_fetch_add(&thr_seen[i], 1);
+		if (aio_error(&thr_cbs[i]) == EINPROGRESS)
+			atomic_fetch_add(&thr_not_done, 1);
+	}
+	atomic_fetch_add(&thr_calls, 1);
+}
+
+static int thread_body(int fd, unsigned char (*bufs)[CHUNK])
+{
+	int n;
+
+	for (int i = 0; i < NTHRREQ; i++) {
+		set_read(&thr_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+		thr_cbs[i].aio_sigevent.sigev_notify = SIGEV_THREAD;
+		thr_cbs[i].aio_sigevent.sigev_notify_function = thr_cb;
+		thr_cbs[i].aio_sigevent.sigev_value.sival_int = i;
+		XT_ASSERT_OK(aio_read(&thr_cbs[i]));
+	}
+	n = wait_count(&thr_calls, NTHRREQ, 5000);
+	xt_sleep_ms(100); /* any extra call would happen by now */
+	XT_ASSERT_EQ(n, NTHRREQ);
+	XT_ASSERT_EQ(atomic_load(&thr_calls), NTHRREQ);
+	XT_ASSERT_EQ(atomic_load(&thr_bad_value), 0);
+	XT_ASSERT_EQ(atomic_load(&thr_not_done), 0);
+	for (int i = 0; i < NTHRREQ; i++) {
+		XT_ASSERT_EQ(atomic_load(&thr_seen[i]), 1);
+		XT_ASSERT_EQ(aio_error(&thr_cbs[i]), 0);
+		XT_ASSERT_EQ(aio_return(&thr_cbs[i]), CHUNK);
+	}
+	if (atomic_load(&thr_usr2_blocked))
+		fprintf(stderr, "SIGUSR2 (blocked by the submitter) was "
+				"blocked in the callback\n");
+	XT_ASSERT_EQ(atomic_load(&thr_usr2_blocked), 0);
+	XT_ASSERT_EQ(atomic_load(&thr_mask_set), 0);
+	return XT_PASS;
+}
+
+/*
+ * SIGEV_THREAD: 200 requests, 200 calls, each value exactly once, the
+ * status final inside the callback, which runs with an empty signal mask
+ * although the submitter blocks SIGUSR2.
+ */
+static int notify_thread(void)
+{
+	static unsigned char bufs[NTHRREQ][CHUNK];
+	sigset_t set, oldmask;
+	int fd, r;
+
+	XT_REQUIRE_BACKEND();
+	atomic_store(&thr_calls, 0);
+	atomic_store(&thr_bad_value, 0);
+	atomic_store(&thr_usr2_blocked, 0);
+	atomic_store(&thr_mask_set, 0);
+	atomic_store(&thr_not_done, 0);
+	for (int i = 0; i < NTHRREQ; i++)
+		atomic_store(&thr_seen[i], 0);
+	fd = xt_make_file("thread", NTHRREQ * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &set, &oldmask);
+	r = thread_body(fd, bufs);
+	for (int i = 0; i < NTHRREQ; i++)
+		wait_done(&thr_cbs[i], 3000);
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+	close(fd);
+	return r;
+}
+
+#define NJOINREQ 300
+
+static struct aiocb join_cbs[NJOINREQ];
+static atomic_int join_calls;
+
+static void join_cb(union sigval v)
+{
+	XT_CHECK(v.sival_int >= 0 && v.sival_int < NJOINREQ);
+	atomic_fetch_add(&join_calls, 1);
+}
+
+static int joinable_body(int fd, unsigned char (*bufs)[CHUNK],
+			 pthread_attr_t *attr)
+{
+	int threads0, maps0, threads, maps, n;
+	int64_t end;
+
+	/* Warm up (library threads, ring) before taking the baseline. */
+	for (int i = 0; i < 4; i++) {
+		set_read(&join_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+		join_cbs[i].aio_sigevent.sigev_notify = SIGEV_THREAD;
+		join_cbs[i].aio_sigevent.sigev_notify_function = join_cb;
+		join_cbs[i].aio_sigevent.sigev_value.sival_int = i;
+		join_cbs[i].aio_sigevent.sigev_notify_attributes = attr;
+		XT_ASSERT_OK(aio_read(&join_cbs[i]));
+	}
+	XT_ASSERT_EQ(wait_count(&join_calls, 4, 3000), 4);
+	xt_sleep_ms(50);
+	atomic_store(&join_calls, 0);
+	threads0 = xt_count_threads();
+	maps0 = count_maps();
+	XT_ASSERT_GT(threads0, 0);
+	XT_ASSERT_GT(maps0, 0);
+
+	for (int i = 0; i < NJOINREQ; i++) {
+		set_read(&join_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+		join_cbs[i].aio_sigevent.sigev_notify = SIGEV_THREAD;
+		join_cbs[i].aio_sigevent.sigev_notify_function = join_cb;
+		join_cbs[i].aio_sigevent.sigev_value.sival_int = i;
+		join_cbs[i].aio_sigevent.sigev_notify_attributes = attr;
+		XT_ASSERT_OK(aio_read(&join_cbs[i]));
+	}
+	n = wait_count(&join_calls, NJOINREQ, 5000);
+	XT_ASSERT_EQ(n, NJOINREQ);
+
+	/* Settle: notification threads finish and go away. */
+	end = xt_now_ms() + 2000;
+	do {
+		xt_sleep_ms(10);
+		threads = xt_count_threads();
+		maps = count_maps();
+	} while ((threads > threads0 + 4 || maps > maps0 + 100) &&
+		 xt_now_ms() < end);
+	if (maps > maps0 + 100)
+		fprintf(stderr,
+			"mappings %d -> %d: leaked notification thread "
+			"stacks (joinable threads never joined)\n",
+			maps0, maps);
+	XT_ASSERT_LE(threads, threads0 + 4);
+	XT_ASSERT_LE(maps, maps0 + 100);
+	XT_ASSERT_EQ(atomic_load(&join_calls), NJOINREQ);
+	return XT_PASS;
+}
+
+/*
+ * SIGEV_THREAD with a joinable pthread_attr_t: after 300 notifications the
+ * thread count returns to within +4 of the baseline and the threads' stacks
+ * are gone (glibc G7 creates them joinable and never joins: each exited
+ * thread keeps its stack mapped).
+ */
+static int notify_thread_joinable(void)
+{
+	static unsigned char bufs[NJOINREQ][CHUNK];
+	pthread_attr_t attr;
+	int fd, r;
+
+	XT_REQUIRE_BACKEND();
+	atomic_store(&join_calls, 0);
+	fd = xt_make_file("joinable", NJOINREQ * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	XT_ASSERT_EQ(pthread_attr_init(&attr), 0);
+	XT_ASSERT_EQ(
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_JOINABLE), 0);
+	r = joinable_body(fd, bufs, &attr);
+	for (int i = 0; i < NJOINREQ; i++)
+		wait_done(&join_cbs[i], 3000);
+	/* Every notification thread exists once its callback has run. */
+	wait_count(&join_calls, NJOINREQ, 3000);
+	pthread_attr_destroy(&attr);
+	close(fd);
+	return r;
+}
+
+/* ---- after SIGEV_THREAD: no library thread takes process signals ---- */
+
+static atomic_int stray_count;
+static atomic_int stray_tid;
+
+static void stray_handler(int sig)
+{
+	(void)sig;
+	atomic_store(&stray_tid, (int)gettid());
+	atomic_fetch_add(&stray_count, 1);
+}
+
+static int mask_restored_body(int fd, int signo)
+{
+	static unsigned char buf[CHUNK];
+	static struct aiocb cb;
+	struct timespec ts = {2, 0};
+	sigset_t set;
+	siginfo_t si;
+	int got;
+
+	/* Notification threads have run (and had an empty mask). */
+	atomic_store(&thr_calls, 0);
+	set_read(&cb, fd, buf, CHUNK, 0);
+	cb.aio_sigevent.sigev_notify = SIGEV_THREAD;
+	cb.aio_sigevent.sigev_notify_function = thr_cb;
+	cb.aio_sigevent.sigev_value.sival_int = 0;
+	XT_ASSERT_OK(aio_read(&cb));
+	XT_ASSERT_EQ(wait_count(&thr_calls, 1, 3000), 1);
+	xt_sleep_ms(20);
+
+	/* A process-directed completion signal, blocked only here. */
+	set_read(&cb, fd, buf, CHUNK, CHUNK);
+	cb.aio_sigevent.sigev_notify = SIGEV_SIGNAL;
+	cb.aio_sigevent.sigev_signo = signo;
+	cb.aio_sigevent.sigev_value.sival_int = 99;
+	XT_ASSERT_OK(aio_read(&cb));
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	got = sigtimedwait(&set, &si, &ts);
+	XT_ASSERT_EQ(wait_done(&cb, 3000), 0);
+	if (atomic_load(&stray_count))
+		fprintf(stderr,
+			"the signal was taken by thread %d, which "
+			"does not block it\n",
+			atomic_load(&stray_tid));
+	XT_ASSERT_EQ(atomic_load(&stray_count), 0);
+	XT_ASSERT_EQ(got, signo);
+	XT_ASSERT_EQ(si.si_value.sival_int, 99);
+	return XT_PASS;
+}
+
+/*
+ * After SIGEV_THREAD callbacks (which run with an empty mask), a
+ * process-directed completion signal that only the application thread
+ * waits for still reaches it: no idle library thread accepts it.
+ */
+static int notify_thread_mask_restored(void)
+{
+	struct sigaction sa, old;
+	sigset_t set, oldmask;
+	int fd, r, signo = SIGRTMIN + 6;
+
+	XT_REQUIRE_BACKEND();
+	atomic_store(&stray_count, 0);
+	fd = xt_make_file("restored", 2 * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stray_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(signo, &sa, &old);
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	pthread_sigmask(SIG_BLOCK, &set, &oldmask);
+	r = mask_restored_body(fd, signo);
+	{
+		struct timespec zero = {0, 0};
+
+		while (sigtimedwait(&set, NULL, &zero) == signo)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+	sigaction(signo, &old, NULL);
+	close(fd);
+	return r;
+}
+
+static struct xt_case cases[] = {
+	{"notify_none", notify_none},
+	{"notify_signal", notify_signal},
+	{"notify_signo_zero", notify_signo_zero},
+	{"notify_bad_signo", notify_bad_signo},
+	{"notify_bad_notify", notify_bad_notify},
+	{"notify_thread_id", notify_thread_id},
+	{"notify_thread", notify_thread},
+	{"notify_thread_mask_restored", notify_thread_mask_restored},
+	{"notify_thread_joinable", notify_thread_joinable},
+};
+
+XT_MAIN(cases)

@@ -1,0 +1,756 @@
+// SPDX-License-Identifier: MIT
+/*
+ * aio_suspend(): the immediate returns (nent 0, all-NULL lists, a list with
+ * a completed entry), NULL entries next to a pending one, polling with
+ * {0, 0}, relative timeouts, wake-up by a completion that another thread
+ * causes, invalid arguments (nent < 0, tv_nsec out of range), a huge list
+ * (no stack overflow), and EINTR with the waiter unlinked afterwards.
+ *
+ * The cases that crash glibc (G2 abort, G3 stack overflow) run in a forked
+ * child so that the program survives a reference run against glibc.  They
+ * come first in the table: the parent has then done no AIO yet, so glibc's
+ * fork defect (G5, an idle helper that the child never gets) cannot hang the
+ * child for an unrelated reason.
+ */
+#include <aio.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xtest.h"
+
+#define FILE_LEN 65536
+
+/* Polls aio_error() until the request is no longer EINPROGRESS. */
+static int wait_done(const struct aiocb *cb, int ms)
+{
+	int64_t end = xt_now_ms() + ms;
+
+	while (aio_error(cb) == EINPROGRESS) {
+		if (xt_now_ms() > end)
+			return -1;
+		xt_sleep_ms(1);
+	}
+	return 0;
+}
+
+/* Starts fn in a thread with every signal blocked. */
+static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+/*
+ * Runs fn in a forked child with a deadline.  The child leaves with
+ * _exit() so that it does not remove the parent's temporary directory.
+ */
+static int run_child(int (*fn)(void), int ms)
+{
+	int64_t end;
+	int status = 0;
+	pid_t pid, r;
+
+	(void)xt_tmpdir(); /* created (and later removed) by the parent */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	XT_ASSERT(pid >= 0);
+	if (pid == 0) {
+		struct rlimit no_core = {0, 0};
+		int rc;
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		rc = fn();
+		if (rc == XT_PASS && xt_check_failures())
+			rc = XT_FAIL;
+		_exit(rc);
+	}
+	end = xt_now_ms() + ms;
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0) {
+		if (xt_now_ms() > end) {
+			fprintf(stderr, "child did not finish in %d ms\n", ms);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return XT_FAIL;
+		}
+		xt_sleep_ms(2);
+	}
+	XT_ASSERT_EQ(r, pid);
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "child killed by signal %d (%s)\n",
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return XT_FAIL;
+	}
+	XT_ASSERT(WIFEXITED(status));
+	if (WEXITSTATUS(status) == XT_SKIP)
+		return XT_SKIP;
+	if (WEXITSTATUS(status) != XT_PASS) {
+		fprintf(stderr, "child failed (exit status %d)\n",
+			WEXITSTATUS(status));
+		return XT_FAIL;
+	}
+	return XT_PASS;
+}
+
+/*
+ * Watchdog for calls that must return at once and have no timeout of their
+ * own: after ms it interrupts the target thread with SIGALRM (handler
+ * without SA_RESTART) every 100 ms until disarmed, so a hang turns into a
+ * failed assertion instead of a stuck program.
+ */
+struct watchdog {
+	pthread_t thread;
+	pthread_t target;
+	int ms;
+	atomic_int stop;
+	atomic_int fired;
+	struct sigaction old;
+};
+
+static void alarm_handler(int sig)
+{
+	(void)sig;
+}
+
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *w = arg;
+	int64_t next = xt_now_ms() + w->ms;
+
+	while (!atomic_load(&w->stop)) {
+		if (xt_now_ms() >= next) {
+			atomic_store(&w->fired, 1);
+			pthread_kill(w->target, SIGALRM);
+			next += 100;
+		}
+		xt_sleep_ms(2);
+	}
+	return NULL;
+}
+
+static int watchdog_arm(struct watchdog *w, int ms)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = alarm_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &w->old);
+	w->target = pthread_self();
+	w->ms = ms;
+	atomic_store(&w->stop, 0);
+	atomic_store(&w->fired, 0);
+	if (start_thread(&w->thread, watchdog_main, w)) {
+		sigaction(SIGALRM, &w->old, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void watchdog_disarm(struct watchdog *w)
+{
+	atomic_store(&w->stop, 1);
+	pthread_join(w->thread, NULL);
+	sigaction(SIGALRM, &w->old, NULL);
+	if (atomic_load(&w->fired))
+		fprintf(stderr,
+			"watchdog: the call was still blocked after "
+			"%d ms\n",
+			w->ms);
+}
+
+/* Fills about depth * 4 KiB of stack with 0xa5 (reuses dead frames). */
+static __attribute__((noinline)) unsigned int fill_stack(int depth)
+{
+	volatile unsigned char pad[4096];
+	unsigned int r;
+
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = 0xa5;
+	r = depth > 1 ? fill_stack(depth - 1) : 0;
+	return r + pad[depth % sizeof(pad)];
+}
+
+/* An aio_read() on an empty pipe: stays in progress until data arrives. */
+struct pending {
+	int p[2];
+	int started;
+	struct aiocb cb;
+	char buf[64];
+};
+
+static int pending_start(struct pending *pr)
+{
+	memset(pr, 0, sizeof(*pr));
+	pr->p[0] = pr->p[1] = -1;
+	if (pipe(pr->p))
+		return -1;
+	pr->cb.aio_fildes = pr->p[0];
+	pr->cb.aio_buf = pr->buf;
+	pr->cb.aio_nbytes = sizeof(pr->buf);
+	pr->cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+	if (aio_read(&pr->cb)) {
+		perror("aio_read(pipe)");
+		return -1;
+	}
+	pr->started = 1;
+	return 0;
+}
+
+/* Completes the read if it is still blocked, then closes the pipe. */
+static int pending_finish(struct pending *pr)
+{
+	int r = 0;
+
+	if (pr->started && aio_error(&pr->cb) == EINPROGRESS) {
+		if (write(pr->p[1], "z", 1) != 1)
+			r = -1;
+		if (wait_done(&pr->cb, 3000)) {
+			fprintf(stderr, "a pipe read never completed\n");
+			return -1; /* leave the pipe open: still in use */
+		}
+	}
+	if (pr->p[0] >= 0)
+		close(pr->p[0]);
+	if (pr->p[1] >= 0)
+		close(pr->p[1]);
+	pr->p[0] = pr->p[1] = -1;
+	pr->started = 0;
+	return r;
+}
+
+/* An aio_read() of a regular file that has completed. */
+struct completed {
+	int fd;
+	struct aiocb cb;
+	unsigned char buf[512];
+};
+
+static int completed_make(struct completed *c)
+{
+	unsigned char want[512];
+
+	memset(c, 0, sizeof(*c));
+	c->fd = xt_make_file("done", FILE_LEN, 0);
+	XT_ASSERT(c->fd >= 0);
+	c->cb.aio_fildes = c->fd;
+	c->cb.aio_buf = c->buf;
+	c->cb.aio_nbytes = sizeof(c->buf);
+	c->cb.aio_offset = 4096;
+	c->cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+	XT_ASSERT_OK(aio_read(&c->cb));
+	XT_ASSERT_EQ(wait_done(&c->cb, 3000), 0);
+	XT_ASSERT_EQ(aio_error(&c->cb), 0);
+	XT_ASSERT_EQ(aio_return(&c->cb), sizeof(c->buf));
+	xt_fill_pattern(want, sizeof(want), 4096);
+	XT_ASSERT_MEM_EQ(c->buf, want, sizeof(want));
+	return XT_PASS;
+}
+
+static void completed_close(struct completed *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* ---- cases run in a child (glibc G2, G3) ---- */
+
+static int bad_nsec_body(struct pending *pr, long nsec)
+{
+	const struct aiocb *list[1] = {&pr->cb};
+	struct timespec ts = {0, nsec};
+	int64_t t0;
+
+	t0 = xt_now_ms();
+	XT_ASSERT_ERRNO(aio_suspend(list, 1, &ts), EINVAL);
+	XT_ASSERT_LT(xt_now_ms() - t0, 1000);
+	XT_ASSERT_EQ(aio_error(&pr->cb), EINPROGRESS);
+	return XT_PASS;
+}
+
+static int bad_nsec_child(long nsec)
+{
+	static struct pending pr;
+	int r;
+
+	XT_ASSERT_OK(pending_start(&pr));
+	r = bad_nsec_body(&pr, nsec);
+	if (pending_finish(&pr))
+		r = XT_FAIL;
+	return r;
+}
+
+static int bad_nsec_big_child(void)
+{
+	return bad_nsec_child(1999999999L);
+}
+
+static int bad_nsec_negative_child(void)
+{
+	return bad_nsec_child(-1L);
+}
+
+/* tv_nsec 1999999999 → -1/EINVAL (glibc G2: assertion abort). */
+static int suspend_bad_nsec_big(void)
+{
+	XT_REQUIRE_BACKEND();
+	return run_child(bad_nsec_big_child, 5000);
+}
+
+/* tv_nsec -1 → -1/EINVAL (glibc: an immediate EAGAIN). */
+static int suspend_bad_nsec_negative(void)
+{
+	XT_REQUIRE_BACKEND();
+	return run_child(bad_nsec_negative_child, 5000);
+}
+
+#define HUGE_NENT 2000000
+
+static int huge_list_child(void)
+{
+	static struct completed c;
+	const struct aiocb **list;
+	int r, e;
+
+	if (completed_make(&c) != XT_PASS)
+		return XT_FAIL;
+	list = calloc(HUGE_NENT, sizeof(*list));
+	XT_ASSERT(list != NULL);
+	list[HUGE_NENT - 1] = &c.cb;
+	errno = 0;
+	r = aio_suspend(list, HUGE_NENT, NULL);
+	e = errno;
+	free(list);
+	completed_close(&c);
+	if (r != 0)
+		fprintf(stderr, "aio_suspend = %d errno %d (%s)\n", r, e,
+			strerror(e));
+	XT_ASSERT_EQ(r, 0);
+	return XT_PASS;
+}
+
+/* 2,000,000 entries, all NULL but the last (done) → 0 (glibc G3 crashes). */
+static int suspend_huge_list(void)
+{
+	XT_REQUIRE_BACKEND();
+	return run_child(huge_list_child, 5000);
+}
+
+/* ---- cases run in this process ---- */
+
+/* nent 0 → 0 at once; list[0] (pending) must not be looked at. */
+static int suspend_nent_zero(void)
+{
+	static struct pending pr;
+	const struct aiocb *list[1];
+	struct watchdog w;
+	int64_t t0;
+	int r, e;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pending_start(&pr));
+	list[0] = &pr.cb;
+	XT_ASSERT_OK(watchdog_arm(&w, 2000));
+	t0 = xt_now_ms();
+	errno = 0;
+	r = aio_suspend(list, 0, NULL);
+	e = errno;
+	watchdog_disarm(&w);
+	t0 = xt_now_ms() - t0;
+	XT_ASSERT_OK(pending_finish(&pr));
+	if (r)
+		fprintf(stderr, "errno %d (%s)\n", e, strerror(e));
+	XT_ASSERT_EQ(r, 0);
+	XT_ASSERT_LT(t0, 1000);
+	return XT_PASS;
+}
+
+/* A list of NULLs only → 0 at once, even without a timeout. */
+static int suspend_all_null(void)
+{
+	const struct aiocb *list[3] = {NULL, NULL, NULL};
+	struct watchdog w;
+	int64_t t0;
+	int r, e;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(watchdog_arm(&w, 2000));
+	t0 = xt_now_ms();
+	errno = 0;
+	r = aio_suspend(list, 3, NULL);
+	e = errno;
+	watchdog_disarm(&w);
+	t0 = xt_now_ms() - t0;
+	if (r)
+		fprintf(stderr, "errno %d (%s)\n", e, strerror(e));
+	XT_ASSERT_EQ(r, 0);
+	XT_ASSERT_LT(t0, 1000);
+	return XT_PASS;
+}
+
+/* One completed entry next to a pending one and NULLs → 0 at once. */
+static int suspend_completed_entry(void)
+{
+	static struct pending pr;
+	static struct completed c;
+	const struct aiocb *list[4];
+	struct watchdog w;
+	int64_t t0;
+	int r, e;
+
+	XT_REQUIRE_BACKEND();
+	if (completed_make(&c) != XT_PASS)
+		return XT_FAIL;
+	if (pending_start(&pr)) {
+		completed_close(&c);
+		return XT_FAIL;
+	}
+	list[0] = NULL;
+	list[1] = &pr.cb;
+	list[2] = &c.cb;
+	list[3] = NULL;
+	XT_ASSERT_OK(watchdog_arm(&w, 2000));
+	t0 = xt_now_ms();
+	errno = 0;
+	r = aio_suspend(list, 4, NULL);
+	e = errno;
+	watchdog_disarm(&w);
+	t0 = xt_now_ms() - t0;
+	XT_ASSERT_EQ(aio_error(&pr.cb), EINPROGRESS);
+	XT_ASSERT_OK(pending_finish(&pr));
+	completed_close(&c);
+	if (r)
+		fprintf(stderr, "errno %d (%s)\n", e, strerror(e));
+	XT_ASSERT_EQ(r, 0);
+	XT_ASSERT_LT(t0, 1000);
+	/* Waiting does not consume or change the status. */
+	XT_ASSERT_EQ(aio_error(&c.cb), 0);
+	XT_ASSERT_EQ(aio_return(&c.cb), sizeof(c.buf));
+	return XT_PASS;
+}
+
+static int null_mixed_body(struct pending *pr)
+{
+	const struct aiocb *list[3] = {NULL, &pr->cb, NULL};
+	struct timespec ts = {0, 50 * 1000000L};
+	struct watchdog w;
+	int64_t t0;
+	int r, e;
+
+	/* The NULLs do not count as completed: the wait times out. */
+	t0 = xt_now_ms();
+	XT_ASSERT_ERRNO(aio_suspend(list, 3, &ts), EAGAIN);
+	XT_ASSERT_GE(xt_now_ms() - t0, 40);
+	XT_ASSERT_EQ(aio_error(&pr->cb), EINPROGRESS);
+
+	/* Once the pending entry completes, the same list returns 0. */
+	XT_ASSERT_EQ(write(pr->p[1], "abc", 3), 3);
+	XT_ASSERT_OK(watchdog_arm(&w, 3000));
+	errno = 0;
+	r = aio_suspend(list, 3, NULL);
+	e = errno;
+	watchdog_disarm(&w);
+	if (r)
+		fprintf(stderr, "errno %d (%s)\n", e, strerror(e));
+	XT_ASSERT_EQ(r, 0);
+	XT_ASSERT_EQ(aio_error(&pr->cb), 0);
+	XT_ASSERT_EQ(aio_return(&pr->cb), 3);
+	XT_ASSERT_MEM_EQ(pr->buf, "abc", 3);
+	return XT_PASS;
+}
+
+/* NULL entries are skipped, the pending entry among them is waited for. */
+static int suspend_null_mixed(void)
+{
+	static struct pending pr;
+	int r;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pending_start(&pr));
+	r = null_mixed_body(&pr);
+	if (pending_finish(&pr))
+		r = XT_FAIL;
+	return r;
+}
+
+static int poll_body(struct pending *a, struct pending *b)
+{
+	const struct aiocb *list[2] = {&a->cb, &b->cb};
+	struct timespec ts = {0, 0};
+	int64_t t0;
+
+	t0 = xt_now_ms();
+	XT_ASSERT_ERRNO(aio_suspend(list, 2, &ts), EAGAIN);
+	XT_ASSERT_LT(xt_now_ms() - t0, 250);
+	XT_ASSERT_EQ(aio_error(&a->cb), EINPROGRESS);
+	XT_ASSERT_EQ(aio_error(&b->cb), EINPROGRESS);
+
+	/* The same poll reports a completion once there is one. */
+	XT_ASSERT_EQ(write(b->p[1], "q", 1), 1);
+	XT_ASSERT_EQ(wait_done(&b->cb, 3000), 0);
+	XT_ASSERT_OK(aio_suspend(list, 2, &ts));
+	return XT_PASS;
+}
+
+/* {0, 0} with nothing done → -1/EAGAIN at once (a poll). */
+static int suspend_poll(void)
+{
+	static struct pending a, b;
+	int r;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pending_start(&a));
+	if (pending_start(&b)) {
+		pending_finish(&a);
+		return XT_FAIL;
+	}
+	r = poll_body(&a, &b);
+	if (pending_finish(&a) | pending_finish(&b))
+		r = XT_FAIL;
+	return r;
+}
+
+static int timeout_body(struct pending *pr)
+{
+	const struct aiocb *list[1] = {&pr->cb};
+	struct timespec ts = {0, 100 * 1000000L};
+	int64_t t;
+
+	t = xt_now_ms();
+	XT_ASSERT_ERRNO(aio_suspend(list, 1, &ts), EAGAIN);
+	t = xt_now_ms() - t;
+	XT_ASSERT_GE(t, 90);
+	XT_ASSERT_LT(t, 3000);
+	XT_ASSERT_EQ(aio_error(&pr->cb), EINPROGRESS);
+	return XT_PASS;
+}
+
+/* A 100 ms timeout with nothing done → -1/EAGAIN after >= 90 ms. */
+static int suspend_timeout(void)
+{
+	static struct pending pr;
+	int r;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pending_start(&pr));
+	r = timeout_body(&pr);
+	if (pending_finish(&pr))
+		r = XT_FAIL;
+	return r;
+}
+
+struct writer {
+	int fd;
+	int delay_ms;
+	const char *data;
+};
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	size_t n = strlen(w->data);
+
+	xt_sleep_ms(w->delay_ms);
+	XT_CHECK(write(w->fd, w->data, n) == (ssize_t)n);
+	return NULL;
+}
+
+static int wake_body(struct pending *pr)
+{
+	const struct aiocb *list[1] = {&pr->cb};
+	struct timespec ts = {5, 0};
+	struct writer w = {pr->p[1], 50, "wake"};
+	pthread_t t;
+	int64_t t0;
+	int r, e;
+
+	XT_ASSERT_EQ(start_thread(&t, writer_main, &w), 0);
+	t0 = xt_now_ms();
+	errno = 0;
+	r = aio_suspend(list, 1, &ts);
+	e = errno;
+	t0 = xt_now_ms() - t0;
+	pthread_join(t, NULL);
+	if (r)
+		fprintf(stderr, "errno %d (%s)\n", e, strerror(e));
+	XT_ASSERT_EQ(r, 0);
+	XT_ASSERT_GE(t0, 40);
+	XT_ASSERT_LT(t0, 3000);
+	XT_ASSERT_EQ(aio_error(&pr->cb), 0);
+	XT_ASSERT_EQ(aio_return(&pr->cb), 4);
+	XT_ASSERT_MEM_EQ(pr->buf, "wake", 4);
+	return XT_PASS;
+}
+
+/* Another thread completes the request after 50 ms: the waiter wakes. */
+static int suspend_wake_by_thread(void)
+{
+	static struct pending pr;
+	int r;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pending_start(&pr));
+	r = wake_body(&pr);
+	if (pending_finish(&pr))
+		r = XT_FAIL;
+	return r;
+}
+
+/* nent < 0 → -1/EINVAL, without waiting on the (pending) list. */
+static int suspend_nent_negative(void)
+{
+	static struct pending pr;
+	const struct aiocb *list[1];
+	struct watchdog w;
+	int r, e;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pending_start(&pr));
+	list[0] = &pr.cb;
+	XT_ASSERT_OK(watchdog_arm(&w, 2000));
+	errno = 0;
+	r = aio_suspend(list, -1, NULL);
+	e = errno;
+	watchdog_disarm(&w);
+	XT_ASSERT_OK(pending_finish(&pr));
+	if (r != -1 || e != EINVAL)
+		fprintf(stderr, "aio_suspend(nent -1) = %d errno %d (%s)\n", r,
+			e, strerror(e));
+	XT_ASSERT_EQ(r, -1);
+	XT_ASSERT_EQ(e, EINVAL);
+	return XT_PASS;
+}
+
+/* Sends SIGUSR1 to a thread after first_ms, then every 50 ms until stop. */
+struct killer {
+	pthread_t thread;
+	pthread_t target;
+	int first_ms;
+	atomic_int stop;
+};
+
+static atomic_int usr1_count;
+
+static void usr1_handler(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&usr1_count, 1);
+}
+
+static void *killer_main(void *arg)
+{
+	struct killer *k = arg;
+	int64_t next = xt_now_ms() + k->first_ms;
+
+	while (!atomic_load(&k->stop)) {
+		if (xt_now_ms() >= next) {
+			pthread_kill(k->target, SIGUSR1);
+			next += 50;
+		}
+		xt_sleep_ms(1);
+	}
+	return NULL;
+}
+
+static int eintr_body(struct pending *pr)
+{
+	const struct aiocb *list[1] = {&pr->cb};
+	struct timespec ts = {5, 0};
+	struct killer k;
+	int64_t t0;
+	int r, e;
+
+	k.target = pthread_self();
+	k.first_ms = 50;
+	atomic_store(&k.stop, 0);
+	atomic_store(&usr1_count, 0);
+	XT_ASSERT_EQ(start_thread(&k.thread, killer_main, &k), 0);
+	t0 = xt_now_ms();
+	errno = 0;
+	r = aio_suspend(list, 1, &ts);
+	e = errno;
+	t0 = xt_now_ms() - t0;
+	atomic_store(&k.stop, 1);
+	pthread_join(k.thread, NULL);
+	if (r != -1 || e != EINTR)
+		fprintf(stderr,
+			"aio_suspend = %d errno %d (%s) after %" PRId64 " ms\n",
+			r, e, strerror(e), t0);
+	XT_ASSERT_EQ(r, -1);
+	XT_ASSERT_EQ(e, EINTR);
+	XT_ASSERT_LT(t0, 2000);
+	XT_ASSERT_GE(atomic_load(&usr1_count), 1);
+	XT_ASSERT_EQ(aio_error(&pr->cb), EINPROGRESS);
+
+	/* Reuse the stack the interrupted wait ran on, then complete. */
+	fill_stack(16);
+	xt_sleep_ms(20);
+	XT_ASSERT_EQ(write(pr->p[1], "later", 5), 5);
+	for (int i = 0; i < 10; i++) {
+		fill_stack(16);
+		xt_sleep_ms(1);
+	}
+	ts.tv_sec = 3;
+	XT_ASSERT_OK(aio_suspend(list, 1, &ts));
+	XT_ASSERT_EQ(aio_error(&pr->cb), 0);
+	XT_ASSERT_EQ(aio_return(&pr->cb), 5);
+	XT_ASSERT_MEM_EQ(pr->buf, "later", 5);
+	return XT_PASS;
+}
+
+/*
+ * A signal (handler without SA_RESTART) interrupts a 5 s wait → -1/EINTR
+ * quickly; the request completes later and a second wait returns 0.
+ */
+static int suspend_eintr(void)
+{
+	static struct pending pr;
+	struct sigaction sa, old;
+	int r;
+
+	XT_REQUIRE_BACKEND();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = usr1_handler;
+	sigemptyset(&sa.sa_mask);
+	XT_ASSERT_OK(sigaction(SIGUSR1, &sa, &old));
+	if (pending_start(&pr)) {
+		sigaction(SIGUSR1, &old, NULL);
+		return XT_FAIL;
+	}
+	r = eintr_body(&pr);
+	if (pending_finish(&pr))
+		r = XT_FAIL;
+	sigaction(SIGUSR1, &old, NULL);
+	return r;
+}
+
+static struct xt_case cases[] = {
+	/* Forked cases first (see the comment at the top). */
+	{"suspend_bad_nsec_big", suspend_bad_nsec_big},
+	{"suspend_bad_nsec_negative", suspend_bad_nsec_negative},
+	{"suspend_huge_list", suspend_huge_list},
+	{"suspend_nent_zero", suspend_nent_zero},
+	{"suspend_all_null", suspend_all_null},
+	{"suspend_completed_entry", suspend_completed_entry},
+	{"suspend_null_mixed", suspend_null_mixed},
+	{"suspend_poll", suspend_poll},
+	{"suspend_timeout", suspend_timeout},
+	{"suspend_wake_by_thread", suspend_wake_by_thread},
+	{"suspend_nent_negative", suspend_nent_negative},
+	{"suspend_eintr", suspend_eintr},
+};
+
+XT_MAIN(cases)
