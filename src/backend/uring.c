@@ -389,12 +389,21 @@ static void process(const struct io_uring_cqe *cqes, int n)
 	}
 }
 
+/* Anything to reap?  Lock-free, so pollers cost nothing when idle. */
+static bool cq_ready(void)
+{
+	return atomic_load_explicit(R.cq_head, memory_order_relaxed) !=
+		       atomic_load_explicit(R.cq_tail, memory_order_acquire) ||
+	       (atomic_load_explicit(R.sq_flags, memory_order_relaxed) &
+		IORING_SQ_CQ_OVERFLOW);
+}
+
 int xaio__uring_reap(void)
 {
 	struct io_uring_cqe cqes[HARVEST];
 	int n;
 
-	if (pthread_mutex_trylock(&R.cq_lock))
+	if (!cq_ready() || pthread_mutex_trylock(&R.cq_lock))
 		return 0;
 	n = harvest(cqes);
 	pthread_mutex_unlock(&R.cq_lock);

@@ -196,7 +196,7 @@ int xt_count_rings(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
-	char path[64], link[256];
+	char path[300], link[256];
 	int n = 0;
 
 	if (!d)

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * FreeBSD's extensions on glibc's aiocb: aio_readv, aio_writev (the iovec
+ * travels in aio_buf/aio_nbytes, see <xaio/posix.h>), their lio_listio
+ * opcodes, and aio_waitcomplete.
+ */
+#include <aio.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "xaio/posix.h"
+#include "xtest.h"
+
+static int wait_one(struct aiocb *cb)
+{
+	const struct aiocb *list[1] = {cb};
+	struct timespec ts = {5, 0};
+
+	while (aio_error(cb) == EINPROGRESS)
+		if (aio_suspend(list, 1, &ts) && errno == EAGAIN)
+			return -1;
+	return 0;
+}
+
+static void set_cb(struct aiocb *cb, int fd, const struct iovec *iov,
+		   int iovcnt, off_t off)
+{
+	memset(cb, 0, sizeof(*cb));
+	cb->aio_fildes = fd;
+	XAIO_AIOCB_SET_IOV(cb, iov, iovcnt);
+	cb->aio_offset = off;
+}
+
+static int readv_scatters(void)
+{
+	static char a[100], b[1000], c[4000];
+	struct iovec iov[3] = {{a, sizeof(a)}, {b, sizeof(b)}, {c, sizeof(c)}};
+	struct aiocb cb;
+	int fd;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("rv", 65536, 0);
+	XT_ASSERT_GE(fd, 0);
+	set_cb(&cb, fd, iov, 3, 777);
+	XT_ASSERT_OK(aio_readv(&cb));
+	XT_ASSERT_OK(wait_one(&cb));
+	XT_ASSERT_EQ(aio_error(&cb), 0);
+	XT_ASSERT_EQ(aio_return(&cb), 5100);
+	for (int i = 0; i < 100; i++)
+		XT_ASSERT_EQ((unsigned char)a[i], xt_pattern(777 + i));
+	for (int i = 0; i < 1000; i++)
+		XT_ASSERT_EQ((unsigned char)b[i], xt_pattern(877 + i));
+	for (int i = 0; i < 4000; i++)
+		XT_ASSERT_EQ((unsigned char)c[i], xt_pattern(1877 + i));
+	close(fd);
+	return XT_PASS;
+}
+
+static int writev_gathers(void)
+{
+	static char a[10] = "0123456789", b[5] = "abcde", got[32];
+	struct iovec iov[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
+	struct aiocb cb;
+	int fd;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("wv", 0, 0);
+	XT_ASSERT_GE(fd, 0);
+	set_cb(&cb, fd, iov, 2, 3);
+	XT_ASSERT_OK(aio_writev(&cb));
+	XT_ASSERT_OK(wait_one(&cb));
+	XT_ASSERT_EQ(aio_return(&cb), 15);
+	XT_ASSERT_EQ(pread(fd, got, sizeof(got), 0), 18);
+	XT_ASSERT_MEM_EQ(got + 3, "0123456789abcde", 15);
+	close(fd);
+	return XT_PASS;
+}
+
+static int listio_vectored(void)
+{
+	static char w1[8] = "AAAAAAAA", w2[8] = "BBBBBBBB", r1[8], r2[8];
+	struct iovec wiov[2] = {{w1, 8}, {w2, 8}};
+	struct iovec riov[2] = {{r2, 8}, {r1, 8}};
+	struct aiocb wcb, rcb;
+	struct aiocb *list[1];
+	int fd;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("lv", 0, 0);
+	XT_ASSERT_GE(fd, 0);
+	set_cb(&wcb, fd, wiov, 2, 0);
+	wcb.aio_lio_opcode = XAIO_LIO_WRITEV;
+	list[0] = &wcb;
+	XT_ASSERT_OK(lio_listio(LIO_WAIT, list, 1, NULL));
+	XT_ASSERT_EQ(aio_return(&wcb), 16);
+	set_cb(&rcb, fd, riov, 2, 0);
+	rcb.aio_lio_opcode = XAIO_LIO_READV;
+	list[0] = &rcb;
+	XT_ASSERT_OK(lio_listio(LIO_WAIT, list, 1, NULL));
+	XT_ASSERT_EQ(aio_return(&rcb), 16);
+	/* Scattered in the order of the vector: r2 first, then r1. */
+	XT_ASSERT_MEM_EQ(r2, w1, 8);
+	XT_ASSERT_MEM_EQ(r1, w2, 8);
+	close(fd);
+	return XT_PASS;
+}
+
+static int iovcnt_too_big(void)
+{
+	static char a[8];
+	struct iovec iov[1] = {{a, 8}};
+	struct aiocb cb;
+	int fd;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("big-iovcnt", 64, 0);
+	XT_ASSERT_GE(fd, 0);
+	set_cb(&cb, fd, iov, 1, 0);
+	cb.aio_nbytes = IOV_MAX + 1;
+	XT_ASSERT_OK(aio_readv(&cb));
+	XT_ASSERT_OK(wait_one(&cb));
+	XT_ASSERT_EQ(aio_error(&cb), EINVAL);
+	XT_ASSERT_EQ(aio_return(&cb), -1);
+	close(fd);
+	return XT_PASS;
+}
+
+static void set_read(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
+{
+	memset(cb, 0, sizeof(*cb));
+	cb->aio_fildes = fd;
+	cb->aio_buf = buf;
+	cb->aio_nbytes = n;
+	cb->aio_offset = off;
+}
+
+static int waitcomplete_each_once(void)
+{
+	static char buf[4][512];
+	struct aiocb cbs[4], *got;
+	struct timespec poll = {0, 0}, ts = {5, 0};
+	int seen[4] = {0}, fd;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("wc", 4096, 0);
+	XT_ASSERT_GE(fd, 0);
+	for (int i = 0; i < 4; i++) {
+		set_read(&cbs[i], fd, buf[i], 100 + (size_t)i, i * 512);
+		XT_ASSERT_OK(aio_read(&cbs[i]));
+	}
+	/* The third is collected by aio_return: waitcomplete must skip it. */
+	XT_ASSERT_OK(wait_one(&cbs[2]));
+	XT_ASSERT_EQ(aio_return(&cbs[2]), 102);
+	for (int n = 0; n < 3; n++) {
+		ssize_t r = aio_waitcomplete(&got, &ts);
+		int i;
+
+		XT_ASSERT(got >= cbs && got < cbs + 4);
+		i = (int)(got - cbs);
+		XT_ASSERT_NE(i, 2);
+		XT_ASSERT_EQ(r, 100 + i);
+		seen[i]++;
+	}
+	XT_ASSERT_EQ(seen[0] + seen[1] + seen[3], 3);
+	XT_ASSERT(seen[0] == 1 && seen[1] == 1 && seen[3] == 1);
+	got = cbs;
+	XT_ASSERT_ERRNO(aio_waitcomplete(&got, &poll), EAGAIN);
+	XT_ASSERT(got == NULL);
+	close(fd);
+	return XT_PASS;
+}
+
+static int waitcomplete_error_and_timeout(void)
+{
+	static char buf[16];
+	struct aiocb bad, blocked, *got;
+	struct timespec ts = {0, 60 * 1000000L}, bad_ts = {0, 1000000000L};
+	int p[2];
+	int64_t t;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_ERRNO(aio_waitcomplete(NULL, &ts), EINVAL);
+	XT_ASSERT_ERRNO(aio_waitcomplete(&got, &bad_ts), EINVAL);
+	/* A failed request: -1 with its errno, and *iocbp names it. */
+	set_read(&bad, -1, buf, sizeof(buf), 0);
+	XT_ASSERT_OK(aio_read(&bad));
+	XT_ASSERT_ERRNO(aio_waitcomplete(&got, &ts), EBADF);
+	XT_ASSERT(got == &bad);
+	/* Nothing completes within the timeout: EAGAIN after it. */
+	XT_ASSERT_OK(pipe(p));
+	set_read(&blocked, p[0], buf, sizeof(buf), 0);
+	XT_ASSERT_OK(aio_read(&blocked));
+	t = xt_now_ms();
+	XT_ASSERT_ERRNO(aio_waitcomplete(&got, &ts), EAGAIN);
+	XT_ASSERT_GE(xt_now_ms() - t, 50);
+	XT_ASSERT_EQ(write(p[1], "x", 1), 1);
+	ts.tv_sec = 5;
+	XT_ASSERT_EQ(aio_waitcomplete(&got, &ts), 1);
+	XT_ASSERT(got == &blocked);
+	/* Nothing in flight and no timeout: refuses to wait forever. */
+	XT_ASSERT_ERRNO(aio_waitcomplete(&got, NULL), EINVAL);
+	close(p[0]);
+	close(p[1]);
+	return XT_PASS;
+}
+
+static const struct xt_case cases[] = {
+	{"readv_scatters", readv_scatters},
+	{"writev_gathers", writev_gathers},
+	{"listio_vectored", listio_vectored},
+	{"iovcnt_too_big", iovcnt_too_big},
+	{"waitcomplete_each_once", waitcomplete_each_once},
+	{"waitcomplete_error_and_timeout", waitcomplete_error_and_timeout},
+};
+
+XT_MAIN(cases)
