@@ -27,6 +27,12 @@
 
 #define BLK 4096
 
+/* atomic_load() as a function, so that assertion messages stay short. */
+static int ld(atomic_int *v)
+{
+	return atomic_load(v);
+}
+
 /* Polls aio_error() until the request is no longer EINPROGRESS. */
 static int wait_done(const struct aiocb *cb, int ms)
 {
@@ -344,7 +350,7 @@ static int eintr_child_body(int p[2])
 	XT_ASSERT_EQ(r, -1);
 	XT_ASSERT_EQ(e, EINTR);
 	XT_ASSERT_LT(t0, 2000);
-	XT_ASSERT_GE(atomic_load(&usr1_count), 1);
+	XT_ASSERT_GE(ld(&usr1_count), 1);
 	XT_ASSERT_EQ(aio_error(&eintr_cb), EINPROGRESS);
 
 	/*
@@ -946,14 +952,14 @@ static int nowait_thread_body(struct nowait_ctx *c, int *submitted)
 	for (int i = 0; i < 4; i++)
 		XT_ASSERT_EQ(wait_done(&c->cbs[i], 2000), 0);
 	xt_sleep_ms(100);
-	XT_ASSERT_EQ(atomic_load(&list_cb_calls), 0); /* read still open */
+	XT_ASSERT_EQ(ld(&list_cb_calls), 0); /* read still open */
 	XT_ASSERT_EQ(write(c->p[1], "done", 4), 4);
 	end = xt_now_ms() + 2000;
 	while (atomic_load(&list_cb_calls) == 0 && xt_now_ms() < end)
 		xt_sleep_ms(1);
 	xt_sleep_ms(200);
-	XT_ASSERT_EQ(atomic_load(&list_cb_calls), 1);
-	XT_ASSERT_EQ(atomic_load(&list_cb_notdone), 0);
+	XT_ASSERT_EQ(ld(&list_cb_calls), 1);
+	XT_ASSERT_EQ(ld(&list_cb_notdone), 0);
 	for (int i = 0; i < 5; i++)
 		XT_ASSERT_EQ(aio_error(&c->cbs[i]), 0);
 	return XT_PASS;

@@ -26,6 +26,12 @@
 
 #define FILE_LEN 65536
 
+/* atomic_load() as a function, so that assertion messages stay short. */
+static int ld(atomic_int *v)
+{
+	return atomic_load(v);
+}
+
 /* Polls aio_error() until the request is no longer EINPROGRESS. */
 static int wait_done(const struct aiocb *cb, int ms)
 {
@@ -692,7 +698,7 @@ static int eintr_body(struct pending *pr)
 	XT_ASSERT_EQ(r, -1);
 	XT_ASSERT_EQ(e, EINTR);
 	XT_ASSERT_LT(t0, 2000);
-	XT_ASSERT_GE(atomic_load(&usr1_count), 1);
+	XT_ASSERT_GE(ld(&usr1_count), 1);
 	XT_ASSERT_EQ(aio_error(&pr->cb), EINPROGRESS);
 
 	/* Reuse the stack the interrupted wait ran on, then complete. */

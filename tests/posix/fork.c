@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fork(): the child starts with no AIO state and AIO works there, whether
+ * the parent was idle (a request had just completed) or had a request
+ * blocked at fork time; in the child, regular-file and pipe reads and
+ * SIGEV_THREAD notification work; the parent's blocked request still
+ * completes in the parent.  Each child runs under alarm(5) so that a hang
+ * (glibc G5) becomes a failure.  The child's view of the parent's
+ * in-flight aiocb is unspecified and not tested.
+ */
+#include <aio.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xtest.h"
+
+#define FILE_LEN 65536
+#define BLK 4096
+
+/* atomic_load() as a function, so that assertion messages stay short. */
+static int ld(atomic_int *v)
+{
+	return atomic_load(v);
+}
+
+/* Polls aio_error() until the request is no longer EINPROGRESS. */
+static int wait_done(const struct aiocb *cb, int ms)
+{
+	int64_t end = xt_now_ms() + ms;
+
+	while (aio_error(cb) == EINPROGRESS) {
+		if (xt_now_ms() > end)
+			return -1;
+		xt_sleep_ms(1);
+	}
+	return 0;
+}
+
+static void set_read(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
+{
+	memset(cb, 0, sizeof(*cb));
+	cb->aio_fildes = fd;
+	cb->aio_buf = buf;
+	cb->aio_nbytes = n;
+	cb->aio_offset = off;
+	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
+}
+
+/* Waits with aio_suspend() (4 s) and checks a read of the pattern file. */
+static int check_file_read(struct aiocb *cb, const unsigned char *buf,
+			   off_t off)
+{
+	const struct aiocb *list[1] = {cb};
+	struct timespec ts = {4, 0};
+	unsigned char want[BLK];
+
+	if (aio_error(cb) == EINPROGRESS)
+		XT_ASSERT_OK(aio_suspend(list, 1, &ts));
+	XT_ASSERT_EQ(aio_error(cb), 0);
+	XT_ASSERT_EQ(aio_return(cb), BLK);
+	xt_fill_pattern(want, BLK, (uint64_t)off);
+	XT_ASSERT_MEM_EQ(buf, want, BLK);
+	return XT_PASS;
+}
+
+/*
+ * Forks; the child runs fn(arg) under alarm(5) and leaves with _exit()
+ * (never exit(): that would remove the parent's temporary directory).
+ * Returns the child's verdict.
+ */
+static int fork_child(int (*fn)(void *), void *arg)
+{
+	int64_t end;
+	int status = 0;
+	pid_t pid, r;
+
+	(void)xt_tmpdir(); /* created (and later removed) by the parent */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	XT_ASSERT(pid >= 0);
+	if (pid == 0) {
+		struct rlimit no_core = {0, 0};
+		int rc;
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		signal(SIGALRM, SIG_DFL);
+		alarm(5);
+		rc = fn(arg);
+		if (rc == XT_PASS && xt_check_failures())
+			rc = XT_FAIL;
+		_exit(rc);
+	}
+	end = xt_now_ms() + 8000;
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0) {
+		if (xt_now_ms() > end) {
+			fprintf(stderr, "child did not finish in 8 s\n");
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return XT_FAIL;
+		}
+		xt_sleep_ms(2);
+	}
+	XT_ASSERT_EQ(r, pid);
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "child killed by signal %d (%s)%s\n",
+			WTERMSIG(status), strsignal(WTERMSIG(status)),
+			WTERMSIG(status) == SIGALRM ? ": hung for 5 s" : "");
+		return XT_FAIL;
+	}
+	XT_ASSERT(WIFEXITED(status));
+	if (WEXITSTATUS(status) != XT_PASS) {
+		fprintf(stderr, "child failed (exit status %d)\n",
+			WEXITSTATUS(status));
+		return XT_FAIL;
+	}
+	return XT_PASS;
+}
+
+/* ---- fork while idle ---- */
+
+static int idle_child(void *arg)
+{
+	static unsigned char buf[BLK];
+	static struct aiocb cb;
+	int fd = *(int *)arg;
+
+	set_read(&cb, fd, buf, BLK, 3 * BLK);
+	XT_ASSERT_OK(aio_read(&cb));
+	return check_file_read(&cb, buf, 3 * BLK);
+}
+
+/*
+ * A request completes, then fork: the child's aio_read of a regular file
+ * completes (glibc G5: the child inherits a phantom idle helper and its
+ * request is never serviced).
+ */
+static int fork_after_idle(void)
+{
+	static unsigned char buf[BLK];
+	static struct aiocb cb;
+	int fd, r;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("idle", FILE_LEN, 0);
+	XT_ASSERT(fd >= 0);
+	set_read(&cb, fd, buf, BLK, BLK);
+	XT_ASSERT_OK(aio_read(&cb));
+	XT_ASSERT_EQ(wait_done(&cb, 3000), 0);
+	if (check_file_read(&cb, buf, BLK) != XT_PASS) {
+		close(fd);
+		return XT_FAIL;
+	}
+	r = fork_child(idle_child, &fd);
+	/* AIO still works in the parent afterwards. */
+	set_read(&cb, fd, buf, BLK, 2 * BLK);
+	XT_ASSERT_OK(aio_read(&cb));
+	XT_ASSERT_EQ(wait_done(&cb, 3000), 0);
+	if (check_file_read(&cb, buf, 2 * BLK) != XT_PASS)
+		r = XT_FAIL;
+	close(fd);
+	return r;
+}
+
+/* ---- fork with a request blocked in the parent ---- */
+
+static atomic_int cb_calls;
+static atomic_int cb_value;
+static struct aiocb *cb_target;
+static atomic_int cb_not_done;
+
+static void thread_cb(union sigval v)
+{
+	if (cb_target && aio_error(cb_target) == EINPROGRESS)
+		atomic_fetch_add(&cb_not_done, 1);
+	atomic_store(&cb_value, v.sival_int);
+	atomic_fetch_add(&cb_calls, 1);
+}
+
+/* An aio_read with SIGEV_THREAD; waits for the callback (3 s). */
+static int sigev_thread_read(int fd, int value)
+{
+	static unsigned char buf[BLK];
+	static struct aiocb cb;
+	int64_t end;
+
+	atomic_store(&cb_calls, 0);
+	atomic_store(&cb_value, 0);
+	atomic_store(&cb_not_done, 0);
+	set_read(&cb, fd, buf, BLK, 5 * BLK);
+	cb.aio_sigevent.sigev_notify = SIGEV_THREAD;
+	cb.aio_sigevent.sigev_notify_function = thread_cb;
+	cb.aio_sigevent.sigev_value.sival_int = value;
+	cb_target = &cb;
+	XT_ASSERT_OK(aio_read(&cb));
+	end = xt_now_ms() + 3000;
+	while (atomic_load(&cb_calls) == 0 && xt_now_ms() < end)
+		xt_sleep_ms(1);
+	xt_sleep_ms(20);
+	if (atomic_load(&cb_calls) == 0)
+		fprintf(stderr, "SIGEV_THREAD callback never ran\n");
+	XT_ASSERT_EQ(ld(&cb_calls), 1);
+	XT_ASSERT_EQ(ld(&cb_value), value);
+	XT_ASSERT_EQ(ld(&cb_not_done), 0);
+	return check_file_read(&cb, buf, 5 * BLK);
+}
+
+static int busy_child(void *arg)
+{
+	static unsigned char buf[BLK];
+	static char pbuf[64];
+	static struct aiocb cb, pcb;
+	const struct aiocb *list[1] = {&pcb};
+	struct timespec ts = {3, 0};
+	int fd = *(int *)arg;
+	int q[2];
+
+	/* A regular file (the inherited fd). */
+	set_read(&cb, fd, buf, BLK, 4 * BLK);
+	XT_ASSERT_OK(aio_read(&cb));
+	if (check_file_read(&cb, buf, 4 * BLK) != XT_PASS)
+		return XT_FAIL;
+
+	/* A pipe of the child's own. */
+	XT_ASSERT_OK(pipe(q));
+	set_read(&pcb, q[0], pbuf, sizeof(pbuf), 0);
+	XT_ASSERT_OK(aio_read(&pcb));
+	xt_sleep_ms(10);
+	XT_ASSERT_EQ(aio_error(&pcb), EINPROGRESS);
+	XT_ASSERT_EQ(write(q[1], "child", 5), 5);
+	XT_ASSERT_OK(aio_suspend(list, 1, &ts));
+	XT_ASSERT_EQ(aio_error(&pcb), 0);
+	XT_ASSERT_EQ(aio_return(&pcb), 5);
+	XT_ASSERT_MEM_EQ(pbuf, "child", 5);
+	close(q[0]);
+	close(q[1]);
+
+	/* SIGEV_THREAD: a notification thread of the child's own. */
+	return sigev_thread_read(fd, 31337);
+}
+
+static int busy_body(int fd, int p[2], struct aiocb *pcb, char *pbuf)
+{
+	int r;
+
+	/* Notification machinery in use in the parent before the fork. */
+	if (sigev_thread_read(fd, 17) != XT_PASS)
+		return XT_FAIL;
+
+	set_read(pcb, p[0], pbuf, 64, 0);
+	XT_ASSERT_OK(aio_read(pcb));
+	xt_sleep_ms(20); /* really blocked in the read at fork time */
+	XT_ASSERT_EQ(aio_error(pcb), EINPROGRESS);
+
+	r = fork_child(busy_child, &fd);
+
+	/* The parent's request was not disturbed and still completes. */
+	XT_ASSERT_EQ(aio_error(pcb), EINPROGRESS);
+	XT_ASSERT_EQ(write(p[1], "parent", 6), 6);
+	XT_ASSERT_EQ(wait_done(pcb, 3000), 0);
+	XT_ASSERT_EQ(aio_error(pcb), 0);
+	XT_ASSERT_EQ(aio_return(pcb), 6);
+	XT_ASSERT_MEM_EQ(pbuf, "parent", 6);
+	return r;
+}
+
+/*
+ * Fork while a parent request is blocked on a pipe read: the child reads a
+ * regular file, reads a pipe of its own and gets a SIGEV_THREAD callback;
+ * the parent's read completes in the parent once the parent writes.
+ */
+static int fork_with_blocked_request(void)
+{
+	static char pbuf[64];
+	static struct aiocb pcb;
+	int fd, p[2], r;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("busy", FILE_LEN, 0);
+	XT_ASSERT(fd >= 0);
+	XT_ASSERT_OK(pipe(p));
+	memset(&pcb, 0, sizeof(pcb));
+	r = busy_body(fd, p, &pcb, pbuf);
+	if (pcb.aio_buf && aio_error(&pcb) == EINPROGRESS) {
+		if (write(p[1], "x", 1) != 1 || wait_done(&pcb, 3000)) {
+			fprintf(stderr, "the parent's pipe read is stuck\n");
+			return XT_FAIL; /* leave the fds: still in use */
+		}
+	}
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	return r;
+}
+
+static struct xt_case cases[] = {
+	{"fork_after_idle", fork_after_idle},
+	{"fork_with_blocked_request", fork_with_blocked_request},
+};
+
+XT_MAIN(cases)
