@@ -16,6 +16,11 @@
  * redirect it to another file.  On an O_NONBLOCK stream a request waits
  * for readiness (as on io_uring) instead of failing with EAGAIN.
  *
+ * XAIO_FAULT=NAME[:N] (NAME one of EIO, ENOSPC, EDQUOT, ENOMEM) is a test
+ * hook: every Nth request (default every one) fails with that error
+ * without doing any I/O.  Like every XAIO_ variable it is ignored in
+ * secure-execution mode.
+ *
  * Locking: `lock` guards the queue, the counters and QUEUED -> RUNNING
  * transitions (so xaio__tp_cancel() and a worker never both take a
  * request).  Completion runs unlocked.  fork: prepare takes `lock`; the
@@ -26,6 +31,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -34,7 +40,10 @@
 #define IDLE_SECONDS 2
 #define DEFAULT_MAX 256
 
-int xaio__tp_fault;
+/* Test hook (XAIO_FAULT=EIO:N): every Nth request fails without I/O. */
+static int fault_errno;
+static uint32_t fault_every;
+static _Atomic uint32_t fault_count;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
@@ -77,8 +86,9 @@ static int64_t run_once(struct xaio__req *req)
 
 static int64_t run(struct xaio__req *req)
 {
-	if (xaio__tp_fault)
-		return -xaio__tp_fault;
+	if (fault_every &&
+	    atomic_fetch_add(&fault_count, 1) % fault_every == fault_every - 1)
+		return -fault_errno;
 	for (;;) {
 		int64_t r = run_once(req);
 		struct pollfd pfd;
@@ -143,12 +153,29 @@ static pthread_condattr_t *monotonic(void)
 	return &attr;
 }
 
-static uint32_t read_max(void)
+static void read_env(void)
 {
+	static const struct {
+		const char *name;
+		int err;
+	} faults[] = {{"EIO", EIO},
+		      {"ENOSPC", ENOSPC},
+		      {"EDQUOT", EDQUOT},
+		      {"ENOMEM", ENOMEM}};
 	const char *env = xaio__getenv("XAIO_THREADS");
 	long n = env ? strtol(env, NULL, 10) : 0;
 
-	return n > 0 && n < 65536 ? (uint32_t)n : DEFAULT_MAX;
+	max_threads = n > 0 && n < 65536 ? (uint32_t)n : DEFAULT_MAX;
+	env = xaio__getenv("XAIO_FAULT");
+	for (size_t i = 0; env && i < XAIO__ARRAY_SIZE(faults); i++) {
+		size_t len = strlen(faults[i].name);
+
+		if (strncmp(env, faults[i].name, len))
+			continue;
+		fault_errno = faults[i].err;
+		n = env[len] == ':' ? strtol(env + len + 1, NULL, 10) : 1;
+		fault_every = n > 0 ? (uint32_t)n : 1;
+	}
 }
 
 /* Starts a worker; lock held.  0 or -errno. */
@@ -163,7 +190,7 @@ static int spawn(void)
 	if (!cond_ready) {
 		pthread_cond_init(&cond, monotonic());
 		cond_ready = true;
-		max_threads = read_max();
+		read_env();
 	}
 	sigfillset(&all);
 	pthread_attr_init(&attr);

@@ -199,8 +199,6 @@ XAIO__HIDDEN uint32_t xaio__tp_threads(void);
 XAIO__HIDDEN void xaio__tp_atfork_prepare(void);
 XAIO__HIDDEN void xaio__tp_atfork_parent(void);
 XAIO__HIDDEN void xaio__tp_atfork_child(void);
-/* Test hook: a nonzero errno makes every pool request fail with it. */
-XAIO__HIDDEN extern int xaio__tp_fault;
 
 /* --- environment (src/core/engine.c) --- */
 XAIO__HIDDEN const char *xaio__getenv(const char *name);
