@@ -4,6 +4,11 @@
 set(XAIO_WARNING_FLAGS -Wall -Wextra -Wshadow -Wstrict-prototypes
 	-Wmissing-prototypes -Wformat=2 -Wundef -Wno-unused-parameter)
 
+# libFuzzer targets (clang): the libraries get coverage instrumentation.
+if(XAIO_FUZZ)
+	add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 if(XAIO_SANITIZE)
 	add_compile_options(-fsanitize=${XAIO_SANITIZE} -fno-omit-frame-pointer)
 	add_link_options(-fsanitize=${XAIO_SANITIZE})
