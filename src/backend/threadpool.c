@@ -250,7 +250,7 @@ bool xaio__tp_cancel(struct xaio__req *req, uint32_t gen)
 	bool found = false;
 
 	pthread_mutex_lock(&lock);
-	if (req->gen == gen &&
+	if (xaio__req_gen(req) == gen &&
 	    atomic_load_explicit(&req->state, memory_order_relaxed) ==
 		    XAIO__RS_QUEUED) {
 		for (pp = &head; *pp; prev = *pp, pp = &(*pp)->q_next) {

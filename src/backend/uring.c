@@ -29,6 +29,8 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 
 #include "core/internal.h"
@@ -37,14 +39,7 @@
 #ifndef IORING_SETUP_SUBMIT_ALL
 #define IORING_SETUP_SUBMIT_ALL (1U << 7) /* 5.18 */
 #endif
-#ifndef IORING_ENTER_EXT_ARG
-#define IORING_ENTER_EXT_ARG (1U << 3) /* 5.11 */
-#endif
-#ifndef IORING_FEAT_EXT_ARG
-#define IORING_FEAT_EXT_ARG (1U << 8)
-#endif
 
-#define WAKE_TAG 0ull /* user_data of the NOP that wakes the leader */
 #define MAX_ENTRIES 256u
 #define MIN_ENTRIES 8u
 #define HARVEST 64
@@ -60,14 +55,15 @@ static struct {
 	_Atomic uint32_t *cq_head, *cq_tail;
 	uint32_t cq_mask;
 	struct io_uring_cqe *cqes;
-	bool single_mmap, ext_arg;
+	bool single_mmap;
+	int efd; /* eventfd the kernel signals for every CQE */
 
 	pthread_mutex_t sq_lock; /* sq tail, sqes, unsubmitted */
 	uint32_t unsubmitted;
 	pthread_mutex_t cq_lock; /* cq head */
 	_Atomic uint32_t inflight;
-	_Atomic int leader_in_kernel;
-} R = {.fd = -1};
+	_Atomic int leader_waiting;
+} R = {.fd = -1, .efd = -1};
 
 static int sys_setup(uint32_t entries, struct io_uring_params *p)
 {
@@ -144,21 +140,39 @@ static int probe_ops(void)
 	static const uint8_t need[] = {IORING_OP_NOP,	 IORING_OP_READ,
 				       IORING_OP_WRITE,	 IORING_OP_READV,
 				       IORING_OP_WRITEV, IORING_OP_FSYNC};
-	size_t len = sizeof(struct io_uring_probe) +
-		     256 * sizeof(struct io_uring_probe_op);
-	struct io_uring_probe *pr = calloc(1, len);
+	/* On the stack: an allocation failure must not look like a refusal. */
+	union {
+		struct io_uring_probe probe;
+		char bytes[sizeof(struct io_uring_probe) +
+			   256 * sizeof(struct io_uring_probe_op)];
+	} u;
+	struct io_uring_probe *pr = &u.probe;
 	int r;
 
-	if (!pr)
-		return -ENOMEM;
+	memset(&u, 0, sizeof(u));
 	r = (int)xaio__sys(__NR_io_uring_register, R.fd, IORING_REGISTER_PROBE,
 			   (long)pr, 256, 0, 0);
 	for (size_t i = 0; r >= 0 && i < XAIO__ARRAY_SIZE(need); i++)
 		if (need[i] > pr->last_op ||
 		    !(pr->ops[need[i]].flags & IO_URING_OP_SUPPORTED))
 			r = -EOPNOTSUPP;
-	free(pr);
 	return r < 0 ? r : 0;
+}
+
+static int register_eventfd(void)
+{
+	int r;
+
+	R.efd = eventfd(0, EFD_CLOEXEC);
+	if (R.efd < 0)
+		return -errno;
+	r = (int)xaio__sys(__NR_io_uring_register, R.fd,
+			   IORING_REGISTER_EVENTFD, (long)&R.efd, 1, 0, 0);
+	if (r < 0) {
+		close(R.efd);
+		R.efd = -1;
+	}
+	return r;
 }
 
 int xaio__uring_init(uint32_t *entries)
@@ -189,6 +203,8 @@ int xaio__uring_init(uint32_t *entries)
 	r = map_ring(&p);
 	if (r == 0)
 		r = probe_ops();
+	if (r == 0)
+		r = register_eventfd();
 	if (r < 0) {
 		unmap();
 		close(fd);
@@ -198,10 +214,9 @@ int xaio__uring_init(uint32_t *entries)
 	R.sq_entries = p.sq_entries;
 	R.cq_entries = p.cq_entries;
 	R.inflight_max = p.cq_entries / 2;
-	R.ext_arg = p.features & IORING_FEAT_EXT_ARG;
 	R.unsubmitted = 0;
 	atomic_store(&R.inflight, 0);
-	atomic_store(&R.leader_in_kernel, 0);
+	atomic_store(&R.leader_waiting, 0);
 	pthread_mutex_init(&R.sq_lock, NULL);
 	pthread_mutex_init(&R.cq_lock, NULL);
 	*entries = p.sq_entries;
@@ -215,7 +230,9 @@ void xaio__uring_atfork_child(void)
 	R.sq_ptr = R.cq_ptr = NULL;
 	if (R.fd >= 0)
 		close(R.fd);
-	R.fd = -1;
+	if (R.efd >= 0)
+		close(R.efd);
+	R.fd = R.efd = -1;
 }
 
 /* Hands every filled SQE to the kernel; sq_lock held. */
@@ -334,19 +351,10 @@ bool xaio__uring_busy(void)
 
 void xaio__uring_kick(void)
 {
-	struct io_uring_sqe *sqe;
+	uint64_t one = 1;
 
-	if (!atomic_load(&R.leader_in_kernel))
-		return;
-	pthread_mutex_lock(&R.sq_lock);
-	sqe = next_sqe();
-	if (sqe) {
-		sqe->opcode = IORING_OP_NOP;
-		sqe->user_data = WAKE_TAG;
-		push_sqe();
-		submit_locked();
-	}
-	pthread_mutex_unlock(&R.sq_lock);
+	if (atomic_load(&R.leader_waiting))
+		xaio__sys(SYS_write, R.efd, (long)&one, sizeof(one), 0, 0, 0);
 }
 
 /* Copies out up to HARVEST CQEs; cq_lock held. */
@@ -377,8 +385,6 @@ static void process(const struct io_uring_cqe *cqes, int n)
 			(struct xaio__req *)(uintptr_t)cqes[i].user_data;
 		int res = cqes[i].res;
 
-		if (cqes[i].user_data == WAKE_TAG)
-			continue;
 		atomic_fetch_sub(&R.inflight, 1);
 		if (!req->reissued && (res == -ECANCELED ||
 				       res == -EOPNOTSUPP || res == -EINVAL)) {
@@ -387,6 +393,32 @@ static void process(const struct io_uring_cqe *cqes, int n)
 		}
 		xaio__complete(req, res);
 	}
+}
+
+/*
+ * The leader sleeps on the ring's eventfd, not in io_uring_enter: a read
+ * without a timeout is restarted after a signal handler installed with
+ * SA_RESTART and a timed poll is not, which is exactly how glibc's futex
+ * waits behave (io_uring_enter returns EINTR for every handler).
+ * 0: woken (perhaps spuriously), -ETIMEDOUT, -EINTR.
+ */
+static int sleep_on_eventfd(const struct timespec *deadline)
+{
+	struct pollfd pfd = {.fd = R.efd, .events = POLLIN};
+	struct timespec rel;
+	uint64_t count;
+	long r;
+
+	if (deadline) {
+		rel = xaio__until(deadline);
+		r = xaio__sys(SYS_ppoll, (long)&pfd, 1, (long)&rel, 0, 8, 0);
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (r < 0)
+			return r == -EINTR ? -EINTR : 0;
+	}
+	r = xaio__sys(SYS_read, R.efd, (long)&count, sizeof(count), 0, 0, 0);
+	return r == -EINTR ? -EINTR : 0;
 }
 
 /* Anything to reap?  Lock-free, so pollers cost nothing when idle. */
@@ -414,46 +446,20 @@ int xaio__uring_reap(void)
 int xaio__uring_wait(uint32_t snap, const struct timespec *deadline)
 {
 	struct io_uring_cqe cqes[HARVEST];
-	struct io_uring_getevents_arg arg;
-	struct __kernel_timespec kts;
 	int n, r = 0;
 
-	if ((deadline && !R.ext_arg) || pthread_mutex_trylock(&R.cq_lock))
+	if (pthread_mutex_trylock(&R.cq_lock))
 		return -EBUSY;
 	n = harvest(cqes);
 	if (!n) {
-		uint32_t flags = IORING_ENTER_GETEVENTS;
-		struct timespec rel;
-
-		memset(&arg, 0, sizeof(arg));
-		if (deadline) {
-			rel = xaio__until(deadline);
-			kts.tv_sec = rel.tv_sec;
-			kts.tv_nsec = rel.tv_nsec;
-			arg.ts = (uint64_t)(uintptr_t)&kts;
-		}
-		if (R.ext_arg)
-			flags |= IORING_ENTER_EXT_ARG;
 		/* Dekker pair with xaio__uring_kick(): flag, then recheck. */
-		atomic_store(&R.leader_in_kernel, 1);
-		if (xaio__seq() != snap)
-			r = 0;
-		else if (deadline && !kts.tv_sec && !kts.tv_nsec)
-			r = -ETIME;
-		else
-			r = sys_enter(0, 1, flags,
-				      R.ext_arg ? (void *)&arg : NULL,
-				      R.ext_arg ? sizeof(arg) : 0);
-		if (r > 0)
-			r = 0;
-		atomic_store(&R.leader_in_kernel, 0);
+		atomic_store(&R.leader_waiting, 1);
+		if (xaio__seq() == snap)
+			r = sleep_on_eventfd(deadline);
+		atomic_store(&R.leader_waiting, 0);
 		n = harvest(cqes);
 	}
 	pthread_mutex_unlock(&R.cq_lock);
 	process(cqes, n);
-	if (n)
-		return 0;
-	if (r == -ETIME)
-		return -ETIMEDOUT;
-	return r == -EINTR ? -EINTR : 0;
+	return n ? 0 : r;
 }

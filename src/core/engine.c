@@ -11,7 +11,7 @@
  * so threads that wait (xaio__wait: aio_suspend, lio_listio(LIO_WAIT)) and
  * threads that poll (xaio__poll: aio_error) reap the ring themselves.  One
  * of them at a time is the leader: it holds the ring's completion lock and
- * sleeps in io_uring_enter; the others sleep on the `seq` futex, which
+ * sleeps on the ring's eventfd; the others sleep on the `seq` futex, which
  * every completion bumps.  A background reaper thread takes part only while
  * `progress` is nonzero, that is while some request in flight has a
  * notification to deliver or is holding back another one: those must
@@ -66,7 +66,7 @@ const char *xaio__getenv(const char *name)
 	return secure_getenv(name);
 }
 
-static void progress_get(void);
+static int progress_get(void);
 static void progress_put(void);
 
 /* --- waking and waiting --- */
@@ -166,36 +166,48 @@ static void *reaper_main(void *arg)
 	return NULL;
 }
 
-static void start_reaper(void)
+static int start_reaper(void)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t t;
-	int expected = 0;
+	int r = 0;
 
-	if (!atomic_compare_exchange_strong(&reaper_started, &expected, 1))
-		return;
-	sigfillset(&all);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 128 * 1024);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&t, &attr, reaper_main, NULL) == 0)
-		pthread_setname_np(t, "xaio-reaper");
-	else
-		atomic_store(&reaper_started, 0); /* waiters still reap */
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
+	pthread_mutex_lock(&lock);
+	if (!atomic_load(&reaper_started)) {
+		sigfillset(&all);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 128 * 1024);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		r = -pthread_create(&t, &attr, reaper_main, NULL);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_attr_destroy(&attr);
+		if (r == 0) {
+			pthread_setname_np(t, "xaio-reaper");
+			atomic_store(&reaper_started, 1);
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	return r;
 }
 
-static void progress_get(void)
+/*
+ * A request that must complete even if nobody waits holds a progress
+ * reference.  -EAGAIN when the reaper that guarantees it cannot start:
+ * the request is then refused rather than left to chance.
+ */
+static int progress_get(void)
 {
 	if (backend != XAIO_BACKEND_URING)
-		return;
+		return 0;
+	if (!atomic_load_explicit(&reaper_started, memory_order_relaxed) &&
+	    start_reaper() < 0)
+		return -EAGAIN;
 	if (atomic_fetch_add(&progress, 1) == 0)
 		xaio__futex_wake(&progress, 1);
-	if (!atomic_load_explicit(&reaper_started, memory_order_relaxed))
-		start_reaper();
+	return 0;
 }
 
 static void progress_put(void)
@@ -295,29 +307,44 @@ struct xaio__req *xaio__req_alloc(void)
 	return req;
 }
 
-struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen)
+struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen,
+				 const void *owner)
 {
 	struct xaio__req *req = xaio__pool_slot(index);
 	uint32_t st;
+	void *o;
 
-	if (!req || req->gen != gen)
+	if (!req ||
+	    atomic_load_explicit(&req->gen, memory_order_acquire) != gen)
 		return NULL;
 	st = atomic_load_explicit(&req->state, memory_order_acquire);
+	o = atomic_load_explicit(&req->owner, memory_order_relaxed);
+	/* Reader side of the seqlock (see xaio__pool_get): still gen? */
+	atomic_thread_fence(memory_order_acquire);
+	if (xaio__req_gen(req) != gen)
+		return NULL;
 	if (st == XAIO__RS_FREE || st == XAIO__RS_DONE)
 		return NULL;
-	return req;
+	return !owner || o == owner ? req : NULL;
 }
 
-static void issue(struct xaio__req *req)
+/* Hands req to a backend: 0, or -EAGAIN when no worker could take it. */
+static int issue(struct xaio__req *req)
 {
 	if (backend == XAIO_BACKEND_URING && !req->reissued &&
 	    xaio__uring_issue(req) == 0) {
 		atomic_fetch_add_explicit(&stats.on_ring, 1,
 					  memory_order_relaxed);
-		return;
+		return 0;
 	}
 	atomic_fetch_add_explicit(&stats.on_threads, 1, memory_order_relaxed);
-	if (xaio__tp_issue(req) < 0)
+	return xaio__tp_issue(req);
+}
+
+/* For requests issued after their submission returned: fail, not refuse. */
+static void issue_later(struct xaio__req *req)
+{
+	if (issue(req) < 0)
 		xaio__complete(req, -EAGAIN);
 }
 
@@ -327,7 +354,7 @@ static void issue_list(struct xaio__req *ready)
 		struct xaio__req *next = ready->q_next;
 
 		ready->q_next = NULL;
-		issue(ready);
+		issue_later(ready);
 		ready = next;
 	}
 }
@@ -336,7 +363,7 @@ void xaio__reissue(struct xaio__req *req)
 {
 	req->reissued = 1;
 	atomic_fetch_add_explicit(&stats.fallbacks, 1, memory_order_relaxed);
-	issue(req);
+	issue_later(req);
 }
 
 /*
@@ -373,14 +400,17 @@ static int classify(struct xaio__req *req)
 
 int xaio__submit(struct xaio__req *req)
 {
+	struct xaio__req *ready = NULL;
 	int saved = errno;
 	int r;
 
 	xaio__in_engine++;
-	atomic_fetch_add_explicit(&stats.submitted, 1, memory_order_relaxed);
 	req->xfd = req->fd;
-	if (req->flags & XAIO__RF_NOTIFY)
-		progress_get();
+	if ((req->flags & XAIO__RF_NOTIFY) && progress_get() < 0) {
+		req->flags &= (uint8_t)~XAIO__RF_NOTIFY;
+		goto refuse;
+	}
+	atomic_fetch_add_explicit(&stats.submitted, 1, memory_order_relaxed);
 	if (!req->fail && classify(req) < 0)
 		req->fail = EBADF;
 	if (req->fail) {
@@ -398,25 +428,34 @@ int xaio__submit(struct xaio__req *req)
 		r = 0;
 		goto out;
 	}
-	if (r < 0) {
-		if (req->flags & XAIO__RF_NOTIFY)
-			progress_put();
-		xaio__pool_put(req);
-		r = -EAGAIN;
-		goto out;
-	}
+	if (r < 0)
+		goto refuse;
 	if (r == 0) {
 		/* Held: keep the reaper going until it has run. */
-		progress_get();
+		if (progress_get() < 0) {
+			xaio__fd_unhold(req, xaio__req_gen(req), &ready);
+			goto refuse;
+		}
 		req->flags |= XAIO__RF_HELD;
-	} else {
-		issue(req);
+	} else if (issue(req) < 0) {
+		xaio__fd_leave(req, &ready);
+		goto refuse;
 	}
 	r = 0;
 out:
 	xaio__in_engine--;
 	errno = saved;
 	return r;
+refuse:
+	/* Nothing happened: no completion will be posted for req. */
+	if (req->flags & XAIO__RF_NOTIFY)
+		progress_put();
+	if (req->xfd != req->fd)
+		close(req->xfd);
+	xaio__pool_put(req);
+	issue_list(ready);
+	r = -EAGAIN;
+	goto out;
 }
 
 void xaio__plug(void)
@@ -489,7 +528,7 @@ int xaio__cancel(uint32_t index, uint32_t gen)
 	} else if (xaio__tp_cancel(req, gen)) {
 		xaio__complete(req, -ECANCELED);
 		r = XAIO__CANCELED;
-	} else if (!xaio__req_find(index, gen)) {
+	} else if (!xaio__req_find(index, gen, NULL)) {
 		r = XAIO__ALLDONE;
 	}
 	issue_list(ready);
@@ -515,7 +554,7 @@ int xaio__cancel_fd(int fd)
 		if (xaio__tp_cancel(running[i].req, running[i].gen)) {
 			xaio__complete(running[i].req, -ECANCELED);
 			ncancel++;
-		} else if (running[i].req->gen == running[i].gen &&
+		} else if (xaio__req_gen(running[i].req) == running[i].gen &&
 			   atomic_load(&running[i].req->state) ==
 				   XAIO__RS_RUNNING) {
 			nnot++;

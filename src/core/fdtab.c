@@ -250,7 +250,7 @@ bool xaio__fd_unhold(struct xaio__req *req, uint32_t gen,
 	bool held;
 
 	pthread_mutex_lock(&b->lock);
-	held = req->gen == gen && req->fde &&
+	held = xaio__req_gen(req) == gen && req->fde &&
 	       atomic_load_explicit(&req->state, memory_order_relaxed) ==
 		       XAIO__RS_HELD;
 	if (held)
@@ -299,7 +299,7 @@ int xaio__fd_collect(int fd, struct xaio__req **held,
 	/* What is left is running or queued on a backend. */
 	for (p = e ? e->head : NULL; p; p = p->fd_next) {
 		(*running)[n].req = p;
-		(*running)[n].gen = p->gen;
+		(*running)[n].gen = xaio__req_gen(p);
 		n++;
 	}
 	pthread_mutex_unlock(&b->lock);

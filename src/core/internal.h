@@ -65,7 +65,7 @@ struct xaio__req {
 	uint64_t len; /* bytes, or iovec count for *V ops */
 	int64_t off; /* >= 0 */
 	void (*done)(struct xaio__req *req);
-	void *owner; /* the layer above's object (an aiocb) */
+	_Atomic(void *) owner; /* the layer above's object (an aiocb) */
 	void *group; /* the layer above's list object, or NULL */
 	void *note; /* the layer above's notification, or NULL */
 	int32_t fail; /* nonzero: complete at once with -fail, no I/O */
@@ -74,7 +74,7 @@ struct xaio__req {
 	/* Engine private. */
 	_Atomic uint32_t state;
 	uint32_t index; /* slot number in the pool, stable */
-	uint32_t gen; /* bumped on every allocation */
+	_Atomic uint32_t gen; /* bumped on every allocation (seqlock-style) */
 	int xfd; /* descriptor to execute on: fd, or a private dup */
 	uint8_t backend; /* XAIO_BACKEND_* it was issued to */
 	uint8_t kind; /* XAIO__K_*: how the fd table orders it */
@@ -104,8 +104,18 @@ XAIO__HIDDEN int xaio__engine_start(void);
 XAIO__HIDDEN void xaio__engine_info(struct xaio_runtime_info *info);
 /* Takes a request from the pool; NULL when memory is exhausted. */
 XAIO__HIDDEN struct xaio__req *xaio__req_alloc(void);
-/* Finds the in-flight request of (index, gen), or NULL. */
-XAIO__HIDDEN struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen);
+/*
+ * Finds the in-flight request of (index, gen) owned by owner (any owner if
+ * NULL), or NULL.  Safe against the slot being reused concurrently.
+ */
+XAIO__HIDDEN struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen,
+					      const void *owner);
+
+/* A request's current generation (it changes when the slot is reused). */
+static inline uint32_t xaio__req_gen(struct xaio__req *req)
+{
+	return atomic_load_explicit(&req->gen, memory_order_relaxed);
+}
 /*
  * Accepts a filled request.  0: done() will run exactly once (perhaps
  * before this returns, perhaps on this thread).  -errno (EAGAIN): refused,

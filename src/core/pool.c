@@ -59,7 +59,13 @@ struct xaio__req *xaio__pool_get(void)
 	free_list = req->q_next;
 	pthread_mutex_unlock(&lock);
 	req->q_next = NULL;
-	req->gen++;
+	/*
+	 * Writer side of the generation seqlock: the new generation is
+	 * visible before any field of the new request is written (readers:
+	 * xaio__req_find()).
+	 */
+	atomic_fetch_add_explicit(&req->gen, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
 	return req;
 }
 

@@ -47,17 +47,6 @@ static void done(struct xaio__req *req)
 	}
 }
 
-/* Is cb the owner of a request still in flight? */
-static bool in_flight(const struct aiocb *cb)
-{
-	struct xaio__req *req;
-
-	if (cb_error(cb) != EINPROGRESS)
-		return false;
-	req = xaio__req_find(cb_index(cb), cb_gen(cb));
-	return req && req->owner == cb;
-}
-
 static int op_of(int lio_op, bool dsync)
 {
 	switch (lio_op) {
@@ -91,7 +80,7 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 	void *note;
 	int r;
 
-	if (in_flight(cb))
+	if (xaio__cb_in_flight(cb))
 		return -EBUSY;
 	if (lio_op != -1 &&
 	    (cb->aio_reqprio < 0 || cb->aio_reqprio > PRIO_DELTA_MAX))
@@ -129,7 +118,7 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 		atomic_fetch_add(&lio->pending, 1);
 	}
 	atomic_fetch_add(&xaio__posix_inflight, 1);
-	cb_start(cb, req->index, req->gen);
+	cb_start(cb, req->index, xaio__req_gen(req));
 	r = xaio__submit(req);
 	if (r < 0) {
 		atomic_fetch_sub(&xaio__posix_inflight, 1);
@@ -207,7 +196,7 @@ XAIO_POSIX_API int aio_cancel(int fd, struct aiocb *cb)
 		return xaio__ret_errno(-EINVAL);
 	if (cb_error(cb) != EINPROGRESS)
 		return AIO_ALLDONE;
-	if (!in_flight(cb)) {
+	if (!xaio__cb_in_flight(cb)) {
 		/* Finished meanwhile, or never ours (glibc says EINVAL). */
 		return cb_error(cb) != EINPROGRESS ? AIO_ALLDONE
 						   : xaio__ret_errno(-EINVAL);

@@ -38,6 +38,20 @@ void xaio__lio_done(struct xaio__lio *lio, bool failed)
 	}
 }
 
+/*
+ * The list could not be started at all (no memory): every member says so,
+ * as a member refused on its own would (POSIX lets the caller look at each
+ * member's status after EAGAIN).
+ */
+static int refuse_all(struct aiocb *const list[], int nent)
+{
+	for (int i = 0; i < nent; i++)
+		if (list[i] && list[i]->aio_lio_opcode != LIO_NOP &&
+		    !xaio__cb_in_flight(list[i]))
+			cb_publish(list[i], EAGAIN, -1);
+	return xaio__ret_errno(-EAGAIN);
+}
+
 static bool valid_op(int op)
 {
 	return op == LIO_READ || op == LIO_WRITE || op == POSIX_LIO_READV ||
@@ -57,7 +71,7 @@ XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
 	xaio__engine_start();
 	lio = calloc(1, sizeof(*lio));
 	if (!lio)
-		return xaio__ret_errno(-EAGAIN);
+		return refuse_all(list, nent);
 	atomic_store(&lio->refs, 1);
 	atomic_store(&lio->pending, 1);
 	if (mode == LIO_NOWAIT && sig && sig->sigev_notify != SIGEV_NONE) {
@@ -66,7 +80,7 @@ XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
 		lio->note = xaio__note_prepare(sig, &r);
 		if (r < 0) {
 			free(lio);
-			return xaio__ret_errno(-EAGAIN);
+			return refuse_all(list, nent);
 		}
 	}
 	xaio__plug();

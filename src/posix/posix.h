@@ -63,6 +63,13 @@ XAIO__HIDDEN void xaio__wc_publish(struct aiocb *cb, int err, ssize_t ret);
 XAIO__HIDDEN void xaio__wc_consume(struct aiocb *cb);
 XAIO__HIDDEN extern _Atomic int64_t xaio__posix_inflight;
 
+/* Is cb the owner of a request still in flight? */
+static inline bool xaio__cb_in_flight(const struct aiocb *cb)
+{
+	return cb_error(cb) == EINPROGRESS &&
+	       xaio__req_find(cb_index(cb), cb_gen(cb), cb) != NULL;
+}
+
 /* POSIX's -1/errno convention, from the engine's -errno. */
 static inline int xaio__ret_errno(int r)
 {

@@ -20,16 +20,14 @@ static int scan(const struct aiocb *const list[], int nent, bool *any)
 {
 	for (int i = 0; i < nent; i++) {
 		const struct aiocb *cb = list[i];
-		struct xaio__req *req;
 
 		if (!cb)
 			continue;
 		*any = true;
-		if (cb_error(cb) != EINPROGRESS)
+		/* Done, or never submitted (then there is nothing to wait for).
+		 */
+		if (!xaio__cb_in_flight(cb))
 			return 1;
-		req = xaio__req_find(cb_index(cb), cb_gen(cb));
-		if (!req || req->owner != cb)
-			return 1; /* finished meanwhile, or never submitted */
 	}
 	return 0;
 }
