@@ -9,6 +9,13 @@ if(XAIO_FUZZ)
 	add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
+# Test programs run through CROSSCOMPILING_EMULATOR, which CTest honours.
+if(XAIO_VALGRIND)
+	set(CMAKE_CROSSCOMPILING_EMULATOR valgrind -q --error-exitcode=99
+		--leak-check=full --errors-for-leak-kinds=definite,indirect
+		--show-leak-kinds=definite,indirect)
+endif()
+
 if(XAIO_SANITIZE)
 	add_compile_options(-fsanitize=${XAIO_SANITIZE} -fno-omit-frame-pointer)
 	add_link_options(-fsanitize=${XAIO_SANITIZE})

@@ -70,7 +70,7 @@ struct xaio_runtime_info {
 /*
  * Fills *info and starts the engine if it has not started yet (so the
  * answer says which backend requests will use).  Returns 0, -EINVAL for a
- * NULL info or a size too small for the first eight fields.
+ * NULL info or a size too small for the first six fields (24 bytes).
  */
 XAIO_API int xaio_runtime_info(struct xaio_runtime_info *info);
 

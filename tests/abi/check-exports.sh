@@ -11,23 +11,21 @@ if [ $# -ne 3 ]; then
 	exit 2
 fi
 nm=$1 lib=$2 expected=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source-path=SCRIPTDIR source=../harness/xtest.sh
+. "$(dirname "$0")/../harness/xtest.sh"
 
 grep -v '^#' "$expected" | grep -v '^[[:space:]]*$' | LC_ALL=C sort >"$tmp/want"
 "$nm" -D --defined-only "$lib" | awk '{ print $2, $3 }' | LC_ALL=C sort >"$tmp/got"
 
 if diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
-	echo "$(basename "$lib"): $(wc -l <"$tmp/got") exported symbols as expected"
-	echo "1 passed, 0 failed"
-	exit 0
-fi
-echo "$(basename "$lib"): exported symbols differ from $expected" \
-	"('-' expected only, '+' exported only):"
-tail -n +3 "$tmp/diff"
-cat <<MSG
+	ok "$(basename "$lib"): $(wc -l <"$tmp/got") exported symbols as expected"
+else
+	bad "$(basename "$lib"): exported symbols differ from $expected" \
+		"('-' expected only, '+' exported only):"
+	tail -n +3 "$tmp/diff"
+	cat <<MSG
 If the change is intended, update the version script and $(basename "$expected")
 in the same commit; never change a released version node (docs/releasing.md).
 MSG
-echo "0 passed, 1 failed"
-exit 1
+fi
+xt_finish

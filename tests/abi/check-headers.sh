@@ -26,8 +26,8 @@ if [ -z "$cc" ] || ! command -v "$cc" >/dev/null 2>&1; then
 	echo "SKIP: no $lang compiler ('$cc')"
 	exit 77
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source-path=SCRIPTDIR source=../harness/xtest.sh
+. "$(dirname "$0")/../harness/xtest.sh"
 
 headers=$(
 	(cd "$inc" && find . -name '*.h')
@@ -35,8 +35,6 @@ headers=$(
 )
 headers=$(printf '%s\n' "$headers" | sed 's|^\./||')
 headers=$(printf '%s\n' "$headers" | LC_ALL=C sort -u)
-pass=0 fail=0
-
 # $1: a name for the test, then the headers to include.
 try() {
 	name=$1
@@ -45,16 +43,14 @@ try() {
 	for h in "$@"; do
 		printf '#include <%s>\n' "$h" >>"$tmp/t.c"
 	done
-	printf 'int xaio_header_test_%s;\n' "$pass" >>"$tmp/t.c"
+	printf 'int xaio_header_test;\n' >>"$tmp/t.c"
 	# shellcheck disable=SC2086 # $flags is a list of words
 	if "$cc" $flags -pedantic -Wall -Wextra -Wundef -Werror \
 		-fsyntax-only -I"$inc" -I"$binc" "$tmp/t.c" 2>"$tmp/err"; then
-		echo "ok $name"
-		pass=$((pass + 1))
+		ok "$name"
 	else
-		echo "not ok $name"
-		sed 's/^/    /' "$tmp/err"
-		fail=$((fail + 1))
+		bad "$name"
+		show "$tmp/err"
 	fi
 }
 
@@ -65,5 +61,4 @@ done
 try "$lang: all headers" $headers
 # shellcheck disable=SC2046,SC2086
 try "$lang: all headers, reverse order" $(printf '%s\n' $headers | sort -r)
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+xt_finish

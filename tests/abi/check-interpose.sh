@@ -1,14 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# check-interpose.sh preload|linked PROGRAM SUFFIX LIBXAIO_POSIX
+# check-interpose.sh preload|linked PROGRAM plain|64 LIBXAIO_POSIX
 #
-# PROGRAM is interpose.c built as a plain glibc AIO program; SUFFIX is ""
-# or "64" (built with -D_FILE_OFFSET_BITS=64, so it calls aio_read64 ...).
+# PROGRAM is interpose.c built as a plain glibc AIO program, as it is
+# ("plain": it calls aio_read ...) or with -D_FILE_OFFSET_BITS=64 ("64":
+# it calls aio_read64 ...).
 #
 # preload: PROGRAM was linked without libxaio-posix.  Run on its own it
-#   must bind aio_read<SUFFIX> to libc.so.6 (the control); with
+#   must bind aio_read<suffix> to libc.so.6 (the control); with
 #   LD_PRELOAD=LIBXAIO_POSIX, ld.so's LD_DEBUG=bindings must show
-#   aio_read, aio_suspend, aio_error and aio_return (<SUFFIX>) bound to
+#   aio_read, aio_suspend, aio_error and aio_return (<suffix>) bound to
 #   libxaio-posix and none to libc.so.6; with XAIO_VERBOSE=1 the library
 #   must report a nonzero number of requests at exit.
 # linked: PROGRAM was linked with -lxaio-posix.  readelf must show
@@ -16,25 +17,15 @@
 #   LD_DEBUG=bindings must show them bound to libxaio-posix.
 set -eu
 if [ $# -ne 4 ]; then
-	echo "usage: $0 preload|linked PROGRAM SUFFIX LIBXAIO_POSIX" >&2
+	echo "usage: $0 preload|linked PROGRAM plain|64 LIBXAIO_POSIX" >&2
 	exit 2
 fi
 mode=$1 prog=$2 sfx=$3 lib=$4
+[ "$sfx" = plain ] && sfx=
 syms="aio_read$sfx aio_suspend$sfx aio_error$sfx aio_return$sfx"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() {
-	echo "ok $*"
-	pass=$((pass + 1))
-}
-bad() {
-	echo "not ok $*"
-	fail=$((fail + 1))
-}
-# An ASan build's runtime must otherwise come first in the preload list.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-export ASAN_OPTIONS
+# shellcheck source-path=SCRIPTDIR source=../harness/xtest.sh
+. "$(dirname "$0")/../harness/xtest.sh"
+xt_asan_preload
 
 # run NAME ENV...: runs PROGRAM with ENV, output in $tmp/NAME.{out,err}.
 run() {
@@ -45,7 +36,7 @@ run() {
 		ok "$name: the program read its file"
 	else
 		bad "$name: the program failed"
-		sed 's/^/    /' "$tmp/$name.out" "$tmp/$name.err" | grep -v binding
+		show "$tmp/$name.out" "$tmp/$name.err" | grep -v binding
 	fi
 }
 
@@ -110,7 +101,6 @@ if [ "${n:-0}" -gt 0 ]; then
 	ok "XAIO_VERBOSE=1: $(grep '^xaio: backend' "$tmp/verbose.err")"
 else
 	bad "XAIO_VERBOSE=1: no report of a nonzero request count on stderr:"
-	sed 's/^/    /' "$tmp/verbose.err"
+	show "$tmp/verbose.err"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+xt_finish

@@ -12,26 +12,21 @@ if [ $# -ne 4 ]; then
 fi
 run=$1 prog=$2 lib=$3 other=$4
 libdir=$(dirname "$lib")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() {
-	echo "ok $*"
-	pass=$((pass + 1))
-}
-bad() {
-	echo "not ok $*"
-	fail=$((fail + 1))
+# shellcheck source-path=SCRIPTDIR source=../harness/xtest.sh
+. "$(dirname "$0")/../harness/xtest.sh"
+xt_asan_preload
+# A failure shows what the last run printed.
+fail() {
+	bad "$@"
 	for f in "$tmp/out" "$tmp/err"; do
-		[ -s "$f" ] && sed 's/^/    /' "$f"
+		[ -s "$f" ] && show "$f"
 	done
 	return 0
 }
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-export ASAN_OPTIONS
 unset XAIO_VERBOSE LD_PRELOAD || :
 
-# t NAME EXPECTED_STATUS ENV... -- ARGS...: runs xaio-run ARGS with ENV.
+# t NAME STATUS [VAR=VALUE]... COMMAND...: runs COMMAND (xaio-run) in that
+# environment, output in $tmp/out and $tmp/err; fails unless it exits STATUS.
 t() {
 	name=$1 want=$2
 	shift 2
@@ -40,7 +35,7 @@ t() {
 	st=$?
 	set -e
 	[ "$st" -eq "$want" ] && return 0
-	bad "$name: exit status $st, want $want"
+	fail "$name: exit status $st, want $want"
 	return 1
 }
 report() {
@@ -52,7 +47,7 @@ expect() {
 	if grep -q "$3" "$2"; then
 		ok "$1"
 	else
-		bad "$1: no line matching '$3'"
+		fail "$1: no line matching '$3'"
 	fi
 }
 
@@ -65,7 +60,7 @@ if t "-v, XAIO_LIB=dir" 0 XAIO_LIB="$libdir" "$run" -v "$prog"; then
 		[ "${n:-0}" -gt 0 ]; then
 		ok "-v, XAIO_LIB=dir: $(grep '^xaio: backend' "$tmp/err")"
 	else
-		bad "-v, XAIO_LIB=dir: no read, or no report of N > 0 requests"
+		fail "-v, XAIO_LIB=dir: no read, or no report of N > 0 requests"
 	fi
 fi
 if t "XAIO_LIB=file" 0 XAIO_LIB="$lib" "$run" -v -- "$prog"; then
@@ -73,12 +68,12 @@ if t "XAIO_LIB=file" 0 XAIO_LIB="$lib" "$run" -v -- "$prog"; then
 	if [ "${n:-0}" -gt 0 ]; then
 		ok "-v --, XAIO_LIB=file: $n requests"
 	else
-		bad "-v --, XAIO_LIB=file: no report of N > 0 requests"
+		fail "-v --, XAIO_LIB=file: no report of N > 0 requests"
 	fi
 fi
 if t "without -v" 0 XAIO_LIB="$lib" "$run" "$prog"; then
 	if grep -q '^xaio:' "$tmp/err"; then
-		bad "without -v: the library reported anyway"
+		fail "without -v: the library reported anyway"
 	else
 		ok "without -v: no report"
 	fi
@@ -89,11 +84,10 @@ if t "LD_PRELOAD kept" 0 XAIO_LIB="$lib" LD_PRELOAD="$other" \
 	got=$(cat "$tmp/out")
 	case $got in
 	/*libxaio-posix.so*:"$other") ok "LD_PRELOAD kept: $got" ;;
-	*) bad "LD_PRELOAD is '$got', want <libxaio-posix>:$other" ;;
+	*) fail "LD_PRELOAD is '$got', want <libxaio-posix>:$other" ;;
 	esac
 fi
 t "bad XAIO_LIB" 127 XAIO_LIB="$tmp/nowhere" "$run" true &&
 	expect "bad XAIO_LIB: refused" "$tmp/err" 'no libxaio-posix.so'
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+xt_finish

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <linux/io_uring.h>
 #include <sys/syscall.h>
 
@@ -175,6 +177,17 @@ const char *xt_backend(void)
 	return b ? b : "";
 }
 
+int xt_sanitized(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return 1;
+#else
+	const char *preload = getenv("LD_PRELOAD");
+
+	return preload && strstr(preload, "vgpreload") != NULL;
+#endif
+}
+
 int xt_uring_available(void)
 {
 	static int cached = -1;
@@ -192,7 +205,8 @@ int xt_uring_available(void)
 	return cached;
 }
 
-int xt_count_rings(void)
+/* Open descriptors whose /proc/self/fd link contains one of the words. */
+static int count_links(const char *w1, const char *w2)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
@@ -211,11 +225,71 @@ int xt_count_rings(void)
 		if (len <= 0)
 			continue;
 		link[len] = 0;
-		if (strstr(link, "io_uring"))
+		if (strstr(link, w1) || (w2 && strstr(link, w2)))
 			n++;
 	}
 	closedir(d);
 	return n;
+}
+
+int xt_count_rings(void)
+{
+	return count_links("io_uring", NULL);
+}
+
+int xt_count_engine_fds(void)
+{
+	return count_links("io_uring", "[eventfd]");
+}
+
+int xt_run_child(int (*fn)(void), int ms)
+{
+	int64_t end;
+	int status = 0;
+	pid_t pid, r;
+
+	if (xt_sanitized())
+		ms *= 4;
+	(void)xt_tmpdir(); /* created (and later removed) by the parent */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	XT_ASSERT(pid >= 0);
+	if (pid == 0) {
+		struct rlimit no_core = {0, 0};
+		int rc;
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		rc = fn();
+		if (rc == XT_PASS && xt_check_failures())
+			rc = XT_FAIL;
+		_exit(rc);
+	}
+	end = xt_now_ms() + ms;
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0) {
+		if (xt_now_ms() > end) {
+			fprintf(stderr, "child did not finish in %d ms\n", ms);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return XT_FAIL;
+		}
+		xt_sleep_ms(2);
+	}
+	XT_ASSERT_EQ(r, pid);
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "child killed by signal %d (%s)\n",
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return XT_FAIL;
+	}
+	XT_ASSERT(WIFEXITED(status));
+	if (WEXITSTATUS(status) == XT_SKIP)
+		return XT_SKIP;
+	if (WEXITSTATUS(status) != XT_PASS) {
+		fprintf(stderr, "child failed (exit status %d)\n",
+			WEXITSTATUS(status));
+		return XT_FAIL;
+	}
+	return XT_PASS;
 }
 
 int xt_main(int argc, char **argv, const struct xt_case *cases, size_t n)

@@ -144,10 +144,20 @@ int64_t xt_now_ms(void);
 void xt_sleep_ms(int ms);
 /* The XAIO_BACKEND this run was asked for ("" when unset). */
 const char *xt_backend(void);
+/*
+ * 1 under a sanitizer that checks whole buffers at system calls (ASan,
+ * TSan) or under valgrind: huge-buffer cases skip there.
+ */
+int xt_sanitized(void);
 /* 1 if this process may create an io_uring (probed with a raw syscall). */
 int xt_uring_available(void);
 /* Number of io_uring instances open in this process (procfs fd links). */
 int xt_count_rings(void);
+/*
+ * Number of descriptors the engine keeps open for itself: its io_uring
+ * instances and the eventfd registered with each.
+ */
+int xt_count_engine_fds(void);
 /*
  * Call first in every case: in an XAIO_BACKEND=uring run, skips the case
  * when the kernel refuses io_uring here (seccomp, sysctl, memlock).
@@ -155,6 +165,14 @@ int xt_count_rings(void);
 #define XT_REQUIRE_BACKEND()                                                   \
 	XT_SKIP_IF(!strcmp(xt_backend(), "uring") && !xt_uring_available(),    \
 		   "io_uring is not available here")
+
+/*
+ * Runs fn in a forked child and returns its XT_ result; a child that
+ * crashes or outlives ms (four times that under sanitizers) fails.  The
+ * child leaves with _exit(), so it does not remove the parent's temporary
+ * directory.
+ */
+int xt_run_child(int (*fn)(void), int ms);
 
 int xt_main(int argc, char **argv, const struct xt_case *cases, size_t n);
 

@@ -362,7 +362,7 @@ static int check_only_first_written(int p[2], ssize_t filled)
 	size_t n;
 
 	n = drain(p[0], got, sizeof(got), NREQ, 100, 3000);
-	XT_ASSERT_EQ(wait_one(&reqs[0], 100), 0);
+	XT_ASSERT_EQ(wait_one(&reqs[0], 3000), 0);
 	XT_ASSERT_EQ(aio_return(&reqs[0]), WLEN);
 	XT_ASSERT_EQ(n, filled + WLEN);
 	for (ssize_t i = 0; i < filled; i++)

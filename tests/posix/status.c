@@ -159,7 +159,7 @@ static int notify_rounds(int fd, void (*how)(struct sigevent *))
 			XT_ASSERT_EQ(seen_err, 0);
 			XT_ASSERT_EQ(seen_ret, sizeof(note_buf));
 		}
-		XT_ASSERT_EQ(wait_one(&note_cb, 100), bad ? EBADF : 0);
+		XT_ASSERT_EQ(wait_one(&note_cb, 3000), bad ? EBADF : 0);
 	}
 	/* No second notification for any request. */
 	xt_sleep_ms(20);

@@ -59,58 +59,6 @@ static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
 }
 
 /*
- * Runs fn in a forked child with a deadline.  The child leaves with
- * _exit() so that it does not remove the parent's temporary directory.
- */
-static int run_child(int (*fn)(void), int ms)
-{
-	int64_t end;
-	int status = 0;
-	pid_t pid, r;
-
-	(void)xt_tmpdir(); /* created (and later removed) by the parent */
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	XT_ASSERT(pid >= 0);
-	if (pid == 0) {
-		struct rlimit no_core = {0, 0};
-		int rc;
-
-		setrlimit(RLIMIT_CORE, &no_core);
-		rc = fn();
-		if (rc == XT_PASS && xt_check_failures())
-			rc = XT_FAIL;
-		_exit(rc);
-	}
-	end = xt_now_ms() + ms;
-	while ((r = waitpid(pid, &status, WNOHANG)) == 0) {
-		if (xt_now_ms() > end) {
-			fprintf(stderr, "child did not finish in %d ms\n", ms);
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return XT_FAIL;
-		}
-		xt_sleep_ms(2);
-	}
-	XT_ASSERT_EQ(r, pid);
-	if (WIFSIGNALED(status)) {
-		fprintf(stderr, "child killed by signal %d (%s)\n",
-			WTERMSIG(status), strsignal(WTERMSIG(status)));
-		return XT_FAIL;
-	}
-	XT_ASSERT(WIFEXITED(status));
-	if (WEXITSTATUS(status) == XT_SKIP)
-		return XT_SKIP;
-	if (WEXITSTATUS(status) != XT_PASS) {
-		fprintf(stderr, "child failed (exit status %d)\n",
-			WEXITSTATUS(status));
-		return XT_FAIL;
-	}
-	return XT_PASS;
-}
-
-/*
  * Watchdog for calls that must return at once and have no timeout of their
  * own: after ms it interrupts the target thread with SIGALRM (handler
  * without SA_RESTART) every 100 ms until disarmed, so a hang turns into a
@@ -313,14 +261,14 @@ static int bad_nsec_negative_child(void)
 static int suspend_bad_nsec_big(void)
 {
 	XT_REQUIRE_BACKEND();
-	return run_child(bad_nsec_big_child, 5000);
+	return xt_run_child(bad_nsec_big_child, 5000);
 }
 
 /* tv_nsec -1 → -1/EINVAL (glibc: an immediate EAGAIN). */
 static int suspend_bad_nsec_negative(void)
 {
 	XT_REQUIRE_BACKEND();
-	return run_child(bad_nsec_negative_child, 5000);
+	return xt_run_child(bad_nsec_negative_child, 5000);
 }
 
 #define HUGE_NENT 2000000
@@ -352,7 +300,7 @@ static int huge_list_child(void)
 static int suspend_huge_list(void)
 {
 	XT_REQUIRE_BACKEND();
-	return run_child(huge_list_child, 5000);
+	return xt_run_child(huge_list_child, 5000);
 }
 
 /* ---- cases run in this process ---- */
