@@ -436,7 +436,7 @@ int xaio__uring_reap(void)
 	int n;
 
 	if (!cq_ready() || pthread_mutex_trylock(&R.cq_lock))
-		return 0;
+		return -EBUSY;
 	n = harvest(cqes);
 	pthread_mutex_unlock(&R.cq_lock);
 	process(cqes, n);

@@ -112,9 +112,14 @@ int xaio__wait(uint32_t snap, const struct timespec *deadline)
 	if (backend == XAIO_BACKEND_URING && xaio__uring_busy()) {
 		if (xaio__in_engine == 1) {
 			r = xaio__uring_wait(snap, deadline);
-			/* A leader leaving with nothing reaped lets others
-			 * lead. */
-			if (r != -EBUSY && atomic_load(&nwaiters))
+			/*
+			 * Every release of the completion lock moves seq, even
+			 * with nothing reaped: a thread that failed to take
+			 * the lock meanwhile read seq before, so it cannot
+			 * sleep through the hand-over (it may not be counted
+			 * in nwaiters yet).
+			 */
+			if (r != -EBUSY)
 				bump();
 		} else {
 			/*
@@ -138,8 +143,8 @@ void xaio__poll(void)
 	if (backend != XAIO_BACKEND_URING || xaio__in_engine)
 		return;
 	xaio__in_engine++;
-	if (xaio__uring_busy())
-		xaio__uring_reap();
+	if (xaio__uring_busy() && xaio__uring_reap() >= 0)
+		bump(); /* the completion lock changed hands: see xaio__wait */
 	xaio__in_engine--;
 }
 
@@ -488,6 +493,12 @@ void xaio__complete(struct xaio__req *req, int64_t res)
 	req->done(req);
 	atomic_fetch_add_explicit(&stats.completed, 1, memory_order_relaxed);
 	xaio__pool_put(req);
+	/*
+	 * Requests this one held back are issued before seq moves: a waiter
+	 * that reads the new seq and finds the ring idle would otherwise
+	 * sleep on the futex while they run on the ring with no reaper.
+	 */
+	issue_list(ready);
 	bump();
 	if (backend == XAIO_BACKEND_URING)
 		xaio__uring_kick();
@@ -495,7 +506,6 @@ void xaio__complete(struct xaio__req *req, int64_t res)
 		progress_put();
 	if (flags & XAIO__RF_HELD)
 		progress_put();
-	issue_list(ready);
 	xaio__in_engine--;
 }
 

@@ -197,6 +197,7 @@ XAIO__HIDDEN void xaio__uring_atfork_child(void);
 /* 0 when taken, -EAGAIN when the ring is full (use the pool). */
 XAIO__HIDDEN int xaio__uring_issue(struct xaio__req *req);
 XAIO__HIDDEN void xaio__uring_flush(void);
+/* Reaps what is posted: the count, or -EBUSY if it did not take the lock. */
 XAIO__HIDDEN int xaio__uring_reap(void);
 XAIO__HIDDEN int xaio__uring_wait(uint32_t seq,
 				  const struct timespec *deadline);
