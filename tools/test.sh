@@ -73,3 +73,6 @@ run_ctest build/valgrind -L threads -LE "faults|stress"
 
 echo "== 5. libFuzzer, 30 s per backend"
 tools/fuzz.sh --seconds 30
+
+echo "== 6. fio posixaio under LD_PRELOAD=libxaio-posix.so (short)"
+tools/fio-check.sh --short build/test/libxaio-posix.so
