@@ -182,9 +182,6 @@ static void read_env(void)
 static int spawn(void)
 {
 	static bool cond_ready;
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t t;
 	int r;
 
 	if (!cond_ready) {
@@ -192,19 +189,10 @@ static int spawn(void)
 		cond_ready = true;
 		read_env();
 	}
-	sigfillset(&all);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 128 * 1024);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&t, &attr, worker, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (r)
-		return -r;
-	pthread_setname_np(t, "xaio-worker");
-	nthreads++;
-	return 0;
+	r = xaio__thread_start(worker, "xaio-worker");
+	if (r == 0)
+		nthreads++;
+	return r;
 }
 
 int xaio__tp_issue(struct xaio__req *req)

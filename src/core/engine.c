@@ -171,28 +171,38 @@ static void *reaper_main(void *arg)
 	return NULL;
 }
 
+int xaio__thread_start(void *(*fn)(void *), const char *name)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t t;
+	int r;
+
+	sigfillset(&all);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 128 * 1024);
+	/* The new thread inherits the mask: no signal ever lands on it. */
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&t, &attr, fn, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (r)
+		return -r;
+	pthread_setname_np(t, name);
+	return 0;
+}
+
 static int start_reaper(void)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	sigset_t all, old;
-	pthread_attr_t attr;
-	pthread_t t;
 	int r = 0;
 
 	pthread_mutex_lock(&lock);
 	if (!atomic_load(&reaper_started)) {
-		sigfillset(&all);
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, 128 * 1024);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		r = -pthread_create(&t, &attr, reaper_main, NULL);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		pthread_attr_destroy(&attr);
-		if (r == 0) {
-			pthread_setname_np(t, "xaio-reaper");
+		r = xaio__thread_start(reaper_main, "xaio-reaper");
+		if (r == 0)
 			atomic_store(&reaper_started, 1);
-		}
 	}
 	pthread_mutex_unlock(&lock);
 	return r;

@@ -149,6 +149,12 @@ XAIO__HIDDEN void xaio__complete(struct xaio__req *req, int64_t res);
 /* A ring request the kernel refused: run it on the thread pool instead. */
 XAIO__HIDDEN void xaio__reissue(struct xaio__req *req);
 
+/*
+ * Starts a detached library thread (128 KiB stack, every signal blocked so
+ * that process signals reach application threads) named name: 0 or -errno.
+ */
+XAIO__HIDDEN int xaio__thread_start(void *(*fn)(void *), const char *name);
+
 /* Per-thread guard: nonzero while this thread is inside the engine. */
 XAIO__HIDDEN extern __thread int xaio__in_engine
 	__attribute__((tls_model("initial-exec")));

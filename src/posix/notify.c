@@ -134,9 +134,6 @@ static void *notifier(void *arg)
 static int start_notifier(void)
 {
 	pid_t pid = getpid();
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t t;
 	int r = 0;
 
 	if (atomic_load(&notifier_pid) == pid)
@@ -146,18 +143,9 @@ static int start_notifier(void)
 		/* In a forked child: the parent's pending callbacks are not
 		 * ours. */
 		atomic_store(&pending, NULL);
-		sigfillset(&all);
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, 128 * 1024);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		r = -pthread_create(&t, &attr, notifier, NULL);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		pthread_attr_destroy(&attr);
-		if (r == 0) {
-			pthread_setname_np(t, "xaio-notify");
+		r = xaio__thread_start(notifier, "xaio-notify");
+		if (r == 0)
 			atomic_store(&notifier_pid, pid);
-		}
 	}
 	pthread_mutex_unlock(&start_lock);
 	return r;
