@@ -193,18 +193,26 @@ int xaio__thread_start(void *(*fn)(void *), const char *name)
 	return 0;
 }
 
+static pthread_mutex_t reaper_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Cancellations are serialised: an fd-wide one takes held requests out of
+ * the fd table before it completes them, and a second canceller must not
+ * see them gone (ALLDONE) while their aiocbs still say EINPROGRESS.
+ */
+static pthread_mutex_t cancel_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int start_reaper(void)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	int r = 0;
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&reaper_lock);
 	if (!atomic_load(&reaper_started)) {
 		r = xaio__thread_start(reaper_main, "xaio-reaper");
 		if (r == 0)
 			atomic_store(&reaper_started, 1);
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&reaper_lock);
 	return r;
 }
 
@@ -253,6 +261,8 @@ static void atfork_child(void)
 	if (backend == XAIO_BACKEND_URING)
 		xaio__uring_atfork_child();
 	pthread_mutex_init(&start_lock, NULL);
+	pthread_mutex_init(&cancel_lock, NULL);
+	pthread_mutex_init(&reaper_lock, NULL);
 	atomic_store(&started, 0);
 	backend = XAIO_BACKEND_NONE;
 	atomic_store(&nwaiters, 0);
@@ -496,11 +506,17 @@ void xaio__complete(struct xaio__req *req, int64_t res)
 
 	xaio__in_engine++;
 	req->res = res;
-	xaio__fd_leave(req, &ready);
 	if (req->xfd != req->fd)
 		close(req->xfd);
-	atomic_store_explicit(&req->state, XAIO__RS_DONE, memory_order_release);
+	/*
+	 * Publish first, then let go: until done() has published, the
+	 * request must stay findable (xaio__req_find, the fd table), or
+	 * aio_suspend and aio_cancel would take an aiocb that still says
+	 * EINPROGRESS for a finished one.
+	 */
 	req->done(req);
+	atomic_store_explicit(&req->state, XAIO__RS_DONE, memory_order_release);
+	xaio__fd_leave(req, &ready);
 	atomic_fetch_add_explicit(&stats.completed, 1, memory_order_relaxed);
 	xaio__pool_put(req);
 	/*
@@ -541,6 +557,7 @@ int xaio__cancel(uint32_t index, uint32_t gen)
 	if (!req)
 		return XAIO__ALLDONE;
 	xaio__in_engine++;
+	pthread_mutex_lock(&cancel_lock);
 	if (xaio__fd_unhold(req, gen, &ready)) {
 		req->q_next = NULL;
 		cancel_held(req);
@@ -551,6 +568,7 @@ int xaio__cancel(uint32_t index, uint32_t gen)
 	} else if (!xaio__req_find(index, gen, NULL)) {
 		r = XAIO__ALLDONE;
 	}
+	pthread_mutex_unlock(&cancel_lock);
 	issue_list(ready);
 	xaio__in_engine--;
 	return r;
@@ -563,7 +581,9 @@ int xaio__cancel_fd(int fd)
 	int nrunning, ncancel = 0, nnot = 0;
 
 	xaio__in_engine++;
+	pthread_mutex_lock(&cancel_lock);
 	if (xaio__fd_collect(fd, &held, &running, &nrunning, &ready) < 0) {
+		pthread_mutex_unlock(&cancel_lock);
 		xaio__in_engine--;
 		return -ENOMEM;
 	}
@@ -574,12 +594,13 @@ int xaio__cancel_fd(int fd)
 		if (xaio__tp_cancel(running[i].req, running[i].gen)) {
 			xaio__complete(running[i].req, -ECANCELED);
 			ncancel++;
-		} else if (xaio__req_gen(running[i].req) == running[i].gen &&
-			   atomic_load(&running[i].req->state) ==
-				   XAIO__RS_RUNNING) {
+		} else if (xaio__req_find(running[i].req->index, running[i].gen,
+					  NULL)) {
+			/* Running, or moving to a worker: not cancellable. */
 			nnot++;
 		}
 	}
+	pthread_mutex_unlock(&cancel_lock);
 	free(running);
 	issue_list(ready);
 	xaio__in_engine--;

@@ -202,6 +202,9 @@ XAIO_POSIX_API int aio_cancel(int fd, struct aiocb *cb)
 						   : xaio__ret_errno(-EINVAL);
 	}
 	r = xaio__cancel(cb_index(cb), cb_gen(cb));
+	/* It may have finished while we looked: then it is all done. */
+	if (r == AIO_NOTCANCELED && cb_error(cb) != EINPROGRESS)
+		r = AIO_ALLDONE;
 	return r;
 }
 

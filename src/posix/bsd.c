@@ -13,9 +13,10 @@
  * process at 256 outstanding requests).
  *
  * Locking: `lock` guards the ring; it is taken in done() (inside the
- * engine), in aio_return, and in aio_waitcomplete.  aio_return called from
- * a signal handler that interrupted the engine skips the bookkeeping
- * rather than risk that lock.
+ * engine), in aio_return, and in aio_waitcomplete; pthread_atfork handlers
+ * hold it across fork() so the child gets it free and consistent.  aio_return
+ * called from a signal handler that interrupted the engine skips the
+ * bookkeeping rather than risk that lock.
  */
 #include <pthread.h>
 #include <string.h>
@@ -48,6 +49,27 @@ static uint64_t get_pos(const struct aiocb *cb)
 
 	memcpy(&pos, cb->__glibc_reserved, sizeof(pos));
 	return pos;
+}
+
+/* fork: the child must not inherit the lock held by another thread. */
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+static void atfork_child(void)
+{
+	pthread_mutex_init(&lock, NULL);
+}
+
+__attribute__((constructor)) static void register_atfork(void)
+{
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 void xaio__wc_publish(struct aiocb *cb, int err, ssize_t ret)

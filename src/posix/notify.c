@@ -131,6 +131,17 @@ static void *notifier(void *arg)
 	return NULL;
 }
 
+/* fork: a start in progress in another thread must not leave it locked. */
+static void atfork_child(void)
+{
+	pthread_mutex_init(&start_lock, NULL);
+}
+
+__attribute__((constructor)) static void register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, atfork_child);
+}
+
 static int start_notifier(void)
 {
 	pid_t pid = getpid();
