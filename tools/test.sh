@@ -76,3 +76,6 @@ tools/fuzz.sh --seconds 30
 
 echo "== 6. fio posixaio under LD_PRELOAD=libxaio-posix.so (short)"
 tools/fio-check.sh --short build/test/libxaio-posix.so
+
+echo "== 7. stress: 650000 operations per backend (release build)"
+run_ctest build/test -L stress

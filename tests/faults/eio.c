@@ -39,7 +39,7 @@ static int child_reads(void)
 	fd = xt_make_file("data", NREAD * BLK, O_CLOEXEC);
 	XT_ASSERT(fd >= 0);
 	for (int i = 0; i < NREAD; i++) {
-		fx_cb(&cb[i], LIO_READ, fd, buf[i], BLK, (off_t)i * BLK);
+		xt_cb_set_op(&cb[i], LIO_READ, fd, buf[i], BLK, (off_t)i * BLK);
 		fx_sev_signal(&cb[i].aio_sigevent, ids++);
 		all[i] = &cb[i];
 		XT_ASSERT_OK(aio_read(&cb[i]));
@@ -65,7 +65,7 @@ static int child_reads(void)
 	/* Requests 30, 31, 32 of the pool: the last one is faulted. */
 	nfail = 0;
 	for (int i = 0; i < 3; i++) {
-		fx_cb(&l[i], LIO_READ, fd, lbuf[i], BLK, (off_t)i * BLK);
+		xt_cb_set_op(&l[i], LIO_READ, fd, lbuf[i], BLK, (off_t)i * BLK);
 		fx_sev_signal(&l[i].aio_sigevent, ids++);
 		list[i] = &l[i];
 	}
@@ -90,7 +90,7 @@ static int child_reads(void)
 	XT_ASSERT_OK(pipe2(p, O_CLOEXEC));
 	for (int i = 0; i < 4; i++) {
 		memset(msg[i], 'a' + i, PIPE_MSG);
-		fx_cb(&w[i], LIO_WRITE, p[1], msg[i], PIPE_MSG, 0);
+		xt_cb_set_op(&w[i], LIO_WRITE, p[1], msg[i], PIPE_MSG, 0);
 		fx_sev_signal(&w[i].aio_sigevent, ids++);
 		XT_ASSERT_OK(aio_write(&w[i]));
 	}
@@ -142,8 +142,9 @@ static int child_each(void)
 	fd = xt_make_file("each", 4 * BLK, O_CLOEXEC);
 	XT_ASSERT(fd >= 0);
 	for (int i = 0; i < 5; i++) {
-		fx_cb(&cb[i], i == 0 ? LIO_READ : LIO_WRITE, fd,
-		      i < 4 ? buf[i] : NULL, i < 4 ? BLK : 0, (off_t)i * BLK);
+		xt_cb_set_op(&cb[i], i == 0 ? LIO_READ : LIO_WRITE, fd,
+			     i < 4 ? buf[i] : NULL, i < 4 ? BLK : 0,
+			     (off_t)i * BLK);
 		fx_sev_thread(&cb[i].aio_sigevent, i);
 		all[i] = &cb[i];
 	}

@@ -22,8 +22,8 @@
 #include "faults.h"
 
 #define BLK 4096
-#define CH (48 * 1024) /* does not divide 1 MiB: the last write may be short   \
-			*/
+/* CH does not divide 1 MiB: the last write may be short. */
+#define CH (48 * 1024)
 
 /* Even ids notify by signal, odd ids by SIGEV_THREAD. */
 static void note(struct aiocb *cb, int id)
@@ -51,7 +51,7 @@ static int enospc_dev_full(void)
 
 	for (int i = 0; i < 8; i++) {
 		memset(wbuf[i], i + 1, BLK);
-		fx_cb(&w[i], LIO_WRITE, fd, wbuf[i], BLK, 0);
+		xt_cb_set_op(&w[i], LIO_WRITE, fd, wbuf[i], BLK, 0);
 		note(&w[i], i);
 		all[i] = &w[i];
 		XT_ASSERT_OK(aio_write(&w[i]));
@@ -65,8 +65,8 @@ static int enospc_dev_full(void)
 	/* Three writes and a read (of zeros) in one waited list. */
 	for (int i = 0; i < 4; i++) {
 		memset(lbuf[i], 0xee, BLK);
-		fx_cb(&l[i], i == 2 ? LIO_READ : LIO_WRITE, fd, lbuf[i], BLK,
-		      0);
+		xt_cb_set_op(&l[i], i == 2 ? LIO_READ : LIO_WRITE, fd, lbuf[i],
+			     BLK, 0);
 		note(&l[i], 8 + i);
 		list[i] = &l[i];
 	}
@@ -95,7 +95,7 @@ static int write_one(int fd, const void *buf, size_t len, off_t off, int id,
 {
 	static struct aiocb cb;
 
-	fx_cb(&cb, LIO_WRITE, fd, (void *)buf, len, off);
+	xt_cb_set_op(&cb, LIO_WRITE, fd, (void *)buf, len, off);
 	note(&cb, id);
 	XT_ASSERT_OK(aio_write(&cb));
 	XT_ASSERT_EQ(fx_wait(&cb, 5000), 0);
@@ -187,8 +187,8 @@ static int fill_tmpfs(void *arg)
 	/* Concurrent writes past the end: all ENOSPC. */
 	for (int i = 0; i < 6; i++) {
 		xt_fill_pattern(xbuf[i], CH, (uint64_t)(written + i * CH));
-		fx_cb(&more[i], LIO_WRITE, fd, xbuf[i], CH,
-		      written + (off_t)(i + 1) * CH);
+		xt_cb_set_op(&more[i], LIO_WRITE, fd, xbuf[i], CH,
+			     written + (off_t)(i + 1) * CH);
 		note(&more[i], ids++);
 		all[i] = &more[i];
 		XT_ASSERT_OK(aio_write(&more[i]));
@@ -203,10 +203,10 @@ static int fill_tmpfs(void *arg)
 	 * A list on the full file system: a new block (ENOSPC), a read and an
 	 * overwrite of blocks that exist (both succeed).
 	 */
-	fx_cb(&l[0], LIO_WRITE, fd, xbuf[0], CH, written + 8 * CH);
-	fx_cb(&l[1], LIO_READ, fd, rbuf, CH, 0);
+	xt_cb_set_op(&l[0], LIO_WRITE, fd, xbuf[0], CH, written + 8 * CH);
+	xt_cb_set_op(&l[1], LIO_READ, fd, rbuf, CH, 0);
 	memset(obuf, 0x5a, CH);
-	fx_cb(&l[2], LIO_WRITE, fd, obuf, CH, CH);
+	xt_cb_set_op(&l[2], LIO_WRITE, fd, obuf, CH, CH);
 	for (int i = 0; i < 3; i++) {
 		note(&l[i], ids++);
 		list[i] = &l[i];

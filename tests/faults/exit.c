@@ -40,20 +40,20 @@ static void *submitter(void *arg)
 	struct left *L = arg;
 	long bad = 0;
 
-	fx_cb(&L->a, LIO_READ, L->pa, L->abuf, BLK, 0);
+	xt_cb_set_op(&L->a, LIO_READ, L->pa, L->abuf, BLK, 0);
 	fx_sev_thread(&L->a.aio_sigevent, 0);
-	fx_cb(&L->b, LIO_READ, L->sock, L->sbuf, BLK, 0);
+	xt_cb_set_op(&L->b, LIO_READ, L->sock, L->sbuf, BLK, 0);
 	fx_sev_signal(&L->b.aio_sigevent, 1);
 	memset(L->cbuf, 'c', BLK);
-	fx_cb(&L->c, LIO_WRITE, L->pb, L->cbuf, BLK, 0);
+	xt_cb_set_op(&L->c, LIO_WRITE, L->pb, L->cbuf, BLK, 0);
 	fx_sev_thread(&L->c.aio_sigevent, 2);
 	memset(L->dbuf, 'd', BLK);
-	fx_cb(&L->d, LIO_WRITE, L->pb, L->dbuf, BLK, 0);
+	xt_cb_set_op(&L->d, LIO_WRITE, L->pb, L->dbuf, BLK, 0);
 	fx_sev_signal(&L->d.aio_sigevent, 3);
 	xt_fill_pattern(L->ebuf, FBLK, 1000);
-	fx_cb(&L->e, LIO_WRITE, L->wfd, L->ebuf, FBLK, 0);
+	xt_cb_set_op(&L->e, LIO_WRITE, L->wfd, L->ebuf, FBLK, 0);
 	fx_sev_thread(&L->e.aio_sigevent, 4);
-	fx_cb(&L->f, LIO_READ, L->fd, L->fbuf, BLK, 3 * BLK);
+	xt_cb_set_op(&L->f, LIO_READ, L->fd, L->fbuf, BLK, 3 * BLK);
 	fx_sev_signal(&L->f.aio_sigevent, 5);
 	bad |= aio_read(&L->a);
 	bad |= aio_read(&L->b);
@@ -62,24 +62,6 @@ static void *submitter(void *arg)
 	bad |= aio_write(&L->e);
 	bad |= aio_read(&L->f);
 	return (void *)bad;
-}
-
-static int fill_pipe(int fd, size_t *filled)
-{
-	static char junk[65536];
-	ssize_t n;
-	int fl = fcntl(fd, F_GETFL);
-
-	*filled = 0;
-	memset(junk, 'f', sizeof(junk));
-	XT_ASSERT_OK(fcntl(fd, F_SETFL, fl | O_NONBLOCK));
-	while ((n = write(fd, junk, sizeof(junk))) > 0 ||
-	       (n < 0 && errno == EINTR))
-		if (n > 0)
-			*filled += (size_t)n;
-	XT_ASSERT_EQ(errno, EAGAIN);
-	XT_ASSERT_OK(fcntl(fd, F_SETFL, fl));
-	return XT_PASS;
 }
 
 static int one_round(int round)
@@ -99,7 +81,7 @@ static int one_round(int round)
 	XT_ASSERT_OK(pipe2(pa, O_CLOEXEC));
 	XT_ASSERT_OK(pipe2(pb, O_CLOEXEC));
 	XT_ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	if (fill_pipe(pb[1], &filled))
+	if (fx_fill_pipe(pb[1], &filled))
 		return XT_FAIL;
 	L.pa = pa[0];
 	L.sock = sv[0];
@@ -200,27 +182,28 @@ static int child_exit100(void)
 	XT_ASSERT_OK(pipe2(p, O_CLOEXEC));
 	XT_ASSERT_OK(pipe2(q, O_CLOEXEC));
 	XT_ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	if (fill_pipe(q[1], &filled))
+	if (fx_fill_pipe(q[1], &filled))
 		return XT_FAIL;
 	for (int i = 0; i < 40; i++, k++) { /* never written */
-		fx_cb(&cb[k], LIO_READ, p[0], rbuf[k], BLK, 0);
+		xt_cb_set_op(&cb[k], LIO_READ, p[0], rbuf[k], BLK, 0);
 		if (i % 2)
 			fx_sev_thread(&cb[k].aio_sigevent, k);
 		XT_ASSERT_OK(aio_read(&cb[k]));
 	}
 	for (int i = 0; i < 20; i++, k++) { /* never sent */
-		fx_cb(&cb[k], LIO_READ, sv[0], rbuf[k], BLK, 0);
+		xt_cb_set_op(&cb[k], LIO_READ, sv[0], rbuf[k], BLK, 0);
 		if (i % 2)
 			fx_sev_signal(&cb[k].aio_sigevent, k);
 		XT_ASSERT_OK(aio_read(&cb[k]));
 	}
 	for (int i = 0; i < 10; i++, k++) { /* one blocked, nine held */
-		fx_cb(&cb[k], LIO_WRITE, q[1], rbuf[k], BLK, 0);
+		xt_cb_set_op(&cb[k], LIO_WRITE, q[1], rbuf[k], BLK, 0);
 		fx_sev_thread(&cb[k].aio_sigevent, k);
 		XT_ASSERT_OK(aio_write(&cb[k]));
 	}
 	for (int i = 0; i < 30; i++, k++) { /* file reads and writes */
-		fx_cb(&cb[k], LIO_READ, fd, rbuf[k], BLK, (off_t)i * BLK);
+		xt_cb_set_op(&cb[k], LIO_READ, fd, rbuf[k], BLK,
+			     (off_t)i * BLK);
 		fx_sev_signal(&cb[k].aio_sigevent, k);
 		XT_ASSERT_OK(i % 3 ? aio_read(&cb[k]) : aio_write(&cb[k]));
 	}
@@ -250,7 +233,7 @@ static int child_exit_thread(void)
 
 	XT_ASSERT_OK(pipe2(p, O_CLOEXEC));
 	for (int i = 0; i < 10; i++) {
-		fx_cb(&cb[i], LIO_READ, p[0], buf[i], BLK, 0);
+		xt_cb_set_op(&cb[i], LIO_READ, p[0], buf[i], BLK, 0);
 		fx_sev_thread(&cb[i].aio_sigevent, i);
 		XT_ASSERT_OK(aio_read(&cb[i]));
 		list[i] = &cb[i];

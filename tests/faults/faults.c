@@ -4,7 +4,6 @@
  */
 #include "faults.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -13,17 +12,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-void fx_cb(struct aiocb *cb, int op, int fd, void *buf, size_t n, off_t off)
-{
-	memset(cb, 0, sizeof(*cb));
-	cb->aio_lio_opcode = op;
-	cb->aio_fildes = fd;
-	cb->aio_buf = buf;
-	cb->aio_nbytes = n;
-	cb->aio_offset = off;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
-}
 
 int fx_wait_all(struct aiocb *const *cbs, int n, int ms)
 {
@@ -52,6 +40,24 @@ int fx_wait(const struct aiocb *cb, int ms)
 	return fx_wait_all(one, 1, ms);
 }
 
+int fx_fill_pipe(int fd, size_t *filled)
+{
+	static char junk[65536];
+	ssize_t n;
+	int fl = fcntl(fd, F_GETFL);
+
+	*filled = 0;
+	memset(junk, 'f', sizeof(junk));
+	XT_ASSERT_OK(fcntl(fd, F_SETFL, fl | O_NONBLOCK));
+	while ((n = write(fd, junk, sizeof(junk))) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0)
+			*filled += (size_t)n;
+	XT_ASSERT_EQ(errno, EAGAIN);
+	XT_ASSERT_OK(fcntl(fd, F_SETFL, fl));
+	return XT_PASS;
+}
+
 int fx_warm(void)
 {
 	static char buf[1];
@@ -60,7 +66,7 @@ int fx_warm(void)
 
 	if (fd < 0)
 		return -1;
-	fx_cb(&cb, LIO_READ, fd, buf, 1, 0);
+	xt_cb_set_op(&cb, LIO_READ, fd, buf, 1, 0);
 	if (aio_read(&cb) || fx_wait(&cb, 5000) || aio_return(&cb) != 1) {
 		close(fd);
 		return -1;
@@ -406,42 +412,28 @@ int fx_parse_report(const char *text, struct fx_report *r)
 
 int fx_ring_sizes(unsigned *sizes, int max)
 {
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
+	int *fds = calloc(max > 0 ? (size_t)max : 1, sizeof(*fds));
+	int n = fds ? xt_fd_links("io_uring", NULL, fds, max) : -1;
 
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) && n < max) {
-		char path[300], link[256], line[256];
-		ssize_t len;
+	for (int i = 0; i < n; i++) {
+		char path[64], line[256];
 		FILE *f;
 
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		len = readlink(path, link, sizeof(link) - 1);
-		if (len <= 0)
-			continue;
-		link[len] = 0;
-		if (!strstr(link, "io_uring"))
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/fdinfo/%s", e->d_name);
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fds[i]);
 		f = fopen(path, "r");
-		sizes[n] = 0;
+		sizes[i] = 0;
 		while (f && fgets(line, sizeof(line), f)) {
 			unsigned mask;
 
 			if (sscanf(line, "SqMask: %x", &mask) == 1 ||
 			    sscanf(line, "SqMask:\t0x%x", &mask) == 1) {
-				sizes[n] = mask + 1;
+				sizes[i] = mask + 1;
 				break;
 			}
 		}
 		if (f)
 			fclose(f);
-		n++;
 	}
-	closedir(d);
+	free(fds);
 	return n;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the fault-injection tests (tests/faults): aiocb set-up
- * and waiting, per-request notification counters, child processes (forked,
- * or re-executed in a "child mode"), and the XAIO_VERBOSE report line.
+ * Helpers shared by the fault-injection tests (tests/faults), on top of
+ * xaio-test.h (aiocb set-up is xt_cb_set_op()): waiting, pipe filling,
+ * per-request notification counters, child processes (forked, or
+ * re-executed in a "child mode"), and the XAIO_VERBOSE report line.
  *
  * Child modes.  A program that needs a fresh process (a new environment,
  * a seccomp filter, another uid) re-executes itself through fx_run() with
@@ -19,16 +20,21 @@
 #include <stdlib.h>
 
 #include "xtest.h"
+#include "xaio-test.h"
 
 #define FX_MODE_ENV "XFAULTS_CHILD"
 
-/* Fills cb for op (LIO_READ, LIO_WRITE, LIO_NOP) with SIGEV_NONE. */
-void fx_cb(struct aiocb *cb, int op, int fd, void *buf, size_t n, off_t off);
 /* Waits (aio_suspend, retried on EINTR) until cb is no longer in progress.
  * 0, or -1 after ms milliseconds. */
 int fx_wait(const struct aiocb *cb, int ms);
 /* The same for every non-NULL member of cbs. */
 int fx_wait_all(struct aiocb *const *cbs, int n, int ms);
+/*
+ * Fills a pipe through its write end fd in 64 KiB writes (retried on EINTR)
+ * until EAGAIN; *filled gets the bytes written.  fd keeps its flags.
+ * XT_PASS or XT_FAIL.
+ */
+int fx_fill_pipe(int fd, size_t *filled);
 /* Runs one read of /dev/zero so that the engine (and its ring) exists:
  * an fd count taken afterwards is a baseline.  0 or -1. */
 int fx_warm(void);

@@ -61,12 +61,12 @@ static int child_aio(void)
 	XT_ASSERT_OK(pipe2(p, O_CLOEXEC));
 
 	/* A pipe read that waits while the rest runs. */
-	fx_cb(&pr, LIO_READ, p[0], pbuf, sizeof(pbuf), 0);
+	xt_cb_set_op(&pr, LIO_READ, p[0], pbuf, sizeof(pbuf), 0);
 	fx_sev_thread(&pr.aio_sigevent, ids++);
 	XT_ASSERT_OK(aio_read(&pr));
 
 	for (int i = 0; i < NREAD; i++) {
-		fx_cb(&r[i], LIO_READ, fd, rbuf[i], BLK, (off_t)i * BLK);
+		xt_cb_set_op(&r[i], LIO_READ, fd, rbuf[i], BLK, (off_t)i * BLK);
 		fx_sev_thread(&r[i].aio_sigevent, ids++);
 		all[i] = &r[i];
 		XT_ASSERT_OK(aio_read(&r[i]));
@@ -80,10 +80,10 @@ static int child_aio(void)
 	}
 
 	memset(wbuf, 0x3c, BLK);
-	fx_cb(&w, LIO_WRITE, fd, wbuf, BLK, 9 * BLK);
+	xt_cb_set_op(&w, LIO_WRITE, fd, wbuf, BLK, 9 * BLK);
 	fx_sev_thread(&w.aio_sigevent, ids++);
 	XT_ASSERT_OK(aio_write(&w));
-	fx_cb(&s, LIO_NOP, fd, NULL, 0, 0);
+	xt_cb_set_op(&s, LIO_NOP, fd, NULL, 0, 0);
 	fx_sev_thread(&s.aio_sigevent, ids++);
 	XT_ASSERT_OK(aio_fsync(O_SYNC, &s));
 	XT_ASSERT_EQ(fx_wait(&w, 5000), 0);
@@ -92,8 +92,8 @@ static int child_aio(void)
 	XT_ASSERT_EQ(aio_error(&s), 0);
 	XT_ASSERT_EQ(aio_return(&s), 0);
 
-	fx_cb(&l[0], LIO_READ, fd, lbuf[0], BLK, 9 * BLK);
-	fx_cb(&l[1], LIO_READ, fd, lbuf[1], BLK, 10 * BLK);
+	xt_cb_set_op(&l[0], LIO_READ, fd, lbuf[0], BLK, 9 * BLK);
+	xt_cb_set_op(&l[1], LIO_READ, fd, lbuf[1], BLK, 10 * BLK);
 	for (int i = 0; i < 2; i++) {
 		fx_sev_thread(&l[i].aio_sigevent, ids++);
 		list[i] = &l[i];

@@ -190,7 +190,7 @@ static int child_malloc(void)
 	fx_notes_reset();
 
 	/* A fresh process: the engine and the pool do not exist yet. */
-	fx_cb(&cb, LIO_READ, fd, buf, BLK, 0);
+	xt_cb_set_op(&cb, LIO_READ, fd, buf, BLK, 0);
 	before = atomic_load(&nfailed);
 	set_fail(1);
 	errno = 0;
@@ -210,7 +210,7 @@ static int child_malloc(void)
 		return XT_FAIL;
 
 	/* SIGEV_THREAD needs a node (and the notifier thread). */
-	fx_cb(&tcb, LIO_READ, fd, tbuf, BLK, BLK);
+	xt_cb_set_op(&tcb, LIO_READ, fd, tbuf, BLK, BLK);
 	fx_sev_thread(&tcb.aio_sigevent, 0);
 	set_fail(1);
 	errno = 0;
@@ -230,7 +230,8 @@ static int child_malloc(void)
 
 	/* lio_listio, both modes. */
 	for (int i = 0; i < 2; i++) {
-		fx_cb(&l[i], LIO_READ, fd, lbuf[i], BLK, (off_t)(2 + i) * BLK);
+		xt_cb_set_op(&l[i], LIO_READ, fd, lbuf[i], BLK,
+			     (off_t)(2 + i) * BLK);
 		fx_sev_signal(&l[i].aio_sigevent, 1 + i);
 	}
 	set_fail(1);
@@ -280,7 +281,7 @@ static int child_malloc_lio(void)
 	XT_ASSERT(fd >= 0);
 	XT_ASSERT_OK(fx_warm()); /* the engine and the pool exist */
 	for (int i = 0; i < 2; i++)
-		fx_cb(&l[i], LIO_READ, fd, lbuf[i], BLK, (off_t)i * BLK);
+		xt_cb_set_op(&l[i], LIO_READ, fd, lbuf[i], BLK, (off_t)i * BLK);
 	set_fail(1);
 	errno = 0;
 	r = lio_listio(LIO_WAIT, list, 2, NULL);
@@ -376,24 +377,6 @@ static int resources_malloc_keeps_uring(void)
 
 /* --- descriptors --- */
 
-static int fill_pipe(int fd, size_t *filled)
-{
-	static char junk[65536];
-	ssize_t n;
-	int fl = fcntl(fd, F_GETFL);
-
-	*filled = 0;
-	memset(junk, 'f', sizeof(junk));
-	XT_ASSERT_OK(fcntl(fd, F_SETFL, fl | O_NONBLOCK));
-	while ((n = write(fd, junk, sizeof(junk))) > 0 ||
-	       (n < 0 && errno == EINTR))
-		if (n > 0)
-			*filled += (size_t)n;
-	XT_ASSERT_EQ(errno, EAGAIN);
-	XT_ASSERT_OK(fcntl(fd, F_SETFL, fl));
-	return XT_PASS;
-}
-
 static int nofile_child(void *arg)
 {
 	static unsigned char rbuf[BLK], w1buf[BLK], w2buf[BLK];
@@ -412,7 +395,7 @@ static int nofile_child(void *arg)
 	fd = xt_make_file("nofile", 4 * BLK, O_CLOEXEC);
 	XT_ASSERT(fd >= 0);
 	XT_ASSERT_OK(pipe2(p, O_CLOEXEC));
-	if (fill_pipe(p[1], &filled))
+	if (fx_fill_pipe(p[1], &filled))
 		return XT_FAIL;
 
 	/* Every descriptor taken. */
@@ -433,7 +416,7 @@ static int nofile_child(void *arg)
 	XT_ASSERT_ERRNO(fcntl(fd, F_DUPFD_CLOEXEC, 0), EMFILE);
 
 	/* A regular-file read needs no descriptor of its own. */
-	fx_cb(&r, LIO_READ, fd, rbuf, BLK, BLK);
+	xt_cb_set_op(&r, LIO_READ, fd, rbuf, BLK, BLK);
 	fx_sev_signal(&r.aio_sigevent, 0);
 	XT_ASSERT_OK(aio_read(&r));
 	if (check_read(&r, rbuf, BLK))
@@ -443,10 +426,10 @@ static int nofile_child(void *arg)
 	/* The lane's head runs; the write behind it needs a dup: EAGAIN. */
 	memset(w1buf, '1', BLK);
 	memset(w2buf, '2', BLK);
-	fx_cb(&w1, LIO_WRITE, p[1], w1buf, BLK, 0);
+	xt_cb_set_op(&w1, LIO_WRITE, p[1], w1buf, BLK, 0);
 	fx_sev_signal(&w1.aio_sigevent, 1);
 	XT_ASSERT_OK(aio_write(&w1));
-	fx_cb(&w2, LIO_WRITE, p[1], w2buf, BLK, 0);
+	xt_cb_set_op(&w2, LIO_WRITE, p[1], w2buf, BLK, 0);
 	fx_sev_signal(&w2.aio_sigevent, 100);
 	errno = 0;
 	r2 = aio_write(&w2);
@@ -563,7 +546,7 @@ static int nproc_child(void *arg)
 	if (r)
 		return r;
 	base = xt_count_fds();
-	fx_cb(&cb, LIO_READ, fd, buf, BLK, 2 * BLK);
+	xt_cb_set_op(&cb, LIO_READ, fd, buf, BLK, 2 * BLK);
 	errno = 0;
 	r = aio_read(&cb);
 	e = errno;
@@ -631,7 +614,7 @@ static int nproc_notify_child(void *arg)
 	if (r)
 		return r;
 	fx_notes_reset();
-	fx_cb(&cb, LIO_READ, fd, buf, BLK, BLK);
+	xt_cb_set_op(&cb, LIO_READ, fd, buf, BLK, BLK);
 	fx_sev_signal(&cb.aio_sigevent, 0);
 	errno = 0;
 	r = aio_read(&cb);

@@ -130,7 +130,6 @@ static int signals_every_wait(void)
 	struct sigaction sa, old_usr1, old_alrm;
 	int eintr[M_COUNT] = {0}, fd, p[2], base, ids = 0, res = XT_FAIL;
 	pthread_t t;
-	sigset_t all, prev;
 
 	XT_REQUIRE_BACKEND();
 	XT_ASSERT_OK(fx_warm());
@@ -154,10 +153,7 @@ static int signals_every_wait(void)
 	alarm(ALARM_S);
 
 	main_thread = pthread_self();
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &prev);
-	XT_ASSERT_EQ(pthread_create(&t, NULL, ticker, NULL), 0);
-	pthread_sigmask(SIG_SETMASK, &prev, NULL);
+	XT_ASSERT_EQ(xt_start_thread(&t, ticker, NULL), 0);
 
 	for (int i = 0; i < ITER; i++) {
 		int mode = i % M_COUNT, r;
@@ -167,9 +163,9 @@ static int signals_every_wait(void)
 
 		memset(pbuf, 0, REC);
 		memset(fbuf, 0, BLK);
-		fx_cb(&pr, LIO_READ, p[0], pbuf, REC, 0);
+		xt_cb_set_op(&pr, LIO_READ, p[0], pbuf, REC, 0);
 		fx_sev_signal(&pr.aio_sigevent, pid_);
-		fx_cb(&fr, LIO_READ, fd, fbuf, BLK, off);
+		xt_cb_set_op(&fr, LIO_READ, fd, fbuf, BLK, off);
 		fx_sev_signal(&fr.aio_sigevent, fid);
 		atomic_fetch_add(&feed_want, 1);
 

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <time.h>
@@ -154,6 +155,19 @@ int xt_count_threads(void)
 	return count_dir("/proc/self/task");
 }
 
+int xt_closed_fd(void)
+{
+	int t = open("/dev/null", O_RDONLY), fd;
+
+	if (t < 0)
+		return -1;
+	fd = fcntl(t, F_DUPFD, 700);
+	close(t);
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
 int64_t xt_now_ms(void)
 {
 	struct timespec ts;
@@ -168,6 +182,15 @@ void xt_sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+int xt_wait_count(atomic_int *v, int want, int ms)
+{
+	int64_t end = xt_now_ms() + ms;
+
+	while (atomic_load(v) < want && xt_now_ms() < end)
+		xt_sleep_ms(1);
+	return atomic_load(v);
 }
 
 const char *xt_backend(void)
@@ -205,8 +228,7 @@ int xt_uring_available(void)
 	return cached;
 }
 
-/* Open descriptors whose /proc/self/fd link contains one of the words. */
-static int count_links(const char *w1, const char *w2)
+int xt_fd_links(const char *w1, const char *w2, int *fds, int max)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
@@ -225,8 +247,11 @@ static int count_links(const char *w1, const char *w2)
 		if (len <= 0)
 			continue;
 		link[len] = 0;
-		if (strstr(link, w1) || (w2 && strstr(link, w2)))
+		if ((strstr(link, w1) || (w2 && strstr(link, w2))) && n < max) {
+			if (fds)
+				fds[n] = atoi(e->d_name);
 			n++;
+		}
 	}
 	closedir(d);
 	return n;
@@ -234,12 +259,12 @@ static int count_links(const char *w1, const char *w2)
 
 int xt_count_rings(void)
 {
-	return count_links("io_uring", NULL);
+	return xt_fd_links("io_uring", NULL, NULL, INT_MAX);
 }
 
 int xt_count_engine_fds(void)
 {
-	return count_links("io_uring", "[eventfd]");
+	return xt_fd_links("io_uring", "[eventfd]", NULL, INT_MAX);
 }
 
 int xt_run_child(int (*fn)(void), int ms)

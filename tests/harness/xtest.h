@@ -138,10 +138,14 @@ void *xt_aligned(size_t align, size_t len);
 int xt_count_fds(void);
 /* Number of threads in this process (procfs). */
 int xt_count_threads(void);
+/* An fd number that is certainly closed (and far from what open() reuses). */
+int xt_closed_fd(void);
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t xt_now_ms(void);
 /* Sleeps ms milliseconds. */
 void xt_sleep_ms(int ms);
+/* Polls *v (every 1 ms) until it reaches want or ms pass; returns *v. */
+int xt_wait_count(atomic_int *v, int want, int ms);
 /* The XAIO_BACKEND this run was asked for ("" when unset). */
 const char *xt_backend(void);
 /*
@@ -151,6 +155,13 @@ const char *xt_backend(void);
 int xt_sanitized(void);
 /* 1 if this process may create an io_uring (probed with a raw syscall). */
 int xt_uring_available(void);
+/*
+ * Open descriptors of this process whose /proc/self/fd link contains w1 or
+ * (w2 not NULL) w2: stores the numbers of the first max of them in fds
+ * (unless NULL) and returns how many it found, at most max; -1 without
+ * procfs.
+ */
+int xt_fd_links(const char *w1, const char *w2, int *fds, int max);
 /* Number of io_uring instances open in this process (procfs fd links). */
 int xt_count_rings(void);
 /*

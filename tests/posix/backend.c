@@ -6,7 +6,6 @@
  * Each case runs only in the run of its backend and skips in the other.
  */
 #include <aio.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,33 +13,9 @@
 #include <unistd.h>
 
 #include "xtest.h"
+#include "xaio-test.h"
 
 #define BLK 4096
-
-/* Polls aio_error() until the request is no longer EINPROGRESS. */
-static int wait_done(const struct aiocb *cb, int ms)
-{
-	int64_t end = xt_now_ms() + ms;
-
-	while (aio_error(cb) == EINPROGRESS) {
-		if (xt_now_ms() > end)
-			return -1;
-		xt_sleep_ms(1);
-	}
-	return 0;
-}
-
-static void set_cb(struct aiocb *cb, int op, int fd, void *buf, size_t n,
-		   off_t off)
-{
-	memset(cb, 0, sizeof(*cb));
-	cb->aio_lio_opcode = op;
-	cb->aio_fildes = fd;
-	cb->aio_buf = buf;
-	cb->aio_nbytes = n;
-	cb->aio_offset = off;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
-}
 
 /* A few requests of every kind on a regular file, all checked. */
 static int do_requests(void)
@@ -55,7 +30,7 @@ static int do_requests(void)
 
 	fd = xt_make_file("backend", 8 * BLK, 0);
 	XT_ASSERT(fd >= 0);
-	set_cb(&r, LIO_READ, fd, rbuf, BLK, BLK);
+	xt_cb_set_op(&r, LIO_READ, fd, rbuf, BLK, BLK);
 	XT_ASSERT_OK(aio_read(&r));
 	one[0] = &r;
 	XT_ASSERT_OK(aio_suspend(one, 1, &ts));
@@ -64,55 +39,24 @@ static int do_requests(void)
 	XT_ASSERT_MEM_EQ(rbuf, want, BLK);
 
 	memset(wbuf, 0x77, BLK);
-	set_cb(&w, LIO_WRITE, fd, wbuf, BLK, 2 * BLK);
+	xt_cb_set_op(&w, LIO_WRITE, fd, wbuf, BLK, 2 * BLK);
 	XT_ASSERT_OK(aio_write(&w));
-	XT_ASSERT_EQ(wait_done(&w, 3000), 0);
+	XT_ASSERT_EQ(xt_cb_poll(&w, 3000), 0);
 	XT_ASSERT_EQ(aio_return(&w), BLK);
 
-	set_cb(&s, LIO_NOP, fd, NULL, 0, 0);
+	xt_cb_set_op(&s, LIO_NOP, fd, NULL, 0, 0);
 	XT_ASSERT_OK(aio_fsync(O_SYNC, &s));
-	XT_ASSERT_EQ(wait_done(&s, 3000), 0);
+	XT_ASSERT_EQ(xt_cb_poll(&s, 3000), 0);
 	XT_ASSERT_EQ(aio_error(&s), 0);
 
-	set_cb(&l[0], LIO_READ, fd, lbuf[0], BLK, 0);
+	xt_cb_set_op(&l[0], LIO_READ, fd, lbuf[0], BLK, 0);
 	memset(lbuf[1], 0x78, BLK);
-	set_cb(&l[1], LIO_WRITE, fd, lbuf[1], BLK, 3 * BLK);
+	xt_cb_set_op(&l[1], LIO_WRITE, fd, lbuf[1], BLK, 3 * BLK);
 	XT_ASSERT_OK(lio_listio(LIO_WAIT, list, 2, NULL));
 	XT_ASSERT_EQ(aio_return(&l[0]), BLK);
 	XT_ASSERT_EQ(aio_return(&l[1]), BLK);
 	close(fd);
 	return XT_PASS;
-}
-
-/*
- * The engine's fds of this process (io_uring instances and their
- * eventfds), by fd number; returns the count.
- */
-static int ring_fds(int *fds, int max)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	char path[300], link[256];
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		ssize_t len;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		len = readlink(path, link, sizeof(link) - 1);
-		if (len <= 0)
-			continue;
-		link[len] = 0;
-		if ((strstr(link, "io_uring") || strstr(link, "[eventfd]")) &&
-		    n < max)
-			fds[n++] = atoi(e->d_name);
-	}
-	closedir(d);
-	return n;
 }
 
 /* XAIO_BACKEND=threads: requests run and no io_uring ever exists. */
@@ -137,7 +81,7 @@ static int backend_uring_ring_cloexec(void)
 		   "only in an XAIO_BACKEND=uring run");
 	if (do_requests() != XT_PASS)
 		return XT_FAIL;
-	n = ring_fds(fds, 64);
+	n = xt_fd_links("io_uring", "[eventfd]", fds, 64);
 	if (n == 0)
 		fprintf(stderr, "no io_uring instance in this process\n");
 	XT_ASSERT_GE(n, 2);

@@ -9,58 +9,13 @@
  * progress (AIO_NOTCANCELED, untouched, completes normally).
  */
 #include <aio.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "xtest.h"
-
-/* Waits up to ms for cb to leave EINPROGRESS; returns its aio_error(). */
-static int wait_one(struct aiocb *cb, int ms)
-{
-	const struct aiocb *list[1] = {cb};
-	int64_t end = xt_now_ms() + ms;
-	int e;
-
-	while ((e = aio_error(cb)) == EINPROGRESS) {
-		int64_t left = end - xt_now_ms();
-		struct timespec ts;
-
-		if (left <= 0)
-			break;
-		if (left > 100)
-			left = 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)left * 1000000;
-		aio_suspend(list, 1, &ts);
-	}
-	return e;
-}
-
-static void set_cb(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
-{
-	memset(cb, 0, sizeof(*cb));
-	cb->aio_fildes = fd;
-	cb->aio_buf = buf;
-	cb->aio_nbytes = n;
-	cb->aio_offset = off;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
-}
-
-static int closed_fd(void)
-{
-	int t = open("/dev/null", O_RDONLY), fd;
-
-	if (t < 0)
-		return -1;
-	fd = fcntl(t, F_DUPFD, 700);
-	close(t);
-	if (fd >= 0)
-		close(fd);
-	return fd;
-}
+#include "xaio-test.h"
 
 /* Requests of the blocking cases; static so a failed case stays safe. */
 enum { NREQ = 3, WLEN = 1000 };
@@ -103,40 +58,11 @@ static int sig_install(void)
 	return sigaction(sig_no, &sa, &old_act);
 }
 
-/* Waits up to ms until sig_count[i] reaches want; returns the count. */
-static int sig_wait(int i, int want, int ms)
-{
-	int64_t end = xt_now_ms() + ms;
-
-	while (atomic_load(&sig_count[i]) < want && xt_now_ms() < end)
-		xt_sleep_ms(1);
-	return atomic_load(&sig_count[i]);
-}
-
 static void reset_reqs(void)
 {
 	memset(reqs, 0, sizeof(reqs));
 	for (int i = 0; i < NREQ; i++)
 		memset(wbufs[i], 'A' + i, WLEN);
-}
-
-/* Fills the pipe completely; returns the number of bytes it holds. */
-static ssize_t fill_pipe(int wfd)
-{
-	static char junk[4096];
-	int fl = fcntl(wfd, F_GETFL);
-	ssize_t total = 0, n;
-
-	memset(junk, 'f', sizeof(junk));
-	if (fl < 0 || fcntl(wfd, F_SETFL, fl | O_NONBLOCK))
-		return -1;
-	while ((n = write(wfd, junk, sizeof(junk))) > 0)
-		total += n;
-	while ((n = write(wfd, junk, 1)) > 0)
-		total += n;
-	if (errno != EAGAIN || fcntl(wfd, F_SETFL, fl))
-		return -1;
-	return total;
 }
 
 /*
@@ -186,7 +112,7 @@ static void finish(int p[2], int nsig)
 {
 	drain(p[0], NULL, 0, NREQ, 10, 3000);
 	for (int i = 0; i < nsig; i++)
-		sig_wait(i, 1, 1000);
+		xt_wait_count(&sig_count[i], 1, 1000);
 	close(p[1]);
 	close(p[0]);
 	if (sig_no)
@@ -202,17 +128,17 @@ static int t_bad_fd(void)
 	XT_REQUIRE_BACKEND();
 	fd = xt_make_file("badfd", 100, 0);
 	XT_ASSERT_GE(fd, 0);
-	bad = closed_fd();
+	bad = xt_closed_fd();
 	XT_ASSERT_GE(bad, 0);
 	XT_ASSERT_ERRNO(aio_cancel(-1, NULL), EBADF);
 	XT_ASSERT_ERRNO(aio_cancel(bad, NULL), EBADF);
 	/* EBADF wins over the fd mismatch. */
-	set_cb(&cb, fd, rbuf, 10, 0);
+	xt_cb_set(&cb, fd, rbuf, 10, 0);
 	XT_ASSERT_ERRNO(aio_cancel(-1, &cb), EBADF);
 	XT_ASSERT_ERRNO(aio_cancel(bad, &cb), EBADF);
-	set_cb(&cb, bad, rbuf, 10, 0);
+	xt_cb_set(&cb, bad, rbuf, 10, 0);
 	XT_ASSERT_ERRNO(aio_cancel(bad, &cb), EBADF);
-	set_cb(&cb, -1, rbuf, 10, 0);
+	xt_cb_set(&cb, -1, rbuf, 10, 0);
 	XT_ASSERT_ERRNO(aio_cancel(-1, &cb), EBADF);
 	close(fd);
 	return XT_PASS;
@@ -221,14 +147,14 @@ static int t_bad_fd(void)
 /* The checks on a request in flight leave it alone. */
 static int mismatch_body(int p[2], int fd)
 {
-	set_cb(&reqs[0], p[0], rbuf, sizeof(rbuf), 0);
+	xt_cb_set(&reqs[0], p[0], rbuf, sizeof(rbuf), 0);
 	XT_ASSERT_OK(aio_read(&reqs[0]));
 	XT_ASSERT_ERRNO(aio_cancel(fd, &reqs[0]), EINVAL);
 	XT_ASSERT_ERRNO(aio_cancel(p[1], &reqs[0]), EINVAL);
 	XT_ASSERT_ERRNO(aio_cancel(-1, &reqs[0]), EBADF);
 	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
 	XT_ASSERT_EQ(write(p[1], "data", 4), 4);
-	XT_ASSERT_EQ(wait_one(&reqs[0], 2000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&reqs[0], 2000), 0);
 	XT_ASSERT_EQ(aio_return(&reqs[0]), 4);
 	XT_ASSERT_MEM_EQ(rbuf, "data", 4);
 	return XT_PASS;
@@ -246,13 +172,13 @@ static int t_fd_mismatch(void)
 	fd2 = xt_make_file("mismatch2", 100, 0);
 	XT_ASSERT_GE(fd2, 0);
 	/* Never submitted: the mismatch is checked before "all done". */
-	set_cb(&cb, fd, rbuf, 10, 0);
+	xt_cb_set(&cb, fd, rbuf, 10, 0);
 	XT_ASSERT_ERRNO(aio_cancel(fd2, &cb), EINVAL);
 	XT_ASSERT_OK(pipe(p));
 	XT_ASSERT_ERRNO(aio_cancel(p[0], &cb), EINVAL);
 	r = mismatch_body(p, fd);
 	close(p[1]); /* EOF for the read if it is still waiting. */
-	wait_one(&reqs[0], 2000);
+	xt_cb_wait(&reqs[0], 2000);
 	close(p[0]);
 	close(fd2);
 	close(fd);
@@ -286,9 +212,9 @@ static int t_completed(void)
 	XT_REQUIRE_BACKEND();
 	fd = xt_make_file("done", 100, 0);
 	XT_ASSERT_GE(fd, 0);
-	set_cb(&cb, fd, buf, sizeof(buf), 0);
+	xt_cb_set(&cb, fd, buf, sizeof(buf), 0);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 	XT_ASSERT_EQ(aio_return(&cb), 100);
 	snap = cb;
 	XT_ASSERT_EQ(aio_cancel(fd, &cb), AIO_ALLDONE);
@@ -297,9 +223,9 @@ static int t_completed(void)
 	XT_ASSERT_EQ(aio_return(&cb), 100);
 
 	/* A request that finished with an error keeps it. */
-	set_cb(&cb, fd, buf, sizeof(buf), -1);
+	xt_cb_set(&cb, fd, buf, sizeof(buf), -1);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), EINVAL);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), EINVAL);
 	snap = cb;
 	XT_ASSERT_EQ(aio_cancel(fd, &cb), AIO_ALLDONE);
 	XT_ASSERT_MEM_EQ(&cb, &snap, sizeof(cb));
@@ -319,9 +245,9 @@ static int t_nothing_outstanding(void)
 	fd = xt_make_file("idle", 100, 0);
 	XT_ASSERT_GE(fd, 0);
 	XT_ASSERT_EQ(aio_cancel(fd, NULL), AIO_ALLDONE);
-	set_cb(&cb, fd, buf, sizeof(buf), 0);
+	xt_cb_set(&cb, fd, buf, sizeof(buf), 0);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 	XT_ASSERT_EQ(aio_cancel(fd, NULL), AIO_ALLDONE);
 	XT_ASSERT_EQ(aio_return(&cb), sizeof(buf));
 	close(fd);
@@ -337,7 +263,7 @@ static int t_nothing_outstanding(void)
 static int submit_writes(int wfd, int n)
 {
 	for (int i = 0; i < n; i++) {
-		set_cb(&reqs[i], wfd, wbufs[i], WLEN, 0);
+		xt_cb_set(&reqs[i], wfd, wbufs[i], WLEN, 0);
 		reqs[i].aio_sigevent.sigev_notify = SIGEV_SIGNAL;
 		reqs[i].aio_sigevent.sigev_signo = sig_no;
 		reqs[i].aio_sigevent.sigev_value.sival_ptr = &reqs[i];
@@ -348,7 +274,7 @@ static int submit_writes(int wfd, int n)
 		}
 	}
 	/* Give the first write time to start (and block). */
-	wait_one(&reqs[0], 50);
+	xt_cb_wait(&reqs[0], 50);
 	return 0;
 }
 
@@ -362,13 +288,13 @@ static int check_only_first_written(int p[2], ssize_t filled)
 	size_t n;
 
 	n = drain(p[0], got, sizeof(got), NREQ, 100, 3000);
-	XT_ASSERT_EQ(wait_one(&reqs[0], 3000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&reqs[0], 3000), 0);
 	XT_ASSERT_EQ(aio_return(&reqs[0]), WLEN);
 	XT_ASSERT_EQ(n, filled + WLEN);
 	for (ssize_t i = 0; i < filled; i++)
 		XT_ASSERT_EQ(got[i], 'f');
 	XT_ASSERT_MEM_EQ(got + filled, wbufs[0], WLEN);
-	XT_ASSERT_EQ(sig_wait(0, 1, 1000), 1);
+	XT_ASSERT_EQ(xt_wait_count(&sig_count[0], 1, 1000), 1);
 	return XT_PASS;
 }
 
@@ -377,7 +303,7 @@ static int queued_body(int p[2])
 	struct aiocb snap;
 	ssize_t filled;
 
-	filled = fill_pipe(p[1]);
+	filled = xt_fill_pipe(p[1]);
 	XT_ASSERT_GT(filled, 0);
 	XT_ASSERT_OK(submit_writes(p[1], 2));
 	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
@@ -387,7 +313,7 @@ static int queued_body(int p[2])
 	XT_ASSERT_EQ(aio_cancel(p[1], &reqs[1]), AIO_CANCELED);
 	XT_ASSERT_EQ(aio_error(&reqs[1]), ECANCELED);
 	XT_ASSERT_EQ(aio_return(&reqs[1]), -1);
-	XT_ASSERT_EQ(sig_wait(1, 1, 2000), 1);
+	XT_ASSERT_EQ(xt_wait_count(&sig_count[1], 1, 2000), 1);
 	XT_ASSERT_EQ(atomic_load(&sig_count[0]), 0);
 
 	/* A is blocked in the write: not cancelled, not touched. */
@@ -426,7 +352,7 @@ static int all_body(int p[2])
 {
 	ssize_t filled;
 
-	filled = fill_pipe(p[1]);
+	filled = xt_fill_pipe(p[1]);
 	XT_ASSERT_GT(filled, 0);
 	XT_ASSERT_OK(submit_writes(p[1], 3));
 	for (int i = 0; i < 3; i++)
@@ -438,7 +364,7 @@ static int all_body(int p[2])
 	for (int i = 1; i < 3; i++) {
 		XT_ASSERT_EQ(aio_error(&reqs[i]), ECANCELED);
 		XT_ASSERT_EQ(aio_return(&reqs[i]), -1);
-		XT_ASSERT_EQ(sig_wait(i, 1, 2000), 1);
+		XT_ASSERT_EQ(xt_wait_count(&sig_count[i], 1, 2000), 1);
 	}
 	XT_ASSERT_EQ(atomic_load(&sig_count[0]), 0);
 
@@ -474,9 +400,9 @@ static int blocked_read_body(int p[2])
 {
 	struct aiocb snap;
 
-	set_cb(&reqs[0], p[0], rbuf, sizeof(rbuf), 0);
+	xt_cb_set(&reqs[0], p[0], rbuf, sizeof(rbuf), 0);
 	XT_ASSERT_OK(aio_read(&reqs[0]));
-	XT_ASSERT_EQ(wait_one(&reqs[0], 50), EINPROGRESS);
+	XT_ASSERT_EQ(xt_cb_wait(&reqs[0], 50), EINPROGRESS);
 	snap = reqs[0];
 	XT_ASSERT_EQ(aio_cancel(p[0], &reqs[0]), AIO_NOTCANCELED);
 	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
@@ -485,7 +411,7 @@ static int blocked_read_body(int p[2])
 	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
 
 	XT_ASSERT_EQ(write(p[1], "still here", 10), 10);
-	XT_ASSERT_EQ(wait_one(&reqs[0], 2000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&reqs[0], 2000), 0);
 	XT_ASSERT_EQ(aio_return(&reqs[0]), 10);
 	XT_ASSERT_MEM_EQ(rbuf, "still here", 10);
 	return XT_PASS;
@@ -500,7 +426,7 @@ static int t_blocked_read(void)
 	XT_ASSERT_OK(pipe(p));
 	r = blocked_read_body(p);
 	close(p[1]); /* EOF for the read if it is still waiting. */
-	wait_one(&reqs[0], 2000);
+	xt_cb_wait(&reqs[0], 2000);
 	close(p[0]);
 	return r;
 }

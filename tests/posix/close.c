@@ -16,38 +16,7 @@
 #include <sys/stat.h>
 
 #include "xtest.h"
-
-/* Waits up to ms for cb to leave EINPROGRESS; returns its aio_error(). */
-static int wait_one(struct aiocb *cb, int ms)
-{
-	const struct aiocb *list[1] = {cb};
-	int64_t end = xt_now_ms() + ms;
-	int e;
-
-	while ((e = aio_error(cb)) == EINPROGRESS) {
-		int64_t left = end - xt_now_ms();
-		struct timespec ts;
-
-		if (left <= 0)
-			break;
-		if (left > 100)
-			left = 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)left * 1000000;
-		aio_suspend(list, 1, &ts);
-	}
-	return e;
-}
-
-static void set_cb(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
-{
-	memset(cb, 0, sizeof(*cb));
-	cb->aio_fildes = fd;
-	cb->aio_buf = buf;
-	cb->aio_nbytes = n;
-	cb->aio_offset = off;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
-}
+#include "xaio-test.h"
 
 /*
  * One completed request, so that whatever the library sets up once (ring,
@@ -61,12 +30,12 @@ static int warm_up(void)
 
 	if (fd < 0)
 		return -1;
-	set_cb(&cb, fd, &b, 1, 0);
+	xt_cb_set(&cb, fd, &b, 1, 0);
 	if (aio_read(&cb)) {
 		close(fd);
 		return -1;
 	}
-	e = wait_one(&cb, 5000);
+	e = xt_cb_wait(&cb, 5000);
 	close(fd);
 	return e == 0 && aio_return(&cb) == 1 ? 0 : -1;
 }
@@ -87,25 +56,6 @@ static off_t file_size(int fd)
 	struct stat st;
 
 	return fstat(fd, &st) ? -1 : st.st_size;
-}
-
-/* Fills the pipe completely; returns the number of bytes it holds. */
-static ssize_t fill_pipe(int wfd)
-{
-	static char junk[4096];
-	int fl = fcntl(wfd, F_GETFL);
-	ssize_t total = 0, n;
-
-	memset(junk, 'f', sizeof(junk));
-	if (fl < 0 || fcntl(wfd, F_SETFL, fl | O_NONBLOCK))
-		return -1;
-	while ((n = write(wfd, junk, sizeof(junk))) > 0)
-		total += n;
-	while ((n = write(wfd, junk, 1)) > 0)
-		total += n;
-	if (errno != EAGAIN || fcntl(wfd, F_SETFL, fl))
-		return -1;
-	return total;
 }
 
 /*
@@ -154,9 +104,9 @@ static int pending_read_body(int p[2], int *file)
 {
 	int old;
 
-	set_cb(&rd_cb, p[0], rd_buf, sizeof(rd_buf), 0);
+	xt_cb_set(&rd_cb, p[0], rd_buf, sizeof(rd_buf), 0);
 	XT_ASSERT_OK(aio_read(&rd_cb));
-	XT_ASSERT_EQ(wait_one(&rd_cb, 50), EINPROGRESS);
+	XT_ASSERT_EQ(xt_cb_wait(&rd_cb, 50), EINPROGRESS);
 	old = p[0];
 	XT_ASSERT_OK(close(p[0]));
 	p[0] = -1;
@@ -165,7 +115,7 @@ static int pending_read_body(int p[2], int *file)
 	XT_ASSERT_EQ(aio_error(&rd_cb), EINPROGRESS);
 
 	XT_ASSERT_EQ(write(p[1], "pipe data", 9), 9);
-	XT_ASSERT_EQ(wait_one(&rd_cb, 2000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&rd_cb, 2000), 0);
 	XT_ASSERT_EQ(aio_return(&rd_cb), 9);
 	XT_ASSERT_MEM_EQ(rd_buf, "pipe data", 9);
 	XT_ASSERT_EQ(file_size(*file), 0);
@@ -183,7 +133,7 @@ static int t_pending_read(void)
 	XT_ASSERT_OK(pipe(p));
 	r = pending_read_body(p, &file);
 	close(p[1]); /* EOF for the read if it still waits. */
-	wait_one(&rd_cb, 2000);
+	xt_cb_wait(&rd_cb, 2000);
 	if (p[0] >= 0)
 		close(p[0]);
 	if (file >= 0)
@@ -205,15 +155,15 @@ static int queued_write_body(int p[2], int *file)
 	size_t n;
 	int old, eof;
 
-	filled = fill_pipe(p[1]);
+	filled = xt_fill_pipe(p[1]);
 	XT_ASSERT_GT(filled, 0);
 	memset(a_buf, 'A', WLEN);
 	memset(b_buf, 'B', WLEN);
-	set_cb(&wr_a, p[1], a_buf, WLEN, 0);
-	set_cb(&wr_b, p[1], b_buf, WLEN, 0);
+	xt_cb_set(&wr_a, p[1], a_buf, WLEN, 0);
+	xt_cb_set(&wr_b, p[1], b_buf, WLEN, 0);
 	XT_ASSERT_OK(aio_write(&wr_a));
 	XT_ASSERT_OK(aio_write(&wr_b));
-	XT_ASSERT_EQ(wait_one(&wr_a, 50), EINPROGRESS);
+	XT_ASSERT_EQ(xt_cb_wait(&wr_a, 50), EINPROGRESS);
 	XT_ASSERT_EQ(aio_error(&wr_b), EINPROGRESS);
 
 	old = p[1];
@@ -223,9 +173,9 @@ static int queued_write_body(int p[2], int *file)
 	XT_ASSERT_EQ(*file, old);
 
 	n = read_to_eof(p[0], got, sizeof(got), 3000, &eof);
-	XT_ASSERT_EQ(wait_one(&wr_a, 1000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&wr_a, 1000), 0);
 	XT_ASSERT_EQ(aio_return(&wr_a), WLEN);
-	XT_ASSERT_EQ(wait_one(&wr_b, 1000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&wr_b, 1000), 0);
 	XT_ASSERT_EQ(aio_return(&wr_b), WLEN);
 	XT_ASSERT_EQ(file_size(*file), 0);
 	XT_ASSERT_EQ(n, filled + 2 * WLEN);
@@ -252,8 +202,8 @@ static int t_queued_write(void)
 	if (p[1] >= 0)
 		close(p[1]);
 	read_to_eof(p[0], NULL, 0, 3000, &eof);
-	wait_one(&wr_a, 1000);
-	wait_one(&wr_b, 1000);
+	xt_cb_wait(&wr_a, 1000);
+	xt_cb_wait(&wr_b, 1000);
 	close(p[0]);
 	if (file >= 0)
 		close(file);
@@ -276,20 +226,20 @@ static int no_leak_body(int p[NPIPE][2], int fd)
 	int eof;
 
 	for (int i = 0; i < NPIPE; i++) {
-		filled[i] = fill_pipe(p[i][1]);
+		filled[i] = xt_fill_pipe(p[i][1]);
 		XT_ASSERT_GT(filled[i], 0);
 		for (int j = 0; j < 2; j++) {
 			memset(many_buf[i][j], 'a' + j, WLEN);
-			set_cb(&many_cbs[i][j], p[i][1], many_buf[i][j], WLEN,
-			       0);
+			xt_cb_set(&many_cbs[i][j], p[i][1], many_buf[i][j],
+				  WLEN, 0);
 			XT_ASSERT_OK(aio_write(&many_cbs[i][j]));
 		}
-		set_cb(&many_cbs[i][2], fd, many_buf[i][2], WLEN,
-		       (off_t)i * WLEN);
+		xt_cb_set(&many_cbs[i][2], fd, many_buf[i][2], WLEN,
+			  (off_t)i * WLEN);
 		XT_ASSERT_OK(aio_read(&many_cbs[i][2]));
 	}
 	for (int i = 0; i < NPIPE; i++) {
-		XT_ASSERT_EQ(wait_one(&many_cbs[i][2], 2000), 0);
+		XT_ASSERT_EQ(xt_cb_wait(&many_cbs[i][2], 2000), 0);
 		XT_ASSERT_EQ(aio_return(&many_cbs[i][2]), WLEN);
 	}
 	/* Drain each pipe of exactly what was written into it. */
@@ -312,7 +262,7 @@ static int no_leak_body(int p[NPIPE][2], int fd)
 		}
 		XT_ASSERT_EQ(got, want);
 		for (int j = 0; j < 2; j++) {
-			XT_ASSERT_EQ(wait_one(&many_cbs[i][j], 1000), 0);
+			XT_ASSERT_EQ(xt_cb_wait(&many_cbs[i][j], 1000), 0);
 			XT_ASSERT_EQ(aio_return(&many_cbs[i][j]), WLEN);
 		}
 	}
@@ -353,7 +303,7 @@ static int t_no_fd_leak(void)
 			close(p[i][1]);
 		read_to_eof(p[i][0], NULL, 0, 1000, &eof);
 		for (int j = 0; j < 3; j++)
-			wait_one(&many_cbs[i][j], 1000);
+			xt_cb_wait(&many_cbs[i][j], 1000);
 		close(p[i][0]);
 	}
 	close(fd);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "xtest.h"
+#include "xaio-test.h"
 
 #define FILE_LEN 65536
 #define BLK 4096
@@ -27,29 +28,6 @@
 static int ld(atomic_int *v)
 {
 	return atomic_load(v);
-}
-
-/* Polls aio_error() until the request is no longer EINPROGRESS. */
-static int wait_done(const struct aiocb *cb, int ms)
-{
-	int64_t end = xt_now_ms() + ms;
-
-	while (aio_error(cb) == EINPROGRESS) {
-		if (xt_now_ms() > end)
-			return -1;
-		xt_sleep_ms(1);
-	}
-	return 0;
-}
-
-static void set_read(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
-{
-	memset(cb, 0, sizeof(*cb));
-	cb->aio_fildes = fd;
-	cb->aio_buf = buf;
-	cb->aio_nbytes = n;
-	cb->aio_offset = off;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
 }
 
 /* Waits with aio_suspend() (4 s) and checks a read of the pattern file. */
@@ -131,7 +109,7 @@ static int idle_child(void *arg)
 	static struct aiocb cb;
 	int fd = *(int *)arg;
 
-	set_read(&cb, fd, buf, BLK, 3 * BLK);
+	xt_cb_set(&cb, fd, buf, BLK, 3 * BLK);
 	XT_ASSERT_OK(aio_read(&cb));
 	return check_file_read(&cb, buf, 3 * BLK);
 }
@@ -150,18 +128,18 @@ static int fork_after_idle(void)
 	XT_REQUIRE_BACKEND();
 	fd = xt_make_file("idle", FILE_LEN, 0);
 	XT_ASSERT(fd >= 0);
-	set_read(&cb, fd, buf, BLK, BLK);
+	xt_cb_set(&cb, fd, buf, BLK, BLK);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_done(&cb, 3000), 0);
+	XT_ASSERT_EQ(xt_cb_poll(&cb, 3000), 0);
 	if (check_file_read(&cb, buf, BLK) != XT_PASS) {
 		close(fd);
 		return XT_FAIL;
 	}
 	r = fork_child(idle_child, &fd);
 	/* AIO still works in the parent afterwards. */
-	set_read(&cb, fd, buf, BLK, 2 * BLK);
+	xt_cb_set(&cb, fd, buf, BLK, 2 * BLK);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_done(&cb, 3000), 0);
+	XT_ASSERT_EQ(xt_cb_poll(&cb, 3000), 0);
 	if (check_file_read(&cb, buf, 2 * BLK) != XT_PASS)
 		r = XT_FAIL;
 	close(fd);
@@ -193,7 +171,7 @@ static int sigev_thread_read(int fd, int value)
 	atomic_store(&cb_calls, 0);
 	atomic_store(&cb_value, 0);
 	atomic_store(&cb_not_done, 0);
-	set_read(&cb, fd, buf, BLK, 5 * BLK);
+	xt_cb_set(&cb, fd, buf, BLK, 5 * BLK);
 	cb.aio_sigevent.sigev_notify = SIGEV_THREAD;
 	cb.aio_sigevent.sigev_notify_function = thread_cb;
 	cb.aio_sigevent.sigev_value.sival_int = value;
@@ -222,14 +200,14 @@ static int busy_child(void *arg)
 	int q[2];
 
 	/* A regular file (the inherited fd). */
-	set_read(&cb, fd, buf, BLK, 4 * BLK);
+	xt_cb_set(&cb, fd, buf, BLK, 4 * BLK);
 	XT_ASSERT_OK(aio_read(&cb));
 	if (check_file_read(&cb, buf, 4 * BLK) != XT_PASS)
 		return XT_FAIL;
 
 	/* A pipe of the child's own. */
 	XT_ASSERT_OK(pipe(q));
-	set_read(&pcb, q[0], pbuf, sizeof(pbuf), 0);
+	xt_cb_set(&pcb, q[0], pbuf, sizeof(pbuf), 0);
 	XT_ASSERT_OK(aio_read(&pcb));
 	xt_sleep_ms(10);
 	XT_ASSERT_EQ(aio_error(&pcb), EINPROGRESS);
@@ -253,7 +231,7 @@ static int busy_body(int fd, int p[2], struct aiocb *pcb, char *pbuf)
 	if (sigev_thread_read(fd, 17) != XT_PASS)
 		return XT_FAIL;
 
-	set_read(pcb, p[0], pbuf, 64, 0);
+	xt_cb_set(pcb, p[0], pbuf, 64, 0);
 	XT_ASSERT_OK(aio_read(pcb));
 	xt_sleep_ms(20); /* really blocked in the read at fork time */
 	XT_ASSERT_EQ(aio_error(pcb), EINPROGRESS);
@@ -263,7 +241,7 @@ static int busy_body(int fd, int p[2], struct aiocb *pcb, char *pbuf)
 	/* The parent's request was not disturbed and still completes. */
 	XT_ASSERT_EQ(aio_error(pcb), EINPROGRESS);
 	XT_ASSERT_EQ(write(p[1], "parent", 6), 6);
-	XT_ASSERT_EQ(wait_done(pcb, 3000), 0);
+	XT_ASSERT_EQ(xt_cb_poll(pcb, 3000), 0);
 	XT_ASSERT_EQ(aio_error(pcb), 0);
 	XT_ASSERT_EQ(aio_return(pcb), 6);
 	XT_ASSERT_MEM_EQ(pbuf, "parent", 6);
@@ -288,7 +266,7 @@ static int fork_with_blocked_request(void)
 	memset(&pcb, 0, sizeof(pcb));
 	r = busy_body(fd, p, &pcb, pbuf);
 	if (pcb.aio_buf && aio_error(&pcb) == EINPROGRESS) {
-		if (write(p[1], "x", 1) != 1 || wait_done(&pcb, 3000)) {
+		if (write(p[1], "x", 1) != 1 || xt_cb_poll(&pcb, 3000)) {
 			fprintf(stderr, "the parent's pipe read is stuck\n");
 			return XT_FAIL; /* leave the fds: still in use */
 		}

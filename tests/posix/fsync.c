@@ -14,51 +14,7 @@
 #include <unistd.h>
 
 #include "xtest.h"
-
-/* Waits up to ms for cb to leave EINPROGRESS; returns its aio_error(). */
-static int wait_one(struct aiocb *cb, int ms)
-{
-	const struct aiocb *list[1] = {cb};
-	int64_t end = xt_now_ms() + ms;
-	int e;
-
-	while ((e = aio_error(cb)) == EINPROGRESS) {
-		int64_t left = end - xt_now_ms();
-		struct timespec ts;
-
-		if (left <= 0)
-			break;
-		if (left > 100)
-			left = 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)left * 1000000;
-		aio_suspend(list, 1, &ts);
-	}
-	return e;
-}
-
-static void set_cb(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
-{
-	memset(cb, 0, sizeof(*cb));
-	cb->aio_fildes = fd;
-	cb->aio_buf = buf;
-	cb->aio_nbytes = n;
-	cb->aio_offset = off;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
-}
-
-static int closed_fd(void)
-{
-	int t = open("/dev/null", O_RDONLY), fd;
-
-	if (t < 0)
-		return -1;
-	fd = fcntl(t, F_DUPFD, 700);
-	close(t);
-	if (fd >= 0)
-		close(fd);
-	return fd;
-}
+#include "xaio-test.h"
 
 /*
  * Polls until fsync leaves EINPROGRESS (up to ms).  At the first moment it
@@ -96,11 +52,11 @@ static int t_bad_op(void)
 	XT_ASSERT_GE(fd, 0);
 	fds[0] = fd;
 	fds[1] = -1;
-	fds[2] = closed_fd();
+	fds[2] = xt_closed_fd();
 	XT_ASSERT_GE(fds[2], 0);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		for (int j = 0; j < 3; j++) {
-			set_cb(&cb, fds[j], NULL, 0, 0);
+			xt_cb_set(&cb, fds[j], NULL, 0, 0);
 			/* EINVAL for the op, even before EBADF for the fd. */
 			XT_ASSERT_ERRNO(aio_fsync(ops[i], &cb), EINVAL);
 			XT_ASSERT_NE(aio_error(&cb), EINPROGRESS);
@@ -117,12 +73,12 @@ static int t_bad_fd(void)
 
 	XT_REQUIRE_BACKEND();
 	fds[0] = -1;
-	fds[1] = closed_fd();
+	fds[1] = xt_closed_fd();
 	XT_ASSERT_GE(fds[1], 0);
 	XT_ASSERT_EQ(fcntl(fds[1], F_GETFD), -1);
 	for (int i = 0; i < 2; i++)
 		for (int j = 0; j < 2; j++) {
-			set_cb(&cb, fds[j], NULL, 0, 0);
+			xt_cb_set(&cb, fds[j], NULL, 0, 0);
 			XT_ASSERT_ERRNO(aio_fsync(ops[i], &cb), EBADF);
 			XT_ASSERT_NE(aio_error(&cb), EINPROGRESS);
 		}
@@ -142,19 +98,19 @@ static int t_regular(void)
 	for (int i = 0; i < 2; i++) {
 		/* A write and, without waiting, an fsync behind it. */
 		xt_fill_pattern(buf, sizeof(buf), 0);
-		set_cb(&wr, fd, buf, sizeof(buf), 0);
-		set_cb(&fs, fd, NULL, 0, 0);
+		xt_cb_set(&wr, fd, buf, sizeof(buf), 0);
+		xt_cb_set(&fs, fd, NULL, 0, 0);
 		XT_ASSERT_OK(aio_write(&wr));
 		XT_ASSERT_OK(aio_fsync(ops[i], &fs));
-		XT_ASSERT_EQ(wait_one(&fs, 5000), 0);
+		XT_ASSERT_EQ(xt_cb_wait(&fs, 5000), 0);
 		XT_ASSERT_EQ(aio_return(&fs), 0);
-		XT_ASSERT_EQ(wait_one(&wr, 5000), 0);
+		XT_ASSERT_EQ(xt_cb_wait(&wr, 5000), 0);
 		XT_ASSERT_EQ(aio_return(&wr), sizeof(buf));
 
 		/* And one on its own. */
-		set_cb(&fs, fd, NULL, 0, 0);
+		xt_cb_set(&fs, fd, NULL, 0, 0);
 		XT_ASSERT_OK(aio_fsync(ops[i], &fs));
-		XT_ASSERT_EQ(wait_one(&fs, 5000), 0);
+		XT_ASSERT_EQ(xt_cb_wait(&fs, 5000), 0);
 		XT_ASSERT_EQ(aio_return(&fs), 0);
 	}
 	close(fd);
@@ -169,9 +125,9 @@ static int t_pipe_einval(void)
 	XT_REQUIRE_BACKEND();
 	XT_ASSERT_OK(pipe(p));
 	for (int i = 0; i < 2; i++) {
-		set_cb(&fs, p[i], NULL, 0, 0);
+		xt_cb_set(&fs, p[i], NULL, 0, 0);
 		XT_ASSERT_OK(aio_fsync(i ? O_DSYNC : O_SYNC, &fs));
-		XT_ASSERT_EQ(wait_one(&fs, 5000), EINVAL);
+		XT_ASSERT_EQ(xt_cb_wait(&fs, 5000), EINVAL);
 		XT_ASSERT_EQ(aio_return(&fs), -1);
 	}
 	close(p[0]);
@@ -191,9 +147,9 @@ static int t_rdonly(void)
 	fd = open(xt_path("rdonly"), O_RDONLY);
 	XT_ASSERT_GE(fd, 0);
 	for (int i = 0; i < 2; i++) {
-		set_cb(&fs, fd, NULL, 0, 0);
+		xt_cb_set(&fs, fd, NULL, 0, 0);
 		XT_ASSERT_OK(aio_fsync(i ? O_DSYNC : O_SYNC, &fs));
-		XT_ASSERT_EQ(wait_one(&fs, 5000), 0);
+		XT_ASSERT_EQ(xt_cb_wait(&fs, 5000), 0);
 		XT_ASSERT_EQ(aio_return(&fs), 0);
 	}
 	close(fd);
@@ -208,10 +164,10 @@ static unsigned char ord_abuf[8], ord_bbuf[8];
 static void ord_cleanup(int p[2])
 {
 	close(p[1]);
-	wait_one(&ord_a, 2000);
-	wait_one(&ord_b, 2000);
-	wait_one(&ord_fs, 2000);
-	wait_one(&ord_other, 2000);
+	xt_cb_wait(&ord_a, 2000);
+	xt_cb_wait(&ord_b, 2000);
+	xt_cb_wait(&ord_fs, 2000);
+	xt_cb_wait(&ord_other, 2000);
 	close(p[0]);
 }
 
@@ -230,11 +186,11 @@ static int order_read_body(int p[2])
 {
 	struct aiocb *earlier[1] = {&ord_a};
 
-	set_cb(&ord_a, p[0], ord_abuf, sizeof(ord_abuf), 0);
+	xt_cb_set(&ord_a, p[0], ord_abuf, sizeof(ord_abuf), 0);
 	XT_ASSERT_OK(aio_read(&ord_a));
-	set_cb(&ord_fs, p[0], NULL, 0, 0);
+	xt_cb_set(&ord_fs, p[0], NULL, 0, 0);
 	XT_ASSERT_OK(aio_fsync(O_SYNC, &ord_fs));
-	XT_ASSERT_EQ(wait_one(&ord_fs, 200), EINPROGRESS);
+	XT_ASSERT_EQ(xt_cb_wait(&ord_fs, 200), EINPROGRESS);
 	XT_ASSERT_EQ(aio_error(&ord_a), EINPROGRESS);
 
 	XT_ASSERT_EQ(write(p[1], "AAAAAAAA", 8), 8);
@@ -269,15 +225,15 @@ static int order_prio_body(int p[2])
 	struct aiocb *earlier[2] = {&ord_a, &ord_b};
 	struct aiocb *first, *second;
 
-	set_cb(&ord_a, p[0], ord_abuf, sizeof(ord_abuf), 0);
+	xt_cb_set(&ord_a, p[0], ord_abuf, sizeof(ord_abuf), 0);
 	ord_a.aio_reqprio = 5;
 	XT_ASSERT_OK(aio_read(&ord_a));
-	set_cb(&ord_b, p[0], ord_bbuf, sizeof(ord_bbuf), 0);
+	xt_cb_set(&ord_b, p[0], ord_bbuf, sizeof(ord_bbuf), 0);
 	ord_b.aio_reqprio = 5;
 	XT_ASSERT_OK(aio_read(&ord_b));
-	set_cb(&ord_fs, p[0], NULL, 0, 0);
+	xt_cb_set(&ord_fs, p[0], NULL, 0, 0);
 	XT_ASSERT_OK(aio_fsync(O_SYNC, &ord_fs));
-	XT_ASSERT_EQ(wait_one(&ord_fs, 200), EINPROGRESS);
+	XT_ASSERT_EQ(xt_cb_wait(&ord_fs, 200), EINPROGRESS);
 
 	/* Data for one read: whichever gets it, the other still blocks. */
 	XT_ASSERT_EQ(write(p[1], "AAAAAAAA", 8), 8);
@@ -298,7 +254,7 @@ static int order_prio_body(int p[2])
 	XT_ASSERT_EQ(aio_error(first), 0);
 	XT_ASSERT_EQ(aio_return(first), 8);
 	XT_ASSERT_MEM_EQ((void *)first->aio_buf, "AAAAAAAA", 8);
-	XT_ASSERT_EQ(wait_one(&ord_fs, 200), EINPROGRESS);
+	XT_ASSERT_EQ(xt_cb_wait(&ord_fs, 200), EINPROGRESS);
 	XT_ASSERT_EQ(aio_error(second), EINPROGRESS);
 
 	XT_ASSERT_EQ(write(p[1], "BBBBBBBB", 8), 8);
@@ -326,16 +282,16 @@ static int t_order_after_prio(void)
 /* A blocked read on a pipe does not hold up an fsync of a regular file. */
 static int other_fd_body(int p[2], int fd)
 {
-	set_cb(&ord_a, p[0], ord_abuf, sizeof(ord_abuf), 0);
+	xt_cb_set(&ord_a, p[0], ord_abuf, sizeof(ord_abuf), 0);
 	XT_ASSERT_OK(aio_read(&ord_a));
-	set_cb(&ord_other, fd, NULL, 0, 0);
+	xt_cb_set(&ord_other, fd, NULL, 0, 0);
 	XT_ASSERT_OK(aio_fsync(O_SYNC, &ord_other));
-	XT_ASSERT_EQ(wait_one(&ord_other, 2000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&ord_other, 2000), 0);
 	XT_ASSERT_EQ(aio_return(&ord_other), 0);
 	XT_ASSERT_EQ(aio_error(&ord_a), EINPROGRESS);
 
 	XT_ASSERT_EQ(write(p[1], "AAAAAAAA", 8), 8);
-	XT_ASSERT_EQ(wait_one(&ord_a, 2000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&ord_a, 2000), 0);
 	XT_ASSERT_EQ(aio_return(&ord_a), 8);
 	return XT_PASS;
 }
@@ -361,16 +317,16 @@ static int t_other_fd(void)
 /* An fsync does not wait for a request submitted after it. */
 static int later_body(int p[2])
 {
-	set_cb(&ord_fs, p[0], NULL, 0, 0);
+	xt_cb_set(&ord_fs, p[0], NULL, 0, 0);
 	XT_ASSERT_OK(aio_fsync(O_SYNC, &ord_fs));
-	set_cb(&ord_a, p[0], ord_abuf, sizeof(ord_abuf), 0);
+	xt_cb_set(&ord_a, p[0], ord_abuf, sizeof(ord_abuf), 0);
 	XT_ASSERT_OK(aio_read(&ord_a));
-	XT_ASSERT_EQ(wait_one(&ord_fs, 2000), EINVAL);
+	XT_ASSERT_EQ(xt_cb_wait(&ord_fs, 2000), EINVAL);
 	XT_ASSERT_EQ(aio_return(&ord_fs), -1);
 	XT_ASSERT_EQ(aio_error(&ord_a), EINPROGRESS);
 
 	XT_ASSERT_EQ(write(p[1], "AAAAAAAA", 8), 8);
-	XT_ASSERT_EQ(wait_one(&ord_a, 2000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&ord_a, 2000), 0);
 	XT_ASSERT_EQ(aio_return(&ord_a), 8);
 	return XT_PASS;
 }

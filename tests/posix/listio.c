@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "xtest.h"
+#include "xaio-test.h"
 
 #define BLK 4096
 
@@ -31,31 +32,6 @@
 static int ld(atomic_int *v)
 {
 	return atomic_load(v);
-}
-
-/* Polls aio_error() until the request is no longer EINPROGRESS. */
-static int wait_done(const struct aiocb *cb, int ms)
-{
-	int64_t end = xt_now_ms() + ms;
-
-	while (aio_error(cb) == EINPROGRESS) {
-		if (xt_now_ms() > end)
-			return -1;
-		xt_sleep_ms(1);
-	}
-	return 0;
-}
-
-static void set_cb(struct aiocb *cb, int op, int fd, void *buf, size_t n,
-		   off_t off)
-{
-	memset(cb, 0, sizeof(*cb));
-	cb->aio_lio_opcode = op;
-	cb->aio_fildes = fd;
-	cb->aio_buf = buf;
-	cb->aio_nbytes = n;
-	cb->aio_offset = off;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
 }
 
 /* 1 if the file still holds xt_pattern() over [0, len). */
@@ -75,126 +51,13 @@ static int file_is_pattern(int fd, size_t len)
 	return 1;
 }
 
-/* Starts fn in a thread with every signal blocked. */
-static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int r;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(t, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r;
-}
-
-/*
- * Watchdog for calls that must return at once and have no timeout: after
- * ms it interrupts the target thread with SIGALRM (handler without
- * SA_RESTART) every 100 ms until disarmed, so a hang becomes a failure.
- */
-struct watchdog {
-	pthread_t thread;
-	pthread_t target;
-	int ms;
-	atomic_int stop;
-	atomic_int fired;
-	struct sigaction old;
-};
-
-static void alarm_handler(int sig)
-{
-	(void)sig;
-}
-
-static void *watchdog_main(void *arg)
-{
-	struct watchdog *w = arg;
-	int64_t next = xt_now_ms() + w->ms;
-
-	while (!atomic_load(&w->stop)) {
-		if (xt_now_ms() >= next) {
-			atomic_store(&w->fired, 1);
-			pthread_kill(w->target, SIGALRM);
-			next += 100;
-		}
-		xt_sleep_ms(2);
-	}
-	return NULL;
-}
-
-static int watchdog_arm(struct watchdog *w, int ms)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = alarm_handler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &w->old);
-	w->target = pthread_self();
-	w->ms = ms;
-	atomic_store(&w->stop, 0);
-	atomic_store(&w->fired, 0);
-	if (start_thread(&w->thread, watchdog_main, w)) {
-		sigaction(SIGALRM, &w->old, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-static void watchdog_disarm(struct watchdog *w)
-{
-	atomic_store(&w->stop, 1);
-	pthread_join(w->thread, NULL);
-	sigaction(SIGALRM, &w->old, NULL);
-	if (atomic_load(&w->fired))
-		fprintf(stderr,
-			"watchdog: the call was still blocked after "
-			"%d ms\n",
-			w->ms);
-}
-
-/* Fills about depth * 4 KiB of stack with 0xa5 (reuses dead frames). */
-static __attribute__((noinline)) unsigned int fill_stack(int depth)
-{
-	volatile unsigned char pad[4096];
-	unsigned int r;
-
-	for (size_t i = 0; i < sizeof(pad); i++)
-		pad[i] = 0xa5;
-	r = depth > 1 ? fill_stack(depth - 1) : 0;
-	return r + pad[depth % sizeof(pad)];
-}
-
-/* Sends SIGUSR1 to a thread after first_ms, then every 50 ms until stop. */
-struct killer {
-	pthread_t thread;
-	pthread_t target;
-	int first_ms;
-	atomic_int stop;
-};
-
+/* SIGUSR1 deliveries (an xt_killer sends them). */
 static atomic_int usr1_count;
 
 static void usr1_handler(int sig)
 {
 	(void)sig;
 	atomic_fetch_add(&usr1_count, 1);
-}
-
-static void *killer_main(void *arg)
-{
-	struct killer *k = arg;
-	int64_t next = xt_now_ms() + k->first_ms;
-
-	while (!atomic_load(&k->stop)) {
-		if (xt_now_ms() >= next) {
-			pthread_kill(k->target, SIGUSR1);
-			next += 50;
-		}
-		xt_sleep_ms(1);
-	}
-	return NULL;
 }
 
 /*
@@ -276,22 +139,19 @@ static int eintr_child_body(int p[2])
 	struct aiocb *list[1] = {&eintr_cb};
 	const struct aiocb *clist[1] = {&eintr_cb};
 	struct timespec ts = {3, 0};
-	struct killer k;
+	struct xt_killer k;
 	int64_t t0;
 	int r, e;
 
-	set_cb(&eintr_cb, LIO_READ, p[0], eintr_buf, sizeof(eintr_buf), 0);
-	k.target = pthread_self();
-	k.first_ms = 50;
-	atomic_store(&k.stop, 0);
-	XT_ASSERT_EQ(start_thread(&k.thread, killer_main, &k), 0);
+	xt_cb_set_op(&eintr_cb, LIO_READ, p[0], eintr_buf, sizeof(eintr_buf),
+		     0);
+	XT_ASSERT_EQ(xt_killer_start(&k, 50), 0);
 	t0 = xt_now_ms();
 	errno = 0;
 	r = lio_listio(LIO_WAIT, list, 1, NULL);
 	e = errno;
 	t0 = xt_now_ms() - t0;
-	atomic_store(&k.stop, 1);
-	pthread_join(k.thread, NULL);
+	xt_killer_stop(&k);
 	if (r != -1 || e != EINTR)
 		fprintf(stderr, "lio_listio = %d errno %d (%s)\n", r, e,
 			strerror(e));
@@ -305,10 +165,10 @@ static int eintr_child_body(int p[2])
 	 * The request must not refer to lio_listio()'s dead frame: overwrite
 	 * that stack, complete the read while it is garbage, keep reusing it.
 	 */
-	fill_stack(16);
+	xt_fill_stack(16);
 	XT_ASSERT_EQ(write(p[1], "after", 5), 5);
 	for (int i = 0; i < 20; i++) {
-		fill_stack(16);
+		xt_fill_stack(16);
 		xt_sleep_ms(1);
 	}
 	XT_ASSERT_OK(aio_suspend(clist, 1, &ts));
@@ -332,7 +192,7 @@ static int eintr_child(void)
 	if (aio_error(&eintr_cb) == EINPROGRESS) {
 		/* Leave no read pending on the pipe at _exit. */
 		if (write(p[1], "x", 1) == 1)
-			wait_done(&eintr_cb, 2000);
+			xt_cb_poll(&eintr_cb, 2000);
 	}
 	close(p[0]);
 	close(p[1]);
@@ -373,7 +233,7 @@ static int huge_child(void)
 	/* All NULL but the last, a real read that LIO_WAIT waits for. */
 	fd = xt_make_file("huge", 2 * BLK, 0);
 	XT_ASSERT(fd >= 0);
-	set_cb(&cb, LIO_READ, fd, buf, BLK, BLK);
+	xt_cb_set_op(&cb, LIO_READ, fd, buf, BLK, BLK);
 	list[HUGE_NENT - 1] = &cb;
 	errno = 0;
 	r = lio_listio(LIO_WAIT, list, HUGE_NENT, NULL);
@@ -412,7 +272,7 @@ static int negative_child(void)
 
 	XT_ASSERT(fd >= 0);
 	memset(data, 0xee, sizeof(data));
-	set_cb(&cb, LIO_WRITE, fd, data, sizeof(data), 0);
+	xt_cb_set_op(&cb, LIO_WRITE, fd, data, sizeof(data), 0);
 	XT_ASSERT_ERRNO(lio_listio(LIO_WAIT, list, -1, NULL), EINVAL);
 	XT_ASSERT_ERRNO(lio_listio(LIO_NOWAIT, list, -1, NULL), EINVAL);
 	xt_sleep_ms(50);
@@ -442,7 +302,7 @@ static int listio_bad_mode(void)
 	fd = xt_make_file("mode", BLK, 0);
 	XT_ASSERT(fd >= 0);
 	memset(data, 0xee, sizeof(data));
-	set_cb(&cb, LIO_WRITE, fd, data, sizeof(data), 0);
+	xt_cb_set_op(&cb, LIO_WRITE, fd, data, sizeof(data), 0);
 	errno = 0;
 	ok = lio_listio(7, list, 1, NULL) == -1 && errno == EINVAL;
 	ok = ok && lio_listio(-1, list, 1, NULL) == -1 && errno == EINVAL;
@@ -460,15 +320,15 @@ static int listio_bad_mode(void)
 static int listio_nent_zero_wait(void)
 {
 	struct aiocb *list[1] = {NULL};
-	struct watchdog w;
+	struct xt_watchdog w;
 	int r, e;
 
 	XT_REQUIRE_BACKEND();
-	XT_ASSERT_OK(watchdog_arm(&w, 2000));
+	XT_ASSERT_OK(xt_watchdog_arm(&w, 2000));
 	errno = 0;
 	r = lio_listio(LIO_WAIT, list, 0, NULL);
 	e = errno;
-	watchdog_disarm(&w);
+	xt_watchdog_disarm(&w);
 	if (r)
 		fprintf(stderr, "errno %d (%s)\n", e, strerror(e));
 	XT_ASSERT_EQ(r, 0);
@@ -491,7 +351,7 @@ static int listio_null_nop_ignored(void)
 	XT_ASSERT(nfd >= 0);
 	memset(wdata, 0x11, sizeof(wdata));
 	memset(nopdata, 0xee, sizeof(nopdata));
-	set_cb(&wcb, LIO_WRITE, fd, wdata, sizeof(wdata), 0);
+	xt_cb_set_op(&wcb, LIO_WRITE, fd, wdata, sizeof(wdata), 0);
 	/* NOPs that would overwrite nop-n if they were run as writes. */
 	memset(&nop1, 0x5a, sizeof(nop1));
 	nop1.aio_lio_opcode = LIO_NOP;
@@ -542,8 +402,9 @@ static int listio_wait_32(void)
 		memset(rbuf[i], 0, BLK);
 		xt_fill_pattern(wbuf[i], BLK, (uint64_t)woff + 977);
 		/* Interleave reads and writes in the list. */
-		set_cb(&cbs[2 * i], LIO_READ, fd, rbuf[i], BLK, roff);
-		set_cb(&cbs[2 * i + 1], LIO_WRITE, fd, wbuf[i], BLK, woff);
+		xt_cb_set_op(&cbs[2 * i], LIO_READ, fd, rbuf[i], BLK, roff);
+		xt_cb_set_op(&cbs[2 * i + 1], LIO_WRITE, fd, wbuf[i], BLK,
+			     woff);
 		list[2 * i] = &cbs[2 * i];
 		list[2 * i + 1] = &cbs[2 * i + 1];
 	}
@@ -579,10 +440,10 @@ static int listio_wait_bad_fd(void)
 	memset(buf, 0, sizeof(buf));
 	memset(buf[0], 0x21, BLK);
 	memset(buf[3], 0x24, BLK);
-	set_cb(&cbs[0], LIO_WRITE, fd, buf[0], BLK, 0);
-	set_cb(&cbs[1], LIO_READ, fd, buf[1], BLK, BLK);
-	set_cb(&cbs[2], LIO_READ, -1, buf[2], BLK, 0);
-	set_cb(&cbs[3], LIO_WRITE, fd, buf[3], BLK, 3 * BLK);
+	xt_cb_set_op(&cbs[0], LIO_WRITE, fd, buf[0], BLK, 0);
+	xt_cb_set_op(&cbs[1], LIO_READ, fd, buf[1], BLK, BLK);
+	xt_cb_set_op(&cbs[2], LIO_READ, -1, buf[2], BLK, 0);
+	xt_cb_set_op(&cbs[3], LIO_WRITE, fd, buf[3], BLK, 3 * BLK);
 	XT_ASSERT_ERRNO(lio_listio(LIO_WAIT, list, 4, NULL), EIO);
 	XT_ASSERT_EQ(aio_error(&cbs[2]), EBADF);
 	XT_ASSERT_EQ(aio_return(&cbs[2]), -1);
@@ -622,12 +483,12 @@ static int listio_invalid_opcodes(void)
 	XT_ASSERT(gfd >= 0);
 	memset(good, 0x33, sizeof(good));
 	memset(bad, 0xee, sizeof(bad));
-	set_cb(&gcb, LIO_WRITE, gfd, good, BLK, 0);
+	xt_cb_set_op(&gcb, LIO_WRITE, gfd, good, BLK, 0);
 	for (int i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "op-%d", ops[i]);
 		bfd[i] = xt_make_file(name, BLK, 0);
 		XT_ASSERT(bfd[i] >= 0);
-		set_cb(&bcb[i], ops[i], bfd[i], bad, BLK, 0);
+		xt_cb_set_op(&bcb[i], ops[i], bfd[i], bad, BLK, 0);
 	}
 	XT_ASSERT_ERRNO(lio_listio(LIO_WAIT, list, 4, NULL), EIO);
 	XT_ASSERT_EQ(aio_error(&gcb), 0);
@@ -676,8 +537,8 @@ static int listio_wait_per_aiocb_signals(void)
 	XT_ASSERT(fd >= 0);
 	for (int i = 0; i < NSIG_REQ; i++) {
 		memset(buf[i], 0x40 + i, BLK);
-		set_cb(&cbs[i], i % 2 ? LIO_READ : LIO_WRITE, fd, buf[i], BLK,
-		       (off_t)i * BLK);
+		xt_cb_set_op(&cbs[i], i % 2 ? LIO_READ : LIO_WRITE, fd, buf[i],
+			     BLK, (off_t)i * BLK);
 		cbs[i].aio_sigevent.sigev_notify = SIGEV_SIGNAL;
 		cbs[i].aio_sigevent.sigev_signo = SIGRTMIN + 3;
 		cbs[i].aio_sigevent.sigev_value.sival_int = i;
@@ -731,11 +592,11 @@ static int nowait_setup(struct nowait_ctx *c, const char *name, int signo)
 	for (int i = 0; i < 5; i++) {
 		memset(c->buf[i], 0x50 + i, BLK);
 		if (i < 4)
-			set_cb(&c->cbs[i], LIO_WRITE, c->fd, c->buf[i], BLK,
-			       (off_t)i * BLK);
+			xt_cb_set_op(&c->cbs[i], LIO_WRITE, c->fd, c->buf[i],
+				     BLK, (off_t)i * BLK);
 		else
-			set_cb(&c->cbs[i], LIO_READ, c->p[0], c->buf[i], BLK,
-			       0);
+			xt_cb_set_op(&c->cbs[i], LIO_READ, c->p[0], c->buf[i],
+				     BLK, 0);
 		if (signo) {
 			c->cbs[i].aio_sigevent.sigev_notify = SIGEV_SIGNAL;
 			c->cbs[i].aio_sigevent.sigev_signo = signo;
@@ -756,7 +617,7 @@ static int nowait_finish(struct nowait_ctx *c, int submitted)
 		    write(c->p[1], "x", 1) != 1)
 			r = -1;
 		for (int i = 0; i < 5; i++)
-			if (wait_done(&c->cbs[i], 3000)) {
+			if (xt_cb_poll(&c->cbs[i], 3000)) {
 				fprintf(stderr, "entry %d never completed\n",
 					i);
 				return -1; /* leave the fds: still in use */
@@ -898,7 +759,7 @@ static int nowait_thread_body(struct nowait_ctx *c, int *submitted)
 	XT_ASSERT_OK(lio_listio(LIO_NOWAIT, c->list, 5, &sev));
 	*submitted = 1;
 	for (int i = 0; i < 4; i++)
-		XT_ASSERT_EQ(wait_done(&c->cbs[i], 2000), 0);
+		XT_ASSERT_EQ(xt_cb_poll(&c->cbs[i], 2000), 0);
 	xt_sleep_ms(100);
 	XT_ASSERT_EQ(ld(&list_cb_calls), 0); /* read still open */
 	XT_ASSERT_EQ(write(c->p[1], "done", 4), 4);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "xtest.h"
+#include "xaio-test.h"
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
@@ -27,52 +28,6 @@
 static int ld(atomic_int *v)
 {
 	return atomic_load(v);
-}
-
-/* Polls aio_error() until the request is no longer EINPROGRESS. */
-static int wait_done(const struct aiocb *cb, int ms)
-{
-	int64_t end = xt_now_ms() + ms;
-
-	while (aio_error(cb) == EINPROGRESS) {
-		if (xt_now_ms() > end)
-			return -1;
-		xt_sleep_ms(1);
-	}
-	return 0;
-}
-
-/* Polls *v until it reaches want; returns its last value. */
-static int wait_count(atomic_int *v, int want, int ms)
-{
-	int64_t end = xt_now_ms() + ms;
-
-	while (atomic_load(v) < want && xt_now_ms() < end)
-		xt_sleep_ms(1);
-	return atomic_load(v);
-}
-
-static void set_read(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
-{
-	memset(cb, 0, sizeof(*cb));
-	cb->aio_fildes = fd;
-	cb->aio_buf = buf;
-	cb->aio_nbytes = n;
-	cb->aio_offset = off;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
-}
-
-/* Starts fn in a thread with every signal blocked. */
-static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int r;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(t, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r;
 }
 
 /* The first pending signal (thread or process), 0 when none. */
@@ -127,7 +82,7 @@ static int notify_none(void)
 	XT_REQUIRE_BACKEND();
 	fd = xt_make_file("none", 4 * CHUNK, 0);
 	XT_ASSERT(fd >= 0);
-	set_read(&cb, fd, buf, CHUNK, CHUNK);
+	xt_cb_set(&cb, fd, buf, CHUNK, CHUNK);
 	cb.aio_sigevent.sigev_notify = SIGEV_NONE;
 	cb.aio_sigevent.sigev_signo = SIGRTMIN + 1;
 	cb.aio_sigevent.sigev_value.sival_int = 7;
@@ -136,7 +91,7 @@ static int notify_none(void)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = aio_read(&cb);
-	if (r == 0 && wait_done(&cb, 3000))
+	if (r == 0 && xt_cb_poll(&cb, 3000))
 		r = -2;
 	xt_sleep_ms(100);
 	pend = first_pending();
@@ -193,15 +148,15 @@ static int signal_body(int fd, unsigned char (*bufs)[CHUNK])
 	int n;
 
 	for (int i = 0; i < NSIGREQ; i++) {
-		set_read(&sig_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+		xt_cb_set(&sig_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
 		sig_cbs[i].aio_sigevent.sigev_notify = SIGEV_SIGNAL;
 		sig_cbs[i].aio_sigevent.sigev_signo = sig_signo;
 		sig_cbs[i].aio_sigevent.sigev_value.sival_int = i;
 		XT_ASSERT_OK(aio_read(&sig_cbs[i]));
 	}
-	n = wait_count(&sig_count, NSIGREQ, 3000);
+	n = xt_wait_count(&sig_count, NSIGREQ, 3000);
 	for (int i = 0; i < NSIGREQ; i++)
-		XT_ASSERT_EQ(wait_done(&sig_cbs[i], 3000), 0);
+		XT_ASSERT_EQ(xt_cb_poll(&sig_cbs[i], 3000), 0);
 	xt_sleep_ms(100); /* any extra signal would arrive by now */
 	XT_ASSERT_EQ(n, NSIGREQ);
 	XT_ASSERT_EQ(ld(&sig_count), NSIGREQ);
@@ -257,7 +212,7 @@ static int notify_signal(void)
 	r = signal_body(fd, bufs);
 	/* Let nothing in flight reach the restored disposition. */
 	for (int i = 0; i < NSIGREQ; i++)
-		wait_done(&sig_cbs[i], 3000);
+		xt_cb_poll(&sig_cbs[i], 3000);
 	xt_sleep_ms(10);
 	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	sigaction(sig_signo, &old, NULL);
@@ -277,7 +232,7 @@ static int notify_signo_zero(void)
 	XT_REQUIRE_BACKEND();
 	fd = xt_make_file("signo0", 4 * CHUNK, 0);
 	XT_ASSERT(fd >= 0);
-	set_read(&cb, fd, buf, CHUNK, 2 * CHUNK);
+	xt_cb_set(&cb, fd, buf, CHUNK, 2 * CHUNK);
 	cb.aio_sigevent.sigev_notify = SIGEV_SIGNAL;
 	cb.aio_sigevent.sigev_signo = 0;
 	cb.aio_sigevent.sigev_value.sival_int = 9;
@@ -287,7 +242,7 @@ static int notify_signo_zero(void)
 	r = aio_read(&cb);
 	if (r)
 		perror("aio_read");
-	if (r == 0 && wait_done(&cb, 3000))
+	if (r == 0 && xt_cb_poll(&cb, 3000))
 		r = -2;
 	xt_sleep_ms(50);
 	pend = first_pending();
@@ -319,14 +274,14 @@ static int expect_rejected(const char *name, int notify, int signo,
 	XT_ASSERT(fd >= 0);
 	memset(buf, 0xcc, sizeof(buf));
 	memset(fill, 0xcc, sizeof(fill));
-	set_read(&cb, fd, buf, CHUNK, 0);
+	xt_cb_set(&cb, fd, buf, CHUNK, 0);
 	cb.aio_sigevent.sigev_notify = notify;
 	cb.aio_sigevent.sigev_signo = signo;
 	errno = 0;
 	r = aio_read(&cb);
 	e = errno;
 	if (r == 0) {
-		int done = wait_done(&cb, 3000) == 0;
+		int done = xt_cb_poll(&cb, 3000) == 0;
 
 		fprintf(stderr,
 			"%s: accepted; %s, aio_error %d (%s), aio_return %zd, "
@@ -426,13 +381,13 @@ static int thread_id_body(int fd, unsigned char *buf, struct aiocb *cb)
 
 	while (!atomic_load(&tid_ready))
 		xt_sleep_ms(1);
-	set_read(cb, fd, buf, CHUNK, 0);
+	xt_cb_set(cb, fd, buf, CHUNK, 0);
 	cb->aio_sigevent.sigev_notify = SIGEV_THREAD_ID;
 	cb->aio_sigevent.sigev_signo = tid_signo;
 	cb->aio_sigevent.sigev_value.sival_int = 4242;
 	cb->aio_sigevent.sigev_notify_thread_id = tid_helper_tid;
 	XT_ASSERT_OK(aio_read(cb));
-	XT_ASSERT_EQ(wait_done(cb, 3000), 0);
+	XT_ASSERT_EQ(xt_cb_poll(cb, 3000), 0);
 	XT_ASSERT_EQ(aio_error(cb), 0);
 	XT_ASSERT_EQ(aio_return(cb), CHUNK);
 
@@ -479,7 +434,7 @@ static int notify_thread_id(void)
 	sigemptyset(&set);
 	sigaddset(&set, tid_signo);
 	pthread_sigmask(SIG_BLOCK, &set, &oldmask);
-	if (start_thread(&t, tid_helper, NULL)) {
+	if (xt_start_thread(&t, tid_helper, NULL)) {
 		pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 		close(fd);
 		return XT_FAIL;
@@ -490,7 +445,7 @@ static int notify_thread_id(void)
 		tid_wait_ms = 10;
 	atomic_store(&tid_go, 1);
 	pthread_join(t, NULL);
-	wait_done(&cb, 3000);
+	xt_cb_poll(&cb, 3000);
 	{
 		/* Drop a stray process-directed copy before unblocking. */
 		struct timespec zero = {0, 0};
@@ -544,13 +499,13 @@ static int thread_body(int fd, unsigned char (*bufs)[CHUNK])
 	int n;
 
 	for (int i = 0; i < NTHRREQ; i++) {
-		set_read(&thr_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+		xt_cb_set(&thr_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
 		thr_cbs[i].aio_sigevent.sigev_notify = SIGEV_THREAD;
 		thr_cbs[i].aio_sigevent.sigev_notify_function = thr_cb;
 		thr_cbs[i].aio_sigevent.sigev_value.sival_int = i;
 		XT_ASSERT_OK(aio_read(&thr_cbs[i]));
 	}
-	n = wait_count(&thr_calls, NTHRREQ, 5000);
+	n = xt_wait_count(&thr_calls, NTHRREQ, 5000);
 	xt_sleep_ms(100); /* any extra call would happen by now */
 	XT_ASSERT_EQ(n, NTHRREQ);
 	XT_ASSERT_EQ(ld(&thr_calls), NTHRREQ);
@@ -595,7 +550,7 @@ static int notify_thread(void)
 	pthread_sigmask(SIG_BLOCK, &set, &oldmask);
 	r = thread_body(fd, bufs);
 	for (int i = 0; i < NTHRREQ; i++)
-		wait_done(&thr_cbs[i], 3000);
+		xt_cb_poll(&thr_cbs[i], 3000);
 	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	close(fd);
 	return r;
@@ -620,14 +575,14 @@ static int joinable_body(int fd, unsigned char (*bufs)[CHUNK],
 
 	/* Warm up (library threads, ring) before taking the baseline. */
 	for (int i = 0; i < 4; i++) {
-		set_read(&join_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+		xt_cb_set(&join_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
 		join_cbs[i].aio_sigevent.sigev_notify = SIGEV_THREAD;
 		join_cbs[i].aio_sigevent.sigev_notify_function = join_cb;
 		join_cbs[i].aio_sigevent.sigev_value.sival_int = i;
 		join_cbs[i].aio_sigevent.sigev_notify_attributes = attr;
 		XT_ASSERT_OK(aio_read(&join_cbs[i]));
 	}
-	XT_ASSERT_EQ(wait_count(&join_calls, 4, 3000), 4);
+	XT_ASSERT_EQ(xt_wait_count(&join_calls, 4, 3000), 4);
 	xt_sleep_ms(50);
 	atomic_store(&join_calls, 0);
 	threads0 = xt_count_threads();
@@ -636,18 +591,18 @@ static int joinable_body(int fd, unsigned char (*bufs)[CHUNK],
 	XT_ASSERT_GT(maps0, 0);
 
 	for (int i = 0; i < NJOINREQ; i++) {
-		set_read(&join_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+		xt_cb_set(&join_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
 		join_cbs[i].aio_sigevent.sigev_notify = SIGEV_THREAD;
 		join_cbs[i].aio_sigevent.sigev_notify_function = join_cb;
 		join_cbs[i].aio_sigevent.sigev_value.sival_int = i;
 		join_cbs[i].aio_sigevent.sigev_notify_attributes = attr;
 		XT_ASSERT_OK(aio_read(&join_cbs[i]));
 	}
-	n = wait_count(&join_calls, NJOINREQ, 5000);
+	n = xt_wait_count(&join_calls, NJOINREQ, 5000);
 	XT_ASSERT_EQ(n, NJOINREQ);
 
 	/* Settle: notification threads finish and go away. */
-	end = xt_now_ms() + 2000;
+	end = xt_now_ms() + 6000; /* a loaded machine is slow to reap threads */
 	do {
 		xt_sleep_ms(10);
 		threads = xt_count_threads();
@@ -687,9 +642,9 @@ static int notify_thread_joinable(void)
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_JOINABLE), 0);
 	r = joinable_body(fd, bufs, &attr);
 	for (int i = 0; i < NJOINREQ; i++)
-		wait_done(&join_cbs[i], 3000);
+		xt_cb_poll(&join_cbs[i], 3000);
 	/* Every notification thread exists once its callback has run. */
-	wait_count(&join_calls, NJOINREQ, 3000);
+	xt_wait_count(&join_calls, NJOINREQ, 3000);
 	pthread_attr_destroy(&attr);
 	close(fd);
 	return r;
@@ -719,21 +674,21 @@ static int mask_restored_body(int fd, int signo)
 
 	/* Notification threads have run (and had an empty mask). */
 	atomic_store(&thr_calls, 0);
-	set_read(&cb, fd, buf, CHUNK, 0);
+	xt_cb_set(&cb, fd, buf, CHUNK, 0);
 	cb.aio_sigevent.sigev_notify = SIGEV_THREAD;
 	cb.aio_sigevent.sigev_notify_function = thr_cb;
 	cb.aio_sigevent.sigev_value.sival_int = 0;
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_count(&thr_calls, 1, 3000), 1);
+	XT_ASSERT_EQ(xt_wait_count(&thr_calls, 1, 3000), 1);
 	xt_sleep_ms(20);
 
 	/* A process-directed completion signal, blocked only here. */
-	set_read(&cb, fd, buf, CHUNK, CHUNK);
+	xt_cb_set(&cb, fd, buf, CHUNK, CHUNK);
 	cb.aio_sigevent.sigev_notify = SIGEV_SIGNAL;
 	cb.aio_sigevent.sigev_signo = signo;
 	cb.aio_sigevent.sigev_value.sival_int = 99;
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_done(&cb, 3000), 0);
+	XT_ASSERT_EQ(xt_cb_poll(&cb, 3000), 0);
 	/*
 	 * Not in sigtimedwait() while the signal is generated (a thread
 	 * waiting in it is preferred): it is blocked here, so it either

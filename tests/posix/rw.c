@@ -18,28 +18,7 @@
 #include <sys/socket.h>
 
 #include "xtest.h"
-
-/* Waits up to ms for cb to leave EINPROGRESS; returns its aio_error(). */
-static int wait_one(struct aiocb *cb, int ms)
-{
-	const struct aiocb *list[1] = {cb};
-	int64_t end = xt_now_ms() + ms;
-	int e;
-
-	while ((e = aio_error(cb)) == EINPROGRESS) {
-		int64_t left = end - xt_now_ms();
-		struct timespec ts;
-
-		if (left <= 0)
-			break;
-		if (left > 100)
-			left = 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)left * 1000000;
-		aio_suspend(list, 1, &ts);
-	}
-	return e;
-}
+#include "xaio-test.h"
 
 /* Waits up to ms for all of cbs; returns 1 if none is still in progress. */
 static int wait_all(struct aiocb *cbs, int n, int ms)
@@ -49,34 +28,11 @@ static int wait_all(struct aiocb *cbs, int n, int ms)
 	for (int i = 0; i < n; i++) {
 		int64_t left = end - xt_now_ms();
 
-		if (wait_one(&cbs[i], left > 0 ? (int)left : 0) == EINPROGRESS)
+		if (xt_cb_wait(&cbs[i], left > 0 ? (int)left : 0) ==
+		    EINPROGRESS)
 			return 0;
 	}
 	return 1;
-}
-
-static void set_cb(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
-{
-	memset(cb, 0, sizeof(*cb));
-	cb->aio_fildes = fd;
-	cb->aio_buf = buf;
-	cb->aio_nbytes = n;
-	cb->aio_offset = off;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
-}
-
-/* An fd number that is certainly closed (and far from what open() reuses). */
-static int closed_fd(void)
-{
-	int t = open("/dev/null", O_RDONLY), fd;
-
-	if (t < 0)
-		return -1;
-	fd = fcntl(t, F_DUPFD, 700);
-	close(t);
-	if (fd >= 0)
-		close(fd);
-	return fd;
 }
 
 static int t_read_full(void)
@@ -90,9 +46,9 @@ static int t_read_full(void)
 	fd = xt_make_file("full", LEN, 0);
 	XT_ASSERT_GE(fd, 0);
 	memset(buf, 0xa5, sizeof(buf));
-	set_cb(&cb, fd, buf, LEN + 16, 0);
+	xt_cb_set(&cb, fd, buf, LEN + 16, 0);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 	XT_ASSERT_EQ(aio_return(&cb), LEN);
 	for (size_t i = 0; i < LEN; i++)
 		if (buf[i] != xt_pattern(i)) {
@@ -118,9 +74,9 @@ static int t_write_read_back(void)
 	fd = xt_make_file("wr", 0, 0);
 	XT_ASSERT_GE(fd, 0);
 	xt_fill_pattern(wbuf, LEN, 77);
-	set_cb(&cb, fd, wbuf, LEN, OFF);
+	xt_cb_set(&cb, fd, wbuf, LEN, OFF);
 	XT_ASSERT_OK(aio_write(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 	XT_ASSERT_EQ(aio_return(&cb), LEN);
 
 	/* The file itself, read synchronously. */
@@ -129,9 +85,9 @@ static int t_write_read_back(void)
 	XT_ASSERT_EQ(lseek(fd, 0, SEEK_END), OFF + LEN);
 
 	/* And back through aio_read. */
-	set_cb(&cb, fd, rbuf, LEN, OFF);
+	xt_cb_set(&cb, fd, rbuf, LEN, OFF);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 	XT_ASSERT_EQ(aio_return(&cb), LEN);
 	XT_ASSERT_MEM_EQ(rbuf, wbuf, LEN);
 	close(fd);
@@ -148,15 +104,15 @@ static int t_read_at_eof(void)
 	fd = xt_make_file("eof", 1000, 0);
 	XT_ASSERT_GE(fd, 0);
 	memset(buf, 0x5a, sizeof(buf));
-	set_cb(&cb, fd, buf, sizeof(buf), 1000);
+	xt_cb_set(&cb, fd, buf, sizeof(buf), 1000);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 	XT_ASSERT_EQ(aio_return(&cb), 0);
 
 	/* Well past EOF too. */
-	set_cb(&cb, fd, buf, sizeof(buf), 1 << 20);
+	xt_cb_set(&cb, fd, buf, sizeof(buf), 1 << 20);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 	XT_ASSERT_EQ(aio_return(&cb), 0);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		XT_ASSERT_EQ(buf[i], 0x5a);
@@ -174,9 +130,9 @@ static int t_read_spans_eof(void)
 	fd = xt_make_file("span", 1000, 0);
 	XT_ASSERT_GE(fd, 0);
 	memset(buf, 0x5a, sizeof(buf));
-	set_cb(&cb, fd, buf, sizeof(buf), 800);
+	xt_cb_set(&cb, fd, buf, sizeof(buf), 800);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 	XT_ASSERT_EQ(aio_return(&cb), 200);
 	for (size_t i = 0; i < 200; i++)
 		XT_ASSERT_EQ(buf[i], xt_pattern(800 + i));
@@ -196,15 +152,15 @@ static int t_nbytes_zero(void)
 	fd = xt_make_file("zero", 100, 0);
 	XT_ASSERT_GE(fd, 0);
 	memset(buf, 0x5a, sizeof(buf));
-	set_cb(&cb, fd, buf, 0, 0);
+	xt_cb_set(&cb, fd, buf, 0, 0);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 	XT_ASSERT_EQ(aio_return(&cb), 0);
 	XT_ASSERT_EQ(buf[0], 0x5a);
 
-	set_cb(&cb, fd, buf, 0, 500);
+	xt_cb_set(&cb, fd, buf, 0, 500);
 	XT_ASSERT_OK(aio_write(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 	XT_ASSERT_EQ(aio_return(&cb), 0);
 	XT_ASSERT_EQ(lseek(fd, 0, SEEK_END), 100);
 	close(fd);
@@ -230,18 +186,18 @@ static int t_negative_offset(void)
 	XT_ASSERT_EQ(lseek(fd, 2, SEEK_SET), 2);
 	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		memset(buf, 0x5a, sizeof(buf));
-		set_cb(&cb, fd, buf, sizeof(buf), offs[i]);
+		xt_cb_set(&cb, fd, buf, sizeof(buf), offs[i]);
 		XT_ASSERT_OK(aio_read(&cb));
-		XT_ASSERT_EQ(wait_one(&cb, 5000), EINVAL);
+		XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), EINVAL);
 		XT_ASSERT_EQ(aio_return(&cb), -1);
 		XT_ASSERT_EQ(lseek(fd, 0, SEEK_CUR), 2);
 		for (size_t j = 0; j < sizeof(buf); j++)
 			XT_ASSERT_EQ(buf[j], 0x5a);
 
 		memset(buf, 0xee, sizeof(buf));
-		set_cb(&cb, fd, buf, sizeof(buf), offs[i]);
+		xt_cb_set(&cb, fd, buf, sizeof(buf), offs[i]);
 		XT_ASSERT_OK(aio_write(&cb));
-		XT_ASSERT_EQ(wait_one(&cb, 5000), EINVAL);
+		XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), EINVAL);
 		XT_ASSERT_EQ(aio_return(&cb), -1);
 		XT_ASSERT_EQ(lseek(fd, 0, SEEK_CUR), 2);
 		XT_ASSERT_EQ(pread(fd, now, 16, 0), 16);
@@ -262,18 +218,18 @@ static int t_bad_fd(void)
 
 	XT_REQUIRE_BACKEND();
 	fds[0] = -1;
-	fds[1] = closed_fd();
+	fds[1] = xt_closed_fd();
 	XT_ASSERT_GE(fds[1], 0);
 	XT_ASSERT_EQ(fcntl(fds[1], F_GETFD), -1);
 	for (int i = 0; i < 2; i++) {
-		set_cb(&cb, fds[i], buf, sizeof(buf), 0);
+		xt_cb_set(&cb, fds[i], buf, sizeof(buf), 0);
 		XT_ASSERT_OK(aio_read(&cb));
-		XT_ASSERT_EQ(wait_one(&cb, 5000), EBADF);
+		XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), EBADF);
 		XT_ASSERT_EQ(aio_return(&cb), -1);
 
-		set_cb(&cb, fds[i], buf, sizeof(buf), 0);
+		xt_cb_set(&cb, fds[i], buf, sizeof(buf), 0);
 		XT_ASSERT_OK(aio_write(&cb));
-		XT_ASSERT_EQ(wait_one(&cb, 5000), EBADF);
+		XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), EBADF);
 		XT_ASSERT_EQ(aio_return(&cb), -1);
 	}
 	return XT_PASS;
@@ -291,9 +247,9 @@ static int t_write_rdonly(void)
 	close(fd);
 	ro = open(xt_path("ro"), O_RDONLY);
 	XT_ASSERT_GE(ro, 0);
-	set_cb(&cb, ro, buf, sizeof(buf), 0);
+	xt_cb_set(&cb, ro, buf, sizeof(buf), 0);
 	XT_ASSERT_OK(aio_write(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), EBADF);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), EBADF);
 	XT_ASSERT_EQ(aio_return(&cb), -1);
 	XT_ASSERT_EQ(pread(ro, buf, 1, 0), 1);
 	XT_ASSERT_EQ(buf[0], xt_pattern(0));
@@ -315,14 +271,14 @@ static int t_reqprio(void)
 	XT_ASSERT_GE(fd, 0);
 	for (int i = 0; i < 2; i++) {
 		memset(buf, 0x5a, sizeof(buf));
-		set_cb(&cb, fd, buf, sizeof(buf), 0);
+		xt_cb_set(&cb, fd, buf, sizeof(buf), 0);
 		cb.aio_reqprio = bad[i];
 		XT_ASSERT_ERRNO(aio_read(&cb), EINVAL);
 		XT_ASSERT_EQ(aio_error(&cb), EINVAL);
 		XT_ASSERT_EQ(aio_return(&cb), -1);
 		XT_ASSERT_EQ(buf[0], 0x5a);
 
-		set_cb(&cb, fd, buf, sizeof(buf), 0);
+		xt_cb_set(&cb, fd, buf, sizeof(buf), 0);
 		cb.aio_reqprio = bad[i];
 		XT_ASSERT_ERRNO(aio_write(&cb), EINVAL);
 		XT_ASSERT_EQ(aio_error(&cb), EINVAL);
@@ -332,10 +288,10 @@ static int t_reqprio(void)
 	}
 	/* The limits themselves are valid. */
 	for (int prio = 0; prio <= AIO_PRIO_DELTA_MAX; prio += 20) {
-		set_cb(&cb, fd, buf, sizeof(buf), 0);
+		xt_cb_set(&cb, fd, buf, sizeof(buf), 0);
 		cb.aio_reqprio = prio;
 		XT_ASSERT_OK(aio_read(&cb));
-		XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+		XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 		XT_ASSERT_EQ(aio_return(&cb), sizeof(buf));
 	}
 	close(fd);
@@ -351,9 +307,9 @@ static int t_dev_full(void)
 	XT_REQUIRE_BACKEND();
 	fd = open("/dev/full", O_WRONLY);
 	XT_SKIP_IF(fd < 0, "/dev/full: %s", strerror(errno));
-	set_cb(&cb, fd, buf, sizeof(buf), 0);
+	xt_cb_set(&cb, fd, buf, sizeof(buf), 0);
 	XT_ASSERT_OK(aio_write(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), ENOSPC);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), ENOSPC);
 	XT_ASSERT_EQ(aio_return(&cb), -1);
 	close(fd);
 	return XT_PASS;
@@ -393,7 +349,7 @@ static int append_order(const char *name, int extra, size_t reclen, size_t head,
 
 		xt_fill_pattern(rec, reclen, 1000003u * (i + 1));
 		memcpy(rec, &i, sizeof(i));
-		set_cb(&cbs[i], fd, rec, reclen, 0);
+		xt_cb_set(&cbs[i], fd, rec, reclen, 0);
 	}
 	for (int i = 0; i < NREC; i++)
 		if (aio_write(&cbs[i])) {
@@ -518,7 +474,7 @@ static int t_pipe_write_order(void)
 	for (int i = 0; i < NREC; i++) {
 		xt_fill_pattern(recs[i], REC, 7777u * (i + 1));
 		memcpy(recs[i], &i, sizeof(i));
-		set_cb(&cbs[i], p[1], recs[i], REC, 0);
+		xt_cb_set(&cbs[i], p[1], recs[i], REC, 0);
 	}
 	memset(got, 0, sizeof(got));
 	done = 0;
@@ -584,13 +540,13 @@ static int sock_body(int sv[2])
 	size_t have = 0;
 	int64_t end;
 
-	set_cb(&sock_rd, sv[0], sock_rbuf, sizeof(sock_rbuf), 0);
+	xt_cb_set(&sock_rd, sv[0], sock_rbuf, sizeof(sock_rbuf), 0);
 	XT_ASSERT_OK(aio_read(&sock_rd));
 	XT_ASSERT_EQ(aio_error(&sock_rd), EINPROGRESS);
 	xt_fill_pattern(sock_wbuf, sizeof(sock_wbuf), 4242);
-	set_cb(&sock_wr, sv[0], sock_wbuf, sizeof(sock_wbuf), 0);
+	xt_cb_set(&sock_wr, sv[0], sock_wbuf, sizeof(sock_wbuf), 0);
 	XT_ASSERT_OK(aio_write(&sock_wr));
-	XT_ASSERT_EQ(wait_one(&sock_wr, 2000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&sock_wr, 2000), 0);
 	XT_ASSERT_EQ(aio_return(&sock_wr), sizeof(sock_wbuf));
 	XT_ASSERT_EQ(aio_error(&sock_rd), EINPROGRESS);
 
@@ -612,7 +568,7 @@ static int sock_body(int sv[2])
 
 	/* Now the read gets its data. */
 	XT_ASSERT_EQ(write(sv[1], "0123456789", 10), 10);
-	XT_ASSERT_EQ(wait_one(&sock_rd, 2000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&sock_rd, 2000), 0);
 	XT_ASSERT_EQ(aio_return(&sock_rd), 10);
 	XT_ASSERT_MEM_EQ(sock_rbuf, "0123456789", 10);
 	return XT_PASS;
@@ -629,8 +585,8 @@ static int t_socket_read_write(void)
 	r = sock_body(sv);
 	/* Unblock whatever is left: EOF for the read, drain for the write. */
 	shutdown(sv[1], SHUT_WR);
-	wait_one(&sock_rd, 2000);
-	wait_one(&sock_wr, 2000);
+	xt_cb_wait(&sock_rd, 2000);
+	xt_cb_wait(&sock_wr, 2000);
 	close(sv[0]);
 	close(sv[1]);
 	return r;
@@ -649,14 +605,14 @@ static int t_many_reads(void)
 	memset(bufs, 0, sizeof(bufs));
 	/* Offsets scrambled so that request i reads block (i * 37) % N. */
 	for (int i = 0; i < N; i++)
-		set_cb(&cbs[i], fd, bufs[i], SZ, (off_t)((i * 37) % N) * SZ);
+		xt_cb_set(&cbs[i], fd, bufs[i], SZ, (off_t)((i * 37) % N) * SZ);
 	/* All N in flight at once, then each one checked. */
 	for (int i = 0; i < N; i++)
 		XT_ASSERT_OK(aio_read(&cbs[i]));
 	for (int i = 0; i < N; i++) {
 		off_t off = (off_t)((i * 37) % N) * SZ;
 
-		XT_ASSERT_EQ(wait_one(&cbs[i], 5000), 0);
+		XT_ASSERT_EQ(xt_cb_wait(&cbs[i], 5000), 0);
 		XT_ASSERT_EQ(aio_return(&cbs[i]), SZ);
 		for (int j = 0; j < SZ; j++)
 			XT_ASSERT_EQ(bufs[i][j], xt_pattern((uint64_t)off + j));
@@ -695,13 +651,13 @@ static int t_huge_write(void)
 	for (int i = 0; i < 2; i++) {
 		int e;
 
-		set_cb(&cb, fd, map, lens[i], 0);
+		xt_cb_set(&cb, fd, map, lens[i], 0);
 		if (aio_write(&cb)) {
 			fprintf(stderr, "aio_write %#zx: %s\n", lens[i],
 				strerror(errno));
 			break;
 		}
-		e = wait_one(&cb, 5000);
+		e = xt_cb_wait(&cb, 5000);
 		if (e != 0 || aio_return(&cb) != 0x7ffff000) {
 			fprintf(stderr,
 				"aio_write %#zx: aio_error %d, aio_return "
@@ -735,12 +691,12 @@ static int t_nonblock_pipe(void)
 
 	XT_REQUIRE_BACKEND();
 	XT_ASSERT_OK(pipe2(p, O_NONBLOCK));
-	set_cb(&cb, p[0], buf, sizeof(buf), 0);
+	xt_cb_set(&cb, p[0], buf, sizeof(buf), 0);
 	if (aio_read(&cb)) {
 		fprintf(stderr, "aio_read: %s\n", strerror(errno));
 		goto out;
 	}
-	e = wait_one(&cb, 200);
+	e = xt_cb_wait(&cb, 200);
 	if (e != EINPROGRESS) {
 		fprintf(stderr,
 			"empty pipe: aio_error %d (%s), want "
@@ -750,7 +706,7 @@ static int t_nonblock_pipe(void)
 	}
 	if (write(p[1], "nonblock", 8) != 8)
 		goto out;
-	e = wait_one(&cb, 2000);
+	e = xt_cb_wait(&cb, 2000);
 	if (e != 0 || aio_return(&cb) != 8 || memcmp(buf, "nonblock", 8)) {
 		fprintf(stderr, "aio_error %d, aio_return %zd\n", e,
 			aio_return(&cb));
@@ -759,7 +715,7 @@ static int t_nonblock_pipe(void)
 	r = XT_PASS;
 out:
 	close(p[1]); /* EOF for a read still waiting. */
-	wait_one(&cb, 2000);
+	xt_cb_wait(&cb, 2000);
 	close(p[0]);
 	return r;
 }

@@ -15,48 +15,7 @@
 #include <unistd.h>
 
 #include "xtest.h"
-
-/* Waits up to ms for cb to leave EINPROGRESS; returns its aio_error(). */
-static int wait_one(struct aiocb *cb, int ms)
-{
-	const struct aiocb *list[1] = {cb};
-	int64_t end = xt_now_ms() + ms;
-	int e;
-
-	while ((e = aio_error(cb)) == EINPROGRESS) {
-		int64_t left = end - xt_now_ms();
-		struct timespec ts;
-
-		if (left <= 0)
-			break;
-		if (left > 100)
-			left = 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)left * 1000000;
-		aio_suspend(list, 1, &ts);
-	}
-	return e;
-}
-
-static void set_cb(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
-{
-	memset(cb, 0, sizeof(*cb));
-	cb->aio_fildes = fd;
-	cb->aio_buf = buf;
-	cb->aio_nbytes = n;
-	cb->aio_offset = off;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
-}
-
-/* Waits up to ms until *flag reaches want; returns its value. */
-static int flag_wait(atomic_int *flag, int want, int ms)
-{
-	int64_t end = xt_now_ms() + ms;
-
-	while (atomic_load(flag) < want && xt_now_ms() < end)
-		xt_sleep_ms(1);
-	return atomic_load(flag);
-}
+#include "xaio-test.h"
 
 static int t_zeroed(void)
 {
@@ -78,17 +37,17 @@ static int t_stable(void)
 	XT_REQUIRE_BACKEND();
 	fd = xt_make_file("stable", 100, 0);
 	XT_ASSERT_GE(fd, 0);
-	set_cb(&cb, fd, buf, sizeof(buf), 0);
+	xt_cb_set(&cb, fd, buf, sizeof(buf), 0);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), 0);
 	for (int i = 0; i < 3; i++) {
 		XT_ASSERT_EQ(aio_error(&cb), 0);
 		XT_ASSERT_EQ(aio_return(&cb), 100);
 	}
 	/* A failed request: the error is as stable. */
-	set_cb(&cb, -1, buf, sizeof(buf), 0);
+	xt_cb_set(&cb, -1, buf, sizeof(buf), 0);
 	XT_ASSERT_OK(aio_read(&cb));
-	XT_ASSERT_EQ(wait_one(&cb, 5000), EBADF);
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 5000), EBADF);
 	for (int i = 0; i < 3; i++) {
 		XT_ASSERT_EQ(aio_error(&cb), EBADF);
 		XT_ASSERT_EQ(aio_return(&cb), -1);
@@ -146,12 +105,12 @@ static int notify_rounds(int fd, void (*how)(struct sigevent *))
 		atomic_store(&seen_count, 0);
 		seen_err = -1;
 		seen_ret = -2;
-		set_cb(&note_cb, bad ? -1 : fd, note_buf, sizeof(note_buf),
-		       (off_t)round * 64);
+		xt_cb_set(&note_cb, bad ? -1 : fd, note_buf, sizeof(note_buf),
+			  (off_t)round * 64);
 		how(&note_cb.aio_sigevent);
 		note_cb.aio_sigevent.sigev_value.sival_ptr = &note_cb;
 		XT_ASSERT_OK(aio_read(&note_cb));
-		XT_ASSERT_EQ(flag_wait(&seen_count, 1, 2000), 1);
+		XT_ASSERT_EQ(xt_wait_count(&seen_count, 1, 2000), 1);
 		if (bad) {
 			XT_ASSERT_EQ(seen_err, EBADF);
 			XT_ASSERT_EQ(seen_ret, -1);
@@ -159,7 +118,7 @@ static int notify_rounds(int fd, void (*how)(struct sigevent *))
 			XT_ASSERT_EQ(seen_err, 0);
 			XT_ASSERT_EQ(seen_ret, sizeof(note_buf));
 		}
-		XT_ASSERT_EQ(wait_one(&note_cb, 3000), bad ? EBADF : 0);
+		XT_ASSERT_EQ(xt_cb_wait(&note_cb, 3000), bad ? EBADF : 0);
 	}
 	/* No second notification for any request. */
 	xt_sleep_ms(20);
@@ -194,8 +153,8 @@ static int t_signal_sees_status(void)
 	XT_ASSERT_OK(sigaction(SIGRTMIN + 3, &sa, &old));
 	r = notify_rounds(fd, how_signal);
 	/* A late signal must still find the handler. */
-	wait_one(&note_cb, 2000);
-	flag_wait(&seen_count, 1, 1000);
+	xt_cb_wait(&note_cb, 2000);
+	xt_wait_count(&seen_count, 1, 1000);
 	sigaction(SIGRTMIN + 3, &old, NULL);
 	close(fd);
 	return r;
@@ -209,8 +168,8 @@ static int t_thread_sees_status(void)
 	fd = xt_make_file("thr", 64 * 40 + 4096, 0);
 	XT_ASSERT_GE(fd, 0);
 	r = notify_rounds(fd, how_thread);
-	wait_one(&note_cb, 2000);
-	flag_wait(&seen_count, 1, 1000);
+	xt_cb_wait(&note_cb, 2000);
+	xt_wait_count(&seen_count, 1, 1000);
 	close(fd);
 	return r;
 }
@@ -269,8 +228,8 @@ static int irq_loop(int fd, size_t flen, int p[2])
 		if (xt_now_ms() > end)
 			break;
 		atomic_store(&irq_cb, NULL);
-		set_cb(&irq_req, piped ? p[0] : fd, irq_buf, sizeof(irq_buf),
-		       off);
+		xt_cb_set(&irq_req, piped ? p[0] : fd, irq_buf, sizeof(irq_buf),
+			  off);
 		XT_ASSERT_OK(aio_read(&irq_req));
 		atomic_store(&irq_cb, &irq_req);
 		if (piped) {
@@ -281,7 +240,7 @@ static int irq_loop(int fd, size_t flen, int p[2])
 			XT_ASSERT_EQ(write(p[1], rec, sizeof(rec)),
 				     sizeof(rec));
 		}
-		XT_ASSERT_EQ(wait_one(&irq_req, 2000), 0);
+		XT_ASSERT_EQ(xt_cb_wait(&irq_req, 2000), 0);
 		XT_ASSERT_EQ(aio_return(&irq_req), sizeof(irq_buf));
 		XT_ASSERT_EQ(irq_buf[0], xt_pattern((uint64_t)off));
 		XT_ASSERT_EQ(irq_buf[511], xt_pattern((uint64_t)off + 511));
@@ -324,7 +283,7 @@ static int t_error_in_handler(void)
 	atomic_store(&irq_stop, 1);
 	pthread_join(th, NULL);
 	close(p[1]); /* EOF for a pipe read left waiting. */
-	wait_one(&irq_req, 2000);
+	xt_cb_wait(&irq_req, 2000);
 	sigaction(SIGUSR1, &old, NULL);
 	close(p[0]);
 	close(fd);
@@ -340,23 +299,23 @@ static unsigned char re_buf[32];
 
 static int resubmit_body(int p[2])
 {
-	set_cb(&re_cb, p[0], re_buf, sizeof(re_buf), 0);
+	xt_cb_set(&re_cb, p[0], re_buf, sizeof(re_buf), 0);
 	XT_ASSERT_OK(aio_read(&re_cb));
-	XT_ASSERT_EQ(wait_one(&re_cb, 50), EINPROGRESS);
+	XT_ASSERT_EQ(xt_cb_wait(&re_cb, 50), EINPROGRESS);
 	XT_ASSERT_ERRNO(aio_read(&re_cb), EINVAL);
 	XT_ASSERT_EQ(aio_error(&re_cb), EINPROGRESS);
 	XT_ASSERT_ERRNO(aio_write(&re_cb), EINVAL);
 	XT_ASSERT_EQ(aio_error(&re_cb), EINPROGRESS);
 
 	XT_ASSERT_EQ(write(p[1], "first request", 13), 13);
-	XT_ASSERT_EQ(wait_one(&re_cb, 2000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&re_cb, 2000), 0);
 	XT_ASSERT_EQ(aio_return(&re_cb), 13);
 	XT_ASSERT_MEM_EQ(re_buf, "first request", 13);
 
 	/* Once complete, the aiocb may be used again. */
 	XT_ASSERT_OK(aio_read(&re_cb));
 	XT_ASSERT_EQ(write(p[1], "again", 5), 5);
-	XT_ASSERT_EQ(wait_one(&re_cb, 2000), 0);
+	XT_ASSERT_EQ(xt_cb_wait(&re_cb, 2000), 0);
 	XT_ASSERT_EQ(aio_return(&re_cb), 5);
 	XT_ASSERT_MEM_EQ(re_buf, "again", 5);
 	return XT_PASS;
@@ -375,7 +334,7 @@ static int t_resubmit_inflight(void)
 	end = xt_now_ms() + 2000;
 	while (aio_cancel(p[0], NULL) != AIO_ALLDONE && xt_now_ms() < end)
 		xt_sleep_ms(1);
-	wait_one(&re_cb, 2000);
+	xt_cb_wait(&re_cb, 2000);
 	close(p[0]);
 	return r;
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "xtest.h"
+#include "xaio-test.h"
 
 #define FILE_LEN 65536
 
@@ -30,111 +31,6 @@
 static int ld(atomic_int *v)
 {
 	return atomic_load(v);
-}
-
-/* Polls aio_error() until the request is no longer EINPROGRESS. */
-static int wait_done(const struct aiocb *cb, int ms)
-{
-	int64_t end = xt_now_ms() + ms;
-
-	while (aio_error(cb) == EINPROGRESS) {
-		if (xt_now_ms() > end)
-			return -1;
-		xt_sleep_ms(1);
-	}
-	return 0;
-}
-
-/* Starts fn in a thread with every signal blocked. */
-static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int r;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(t, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r;
-}
-
-/*
- * Watchdog for calls that must return at once and have no timeout of their
- * own: after ms it interrupts the target thread with SIGALRM (handler
- * without SA_RESTART) every 100 ms until disarmed, so a hang turns into a
- * failed assertion instead of a stuck program.
- */
-struct watchdog {
-	pthread_t thread;
-	pthread_t target;
-	int ms;
-	atomic_int stop;
-	atomic_int fired;
-	struct sigaction old;
-};
-
-static void alarm_handler(int sig)
-{
-	(void)sig;
-}
-
-static void *watchdog_main(void *arg)
-{
-	struct watchdog *w = arg;
-	int64_t next = xt_now_ms() + w->ms;
-
-	while (!atomic_load(&w->stop)) {
-		if (xt_now_ms() >= next) {
-			atomic_store(&w->fired, 1);
-			pthread_kill(w->target, SIGALRM);
-			next += 100;
-		}
-		xt_sleep_ms(2);
-	}
-	return NULL;
-}
-
-static int watchdog_arm(struct watchdog *w, int ms)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = alarm_handler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &w->old);
-	w->target = pthread_self();
-	w->ms = ms;
-	atomic_store(&w->stop, 0);
-	atomic_store(&w->fired, 0);
-	if (start_thread(&w->thread, watchdog_main, w)) {
-		sigaction(SIGALRM, &w->old, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-static void watchdog_disarm(struct watchdog *w)
-{
-	atomic_store(&w->stop, 1);
-	pthread_join(w->thread, NULL);
-	sigaction(SIGALRM, &w->old, NULL);
-	if (atomic_load(&w->fired))
-		fprintf(stderr,
-			"watchdog: the call was still blocked after "
-			"%d ms\n",
-			w->ms);
-}
-
-/* Fills about depth * 4 KiB of stack with 0xa5 (reuses dead frames). */
-static __attribute__((noinline)) unsigned int fill_stack(int depth)
-{
-	volatile unsigned char pad[4096];
-	unsigned int r;
-
-	for (size_t i = 0; i < sizeof(pad); i++)
-		pad[i] = 0xa5;
-	r = depth > 1 ? fill_stack(depth - 1) : 0;
-	return r + pad[depth % sizeof(pad)];
 }
 
 /* An aio_read() on an empty pipe: stays in progress until data arrives. */
@@ -171,7 +67,7 @@ static int pending_finish(struct pending *pr)
 	if (pr->started && aio_error(&pr->cb) == EINPROGRESS) {
 		if (write(pr->p[1], "z", 1) != 1)
 			r = -1;
-		if (wait_done(&pr->cb, 3000)) {
+		if (xt_cb_poll(&pr->cb, 3000)) {
 			fprintf(stderr, "a pipe read never completed\n");
 			return -1; /* leave the pipe open: still in use */
 		}
@@ -205,7 +101,7 @@ static int completed_make(struct completed *c)
 	c->cb.aio_offset = 4096;
 	c->cb.aio_sigevent.sigev_notify = SIGEV_NONE;
 	XT_ASSERT_OK(aio_read(&c->cb));
-	XT_ASSERT_EQ(wait_done(&c->cb, 3000), 0);
+	XT_ASSERT_EQ(xt_cb_poll(&c->cb, 3000), 0);
 	XT_ASSERT_EQ(aio_error(&c->cb), 0);
 	XT_ASSERT_EQ(aio_return(&c->cb), sizeof(c->buf));
 	xt_fill_pattern(want, sizeof(want), 4096);
@@ -310,19 +206,19 @@ static int suspend_nent_zero(void)
 {
 	static struct pending pr;
 	const struct aiocb *list[1];
-	struct watchdog w;
+	struct xt_watchdog w;
 	int64_t t0;
 	int r, e;
 
 	XT_REQUIRE_BACKEND();
 	XT_ASSERT_OK(pending_start(&pr));
 	list[0] = &pr.cb;
-	XT_ASSERT_OK(watchdog_arm(&w, 2000));
+	XT_ASSERT_OK(xt_watchdog_arm(&w, 2000));
 	t0 = xt_now_ms();
 	errno = 0;
 	r = aio_suspend(list, 0, NULL);
 	e = errno;
-	watchdog_disarm(&w);
+	xt_watchdog_disarm(&w);
 	t0 = xt_now_ms() - t0;
 	XT_ASSERT_OK(pending_finish(&pr));
 	if (r)
@@ -336,17 +232,17 @@ static int suspend_nent_zero(void)
 static int suspend_all_null(void)
 {
 	const struct aiocb *list[3] = {NULL, NULL, NULL};
-	struct watchdog w;
+	struct xt_watchdog w;
 	int64_t t0;
 	int r, e;
 
 	XT_REQUIRE_BACKEND();
-	XT_ASSERT_OK(watchdog_arm(&w, 2000));
+	XT_ASSERT_OK(xt_watchdog_arm(&w, 2000));
 	t0 = xt_now_ms();
 	errno = 0;
 	r = aio_suspend(list, 3, NULL);
 	e = errno;
-	watchdog_disarm(&w);
+	xt_watchdog_disarm(&w);
 	t0 = xt_now_ms() - t0;
 	if (r)
 		fprintf(stderr, "errno %d (%s)\n", e, strerror(e));
@@ -361,7 +257,7 @@ static int suspend_completed_entry(void)
 	static struct pending pr;
 	static struct completed c;
 	const struct aiocb *list[4];
-	struct watchdog w;
+	struct xt_watchdog w;
 	int64_t t0;
 	int r, e;
 
@@ -376,12 +272,12 @@ static int suspend_completed_entry(void)
 	list[1] = &pr.cb;
 	list[2] = &c.cb;
 	list[3] = NULL;
-	XT_ASSERT_OK(watchdog_arm(&w, 2000));
+	XT_ASSERT_OK(xt_watchdog_arm(&w, 2000));
 	t0 = xt_now_ms();
 	errno = 0;
 	r = aio_suspend(list, 4, NULL);
 	e = errno;
-	watchdog_disarm(&w);
+	xt_watchdog_disarm(&w);
 	t0 = xt_now_ms() - t0;
 	XT_ASSERT_EQ(aio_error(&pr.cb), EINPROGRESS);
 	XT_ASSERT_OK(pending_finish(&pr));
@@ -400,7 +296,7 @@ static int null_mixed_body(struct pending *pr)
 {
 	const struct aiocb *list[3] = {NULL, &pr->cb, NULL};
 	struct timespec ts = {0, 50 * 1000000L};
-	struct watchdog w;
+	struct xt_watchdog w;
 	int64_t t0;
 	int r, e;
 
@@ -412,11 +308,11 @@ static int null_mixed_body(struct pending *pr)
 
 	/* Once the pending entry completes, the same list returns 0. */
 	XT_ASSERT_EQ(write(pr->p[1], "abc", 3), 3);
-	XT_ASSERT_OK(watchdog_arm(&w, 3000));
+	XT_ASSERT_OK(xt_watchdog_arm(&w, 3000));
 	errno = 0;
 	r = aio_suspend(list, 3, NULL);
 	e = errno;
-	watchdog_disarm(&w);
+	xt_watchdog_disarm(&w);
 	if (r)
 		fprintf(stderr, "errno %d (%s)\n", e, strerror(e));
 	XT_ASSERT_EQ(r, 0);
@@ -454,7 +350,7 @@ static int poll_body(struct pending *a, struct pending *b)
 
 	/* The same poll reports a completion once there is one. */
 	XT_ASSERT_EQ(write(b->p[1], "q", 1), 1);
-	XT_ASSERT_EQ(wait_done(&b->cb, 3000), 0);
+	XT_ASSERT_EQ(xt_cb_poll(&b->cb, 3000), 0);
 	XT_ASSERT_OK(aio_suspend(list, 2, &ts));
 	return XT_PASS;
 }
@@ -531,7 +427,7 @@ static int wake_body(struct pending *pr)
 	int64_t t0;
 	int r, e;
 
-	XT_ASSERT_EQ(start_thread(&t, writer_main, &w), 0);
+	XT_ASSERT_EQ(xt_start_thread(&t, writer_main, &w), 0);
 	t0 = xt_now_ms();
 	errno = 0;
 	r = aio_suspend(list, 1, &ts);
@@ -568,17 +464,17 @@ static int suspend_nent_negative(void)
 {
 	static struct pending pr;
 	const struct aiocb *list[1];
-	struct watchdog w;
+	struct xt_watchdog w;
 	int r, e;
 
 	XT_REQUIRE_BACKEND();
 	XT_ASSERT_OK(pending_start(&pr));
 	list[0] = &pr.cb;
-	XT_ASSERT_OK(watchdog_arm(&w, 2000));
+	XT_ASSERT_OK(xt_watchdog_arm(&w, 2000));
 	errno = 0;
 	r = aio_suspend(list, -1, NULL);
 	e = errno;
-	watchdog_disarm(&w);
+	xt_watchdog_disarm(&w);
 	XT_ASSERT_OK(pending_finish(&pr));
 	if (r != -1 || e != EINVAL)
 		fprintf(stderr, "aio_suspend(nent -1) = %d errno %d (%s)\n", r,
@@ -588,14 +484,7 @@ static int suspend_nent_negative(void)
 	return XT_PASS;
 }
 
-/* Sends SIGUSR1 to a thread after first_ms, then every 50 ms until stop. */
-struct killer {
-	pthread_t thread;
-	pthread_t target;
-	int first_ms;
-	atomic_int stop;
-};
-
+/* SIGUSR1 deliveries (an xt_killer sends them). */
 static atomic_int usr1_count;
 
 static void usr1_handler(int sig)
@@ -604,41 +493,22 @@ static void usr1_handler(int sig)
 	atomic_fetch_add(&usr1_count, 1);
 }
 
-static void *killer_main(void *arg)
-{
-	struct killer *k = arg;
-	int64_t next = xt_now_ms() + k->first_ms;
-
-	while (!atomic_load(&k->stop)) {
-		if (xt_now_ms() >= next) {
-			pthread_kill(k->target, SIGUSR1);
-			next += 50;
-		}
-		xt_sleep_ms(1);
-	}
-	return NULL;
-}
-
 static int eintr_body(struct pending *pr)
 {
 	const struct aiocb *list[1] = {&pr->cb};
 	struct timespec ts = {5, 0};
-	struct killer k;
+	struct xt_killer k;
 	int64_t t0;
 	int r, e;
 
-	k.target = pthread_self();
-	k.first_ms = 50;
-	atomic_store(&k.stop, 0);
 	atomic_store(&usr1_count, 0);
-	XT_ASSERT_EQ(start_thread(&k.thread, killer_main, &k), 0);
+	XT_ASSERT_EQ(xt_killer_start(&k, 50), 0);
 	t0 = xt_now_ms();
 	errno = 0;
 	r = aio_suspend(list, 1, &ts);
 	e = errno;
 	t0 = xt_now_ms() - t0;
-	atomic_store(&k.stop, 1);
-	pthread_join(k.thread, NULL);
+	xt_killer_stop(&k);
 	if (r != -1 || e != EINTR)
 		fprintf(stderr,
 			"aio_suspend = %d errno %d (%s) after %" PRId64 " ms\n",
@@ -650,11 +520,11 @@ static int eintr_body(struct pending *pr)
 	XT_ASSERT_EQ(aio_error(&pr->cb), EINPROGRESS);
 
 	/* Reuse the stack the interrupted wait ran on, then complete. */
-	fill_stack(16);
+	xt_fill_stack(16);
 	xt_sleep_ms(20);
 	XT_ASSERT_EQ(write(pr->p[1], "later", 5), 5);
 	for (int i = 0; i < 10; i++) {
-		fill_stack(16);
+		xt_fill_stack(16);
 		xt_sleep_ms(1);
 	}
 	ts.tv_sec = 3;

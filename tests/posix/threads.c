@@ -15,42 +15,7 @@
 #include <unistd.h>
 
 #include "xtest.h"
-
-/* Polls aio_error() until the request is no longer EINPROGRESS. */
-static int wait_done(const struct aiocb *cb, int ms)
-{
-	int64_t end = xt_now_ms() + ms;
-
-	while (aio_error(cb) == EINPROGRESS) {
-		if (xt_now_ms() > end)
-			return -1;
-		xt_sleep_ms(1);
-	}
-	return 0;
-}
-
-static void set_cb(struct aiocb *cb, int fd, void *buf, size_t n, off_t off)
-{
-	memset(cb, 0, sizeof(*cb));
-	cb->aio_fildes = fd;
-	cb->aio_buf = buf;
-	cb->aio_nbytes = n;
-	cb->aio_offset = off;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
-}
-
-/* Starts fn in a thread with every signal blocked. */
-static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int r;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(t, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r;
-}
+#include "xaio-test.h"
 
 /* ---- the submitting thread exits ---- */
 
@@ -69,8 +34,8 @@ static void *exiter_main(void *arg)
 {
 	struct exiter *x = arg;
 
-	set_cb(&x->wcb, x->file_fd, x->wbuf, BIG, 0);
-	set_cb(&x->rcb, x->pipe_fd, x->rbuf, sizeof(x->rbuf), 0);
+	xt_cb_set(&x->wcb, x->file_fd, x->wbuf, BIG, 0);
+	xt_cb_set(&x->rcb, x->pipe_fd, x->rbuf, sizeof(x->rbuf), 0);
 	x->wr = aio_write(&x->wcb);
 	x->rr = aio_read(&x->rcb);
 	return NULL; /* exits with both requests in flight */
@@ -82,7 +47,7 @@ static int exiter_body(struct exiter *x, int p[2])
 	pthread_t t;
 	int e;
 
-	XT_ASSERT_EQ(start_thread(&t, exiter_main, x), 0);
+	XT_ASSERT_EQ(xt_start_thread(&t, exiter_main, x), 0);
 	XT_ASSERT_EQ(pthread_join(t, NULL), 0);
 	XT_ASSERT_EQ(x->wr, 0);
 	XT_ASSERT_EQ(x->rr, 0);
@@ -97,8 +62,8 @@ static int exiter_body(struct exiter *x, int p[2])
 			e, strerror(e));
 	XT_ASSERT_EQ(e, EINPROGRESS);
 	XT_ASSERT_EQ(write(p[1], "alive", 5), 5);
-	XT_ASSERT_EQ(wait_done(&x->rcb, 3000), 0);
-	XT_ASSERT_EQ(wait_done(&x->wcb, 3000), 0);
+	XT_ASSERT_EQ(xt_cb_poll(&x->rcb, 3000), 0);
+	XT_ASSERT_EQ(xt_cb_poll(&x->wcb, 3000), 0);
 	e = aio_error(&x->rcb);
 	if (e)
 		fprintf(stderr, "pipe read: aio_error %d (%s)\n", e,
@@ -143,9 +108,9 @@ static int threads_submitter_exits(void)
 	r = exiter_body(&x, p);
 	if (x.rr == 0 && aio_error(&x.rcb) == EINPROGRESS &&
 	    write(p[1], "x", 1) == 1)
-		wait_done(&x.rcb, 3000);
+		xt_cb_poll(&x.rcb, 3000);
 	if ((x.rr == 0 && aio_error(&x.rcb) == EINPROGRESS) ||
-	    (x.wr == 0 && wait_done(&x.wcb, 3000))) {
+	    (x.wr == 0 && xt_cb_poll(&x.wcb, 3000))) {
 		fprintf(stderr, "requests still in flight\n");
 		return XT_FAIL; /* leave buffers and fds: still in use */
 	}
@@ -199,7 +164,7 @@ static void *worker_main(void *arg)
 		off_t off = base + (off_t)(c % SLOTS) * SZ;
 
 		xt_fill_pattern(wbuf, SZ, seed(w->id, c));
-		set_cb(&cb, w->fd, wbuf, SZ, off);
+		xt_cb_set(&cb, w->fd, wbuf, SZ, off);
 		if (aio_write(&cb)) {
 			XT_CHECK(!"aio_write accepted");
 			return NULL;
@@ -212,7 +177,7 @@ static void *worker_main(void *arg)
 			goto out;
 		}
 		memset(rbuf, 0, SZ);
-		set_cb(&cb, w->fd, rbuf, SZ, off);
+		xt_cb_set(&cb, w->fd, rbuf, SZ, off);
 		if (aio_read(&cb)) {
 			XT_CHECK(!"aio_read accepted");
 			return NULL;
@@ -243,7 +208,7 @@ static void *worker_main(void *arg)
 	return NULL;
 out:
 	/* The buffers live on this stack: never leave with cb in flight. */
-	XT_CHECK(wait_done(&cb, 5000) == 0);
+	XT_CHECK(xt_cb_poll(&cb, 5000) == 0);
 	return NULL;
 }
 
@@ -263,7 +228,8 @@ static int threads_concurrent_cycles(void)
 		w[i].id = i;
 		w[i].fd = fd;
 		w[i].done_cycles = 0;
-		XT_ASSERT_EQ(start_thread(&w[i].thread, worker_main, &w[i]), 0);
+		XT_ASSERT_EQ(xt_start_thread(&w[i].thread, worker_main, &w[i]),
+			     0);
 	}
 	for (int i = 0; i < NWORKERS; i++)
 		pthread_join(w[i].thread, NULL);
@@ -306,9 +272,9 @@ static int suspend_body(struct aiocb *cb, char *buf, int p[2])
 
 	memset(&w, 0, sizeof(w));
 	w.cb = cb;
-	set_cb(cb, p[0], buf, 64, 0);
+	xt_cb_set(cb, p[0], buf, 64, 0);
 	XT_ASSERT_OK(aio_read(cb));
-	XT_ASSERT_EQ(start_thread(&t, waiter_main, &w), 0);
+	XT_ASSERT_EQ(xt_start_thread(&t, waiter_main, &w), 0);
 	xt_sleep_ms(50);
 	early = atomic_load(&w.returned);
 	t_write = xt_now_ms();
@@ -346,7 +312,7 @@ static int threads_suspend_other(void)
 	memset(&cb, 0, sizeof(cb));
 	r = suspend_body(&cb, buf, p);
 	if (cb.aio_buf && aio_error(&cb) == EINPROGRESS &&
-	    (write(p[1], "x", 1) != 1 || wait_done(&cb, 3000))) {
+	    (write(p[1], "x", 1) != 1 || xt_cb_poll(&cb, 3000))) {
 		fprintf(stderr, "the pipe read is stuck\n");
 		return XT_FAIL; /* leave the fds: still in use */
 	}
