@@ -281,7 +281,7 @@ void xaio__tp_atfork_parent(void)
 
 void xaio__tp_atfork_child(void)
 {
-	pthread_mutex_init(&lock, NULL);
+	pthread_mutex_unlock(&lock); /* taken by the prepare handler */
 	pthread_cond_init(&cond, monotonic());
 	head = tail = NULL;
 	nthreads = nidle = nqueued = 0;

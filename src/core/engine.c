@@ -445,6 +445,17 @@ int xaio__submit(struct xaio__req *req)
 		r = 0;
 		goto out;
 	}
+	/*
+	 * A request that may be held must be seen to run even if nobody
+	 * waits: it takes its progress reference now, before the fd table
+	 * can release it to another thread (after fd_enter it may already
+	 * have completed).
+	 */
+	if (req->kind != XAIO__K_FREE) {
+		if (progress_get() < 0)
+			goto refuse;
+		req->flags |= XAIO__RF_HELD;
+	}
 	r = xaio__fd_enter(req);
 	if (r == -EBADF) {
 		/* The fd went away under us: report it through the request. */
@@ -455,14 +466,7 @@ int xaio__submit(struct xaio__req *req)
 	}
 	if (r < 0)
 		goto refuse;
-	if (r == 0) {
-		/* Held: keep the reaper going until it has run. */
-		if (progress_get() < 0) {
-			xaio__fd_unhold(req, xaio__req_gen(req), &ready);
-			goto refuse;
-		}
-		req->flags |= XAIO__RF_HELD;
-	} else if (issue(req) < 0) {
+	if (r == 1 && issue(req) < 0) {
 		xaio__fd_leave(req, &ready);
 		goto refuse;
 	}
@@ -474,6 +478,8 @@ out:
 refuse:
 	/* Nothing happened: no completion will be posted for req. */
 	if (req->flags & XAIO__RF_NOTIFY)
+		progress_put();
+	if (req->flags & XAIO__RF_HELD)
 		progress_put();
 	if (req->xfd != req->fd)
 		close(req->xfd);

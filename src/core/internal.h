@@ -42,7 +42,7 @@ enum xaio__op {
 /* Request flags set by the submitter. */
 enum {
 	XAIO__RF_NOTIFY = 1u << 0, /* someone must see it complete: reaper */
-	XAIO__RF_HELD = 1u << 7, /* engine: was held, keeps the reaper on */
+	XAIO__RF_HELD = 1u << 7, /* engine: may be held, keeps the reaper on */
 };
 
 /* Request states (req->state). */

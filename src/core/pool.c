@@ -101,7 +101,7 @@ void xaio__pool_atfork_child(void)
 {
 	uint32_t n = atomic_load_explicit(&nslabs, memory_order_relaxed);
 
-	pthread_mutex_init(&lock, NULL);
+	pthread_mutex_unlock(&lock); /* taken by the prepare handler */
 	free_list = NULL;
 	for (uint32_t s = 0; s < n; s++) {
 		for (uint32_t i = 0; i < SLAB_SIZE; i++) {

@@ -64,7 +64,7 @@ static void atfork_parent(void)
 
 static void atfork_child(void)
 {
-	pthread_mutex_init(&lock, NULL);
+	pthread_mutex_unlock(&lock); /* the forking thread took it */
 }
 
 __attribute__((constructor)) static void register_atfork(void)
