@@ -137,9 +137,9 @@ static int map_ring(const struct io_uring_params *p)
 /* The ops xaio issues must all be supported, else the ring is not used. */
 static int probe_ops(void)
 {
-	static const uint8_t need[] = {IORING_OP_NOP,	 IORING_OP_READ,
-				       IORING_OP_WRITE,	 IORING_OP_READV,
-				       IORING_OP_WRITEV, IORING_OP_FSYNC};
+	static const uint8_t need[] = {IORING_OP_READ, IORING_OP_WRITE,
+				       IORING_OP_READV, IORING_OP_WRITEV,
+				       IORING_OP_FSYNC};
 	/* On the stack: an allocation failure must not look like a refusal. */
 	union {
 		struct io_uring_probe probe;
