@@ -81,7 +81,7 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 	int r;
 
 	if (xaio__cb_in_flight(cb))
-		return -EBUSY;
+		return -EINVAL; /* in flight: cb left untouched */
 	if (lio_op != -1 &&
 	    (cb->aio_reqprio < 0 || cb->aio_reqprio > PRIO_DELTA_MAX))
 		return refuse(cb, EINVAL);
@@ -136,7 +136,7 @@ static int submit_one(struct aiocb *cb, int lio_op)
 {
 	int r = xaio__posix_submit(cb, lio_op, false, NULL);
 
-	return xaio__ret_errno(r == -EBUSY ? -EINVAL : r);
+	return xaio__ret_errno(r);
 }
 
 XAIO_POSIX_API int aio_read(struct aiocb *cb)
@@ -158,7 +158,7 @@ XAIO_POSIX_API int aio_fsync(int op, struct aiocb *cb)
 	if (fcntl(cb->aio_fildes, F_GETFL) < 0)
 		return xaio__ret_errno(-EBADF);
 	r = xaio__posix_submit(cb, -1, op == O_DSYNC, NULL);
-	return xaio__ret_errno(r == -EBUSY ? -EINVAL : r);
+	return xaio__ret_errno(r);
 }
 
 XAIO_POSIX_API int aio_error(const struct aiocb *cb)

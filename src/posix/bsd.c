@@ -176,12 +176,12 @@ XAIO_POSIX_API int aio_readv(struct aiocb *cb)
 {
 	int r = xaio__posix_submit(cb, POSIX_LIO_READV, false, NULL);
 
-	return xaio__ret_errno(r == -EBUSY ? -EINVAL : r);
+	return xaio__ret_errno(r);
 }
 
 XAIO_POSIX_API int aio_writev(struct aiocb *cb)
 {
 	int r = xaio__posix_submit(cb, POSIX_LIO_WRITEV, false, NULL);
 
-	return xaio__ret_errno(r == -EBUSY ? -EINVAL : r);
+	return xaio__ret_errno(r);
 }

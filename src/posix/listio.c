@@ -94,7 +94,7 @@ XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
 		r = xaio__posix_submit(cb, valid_op(op) ? op : INT32_MAX, false,
 				       lio);
 		if (r < 0)
-			refused = r == -EBUSY ? -EINVAL : r;
+			refused = r;
 	}
 	xaio__unplug();
 	if (mode == LIO_NOWAIT) {

@@ -48,8 +48,8 @@ XAIO__HIDDEN void xaio__notify(const struct sigevent *sev, void *note);
  * Submits cb as op (LIO_READ, LIO_WRITE, POSIX_LIO_READV/WRITEV, or -1 for
  * fsync with dsync telling which) as part of list lio (or NULL).  0: cb is
  * in progress (and will be notified).  -errno: refused synchronously;
- * cb's status says why unless the error is -EBUSY (cb already in flight:
- * cb untouched, reported as EINVAL by the callers).
+ * cb's status says why, except for -EINVAL because cb is still in flight
+ * (then cb is left untouched).
  */
 XAIO__HIDDEN int xaio__posix_submit(struct aiocb *cb, int op, bool dsync,
 				    struct xaio__lio *lio);
