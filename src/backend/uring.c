@@ -391,7 +391,8 @@ static void process(const struct io_uring_cqe *cqes, int n)
 			xaio__reissue(req);
 			continue;
 		}
-		xaio__complete(req, res);
+		xaio__finish(req,
+			     res); /* the caller wakes once for the batch */
 	}
 }
 

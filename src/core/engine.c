@@ -12,10 +12,10 @@
  * threads that poll (xaio__poll: aio_error) reap the ring themselves.  One
  * of them at a time is the leader: it holds the ring's completion lock and
  * sleeps on the ring's eventfd; the others sleep on the `seq` futex, which
- * every completion bumps.  A background reaper thread takes part only while
- * `progress` is nonzero, that is while some request in flight has a
- * notification to deliver or is holding back another one: those must
- * complete even when no thread waits.
+ * moves after every completion (once per batch reaped from the ring).  A
+ * background reaper thread takes part only while `progress` is nonzero,
+ * that is while some request in flight has a notification to deliver or is
+ * holding back another one: those must complete even when no thread waits.
  *
  * Memory ordering.  done() publishes the result before the seq bump
  * (release); waiters read seq (acquire) and then the result.  nwaiters and
@@ -120,7 +120,7 @@ int xaio__wait(uint32_t snap, const struct timespec *deadline)
 			 * in nwaiters yet).
 			 */
 			if (r != -EBUSY)
-				bump();
+				xaio__wake();
 		} else {
 			/*
 			 * A signal handler interrupted this thread inside the
@@ -143,8 +143,9 @@ void xaio__poll(void)
 	if (backend != XAIO_BACKEND_URING || xaio__in_engine)
 		return;
 	xaio__in_engine++;
+	/* The completion lock changed hands: see xaio__wait. */
 	if (xaio__uring_busy() && xaio__uring_reap() >= 0)
-		bump(); /* the completion lock changed hands: see xaio__wait */
+		xaio__wake();
 	xaio__in_engine--;
 }
 
@@ -316,8 +317,11 @@ int xaio__engine_start(void)
 
 struct xaio__req *xaio__req_alloc(void)
 {
-	struct xaio__req *req = xaio__pool_get();
+	struct xaio__req *req;
 
+	xaio__in_engine++; /* see pool.c: the thread's cache is not reentrant */
+	req = xaio__pool_get();
+	xaio__in_engine--;
 	if (!req)
 		return NULL;
 	req->flags = 0;
@@ -507,6 +511,19 @@ int xaio__plugged(void)
 
 void xaio__complete(struct xaio__req *req, int64_t res)
 {
+	xaio__finish(req, res);
+	xaio__wake();
+}
+
+void xaio__wake(void)
+{
+	bump();
+	if (backend == XAIO_BACKEND_URING)
+		xaio__uring_kick();
+}
+
+void xaio__finish(struct xaio__req *req, int64_t res)
+{
 	struct xaio__req *ready = NULL;
 	uint8_t flags = req->flags;
 
@@ -531,9 +548,6 @@ void xaio__complete(struct xaio__req *req, int64_t res)
 	 * sleep on the futex while they run on the ring with no reaper.
 	 */
 	issue_list(ready);
-	bump();
-	if (backend == XAIO_BACKEND_URING)
-		xaio__uring_kick();
 	if (flags & XAIO__RF_NOTIFY)
 		progress_put();
 	if (flags & XAIO__RF_HELD)

@@ -146,6 +146,12 @@ XAIO__HIDDEN void xaio__poll(void);
 
 /* Completion entry for the backends: records res and finishes the request. */
 XAIO__HIDDEN void xaio__complete(struct xaio__req *req, int64_t res);
+/*
+ * xaio__complete() in two halves, for a batch: finish each request, then
+ * wake waiters once (moves seq and kicks the ring's leader).
+ */
+XAIO__HIDDEN void xaio__finish(struct xaio__req *req, int64_t res);
+XAIO__HIDDEN void xaio__wake(void);
 /* A ring request the kernel refused: run it on the thread pool instead. */
 XAIO__HIDDEN void xaio__reissue(struct xaio__req *req);
 

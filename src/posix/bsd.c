@@ -98,11 +98,13 @@ void xaio__wc_consume(struct aiocb *cb)
 
 	if (xaio__in_engine || !pos)
 		return;
+	xaio__in_engine++; /* a signal handler must not reap into `lock` */
 	pthread_mutex_lock(&lock);
 	r = &ring[(pos - 1) % RING];
 	if (r->pos == pos && r->cb == cb)
 		r->consumed = true;
 	pthread_mutex_unlock(&lock);
+	xaio__in_engine--;
 }
 
 /* Takes the oldest uncollected completion; false if there is none. */
@@ -110,6 +112,7 @@ static bool take(struct aiocb **cbp, ssize_t *ret, int *err)
 {
 	bool found = false;
 
+	xaio__in_engine++; /* as in xaio__wc_consume */
 	pthread_mutex_lock(&lock);
 	while (rd < wr && !found) {
 		struct rec *r = &ring[rd % RING];
@@ -124,6 +127,7 @@ static bool take(struct aiocb **cbp, ssize_t *ret, int *err)
 		found = true;
 	}
 	pthread_mutex_unlock(&lock);
+	xaio__in_engine--;
 	return found;
 }
 
