@@ -169,7 +169,7 @@ static int register_eventfd(void)
 	r = (int)xaio__sys(__NR_io_uring_register, R.fd,
 			   IORING_REGISTER_EVENTFD, (long)&R.efd, 1, 0, 0);
 	if (r < 0) {
-		close(R.efd);
+		xaio__close(R.efd);
 		R.efd = -1;
 	}
 	return r;
@@ -207,7 +207,7 @@ int xaio__uring_init(uint32_t *entries)
 		r = register_eventfd();
 	if (r < 0) {
 		unmap();
-		close(fd);
+		xaio__close(fd);
 		R.fd = -1;
 		return r;
 	}
@@ -229,9 +229,9 @@ void xaio__uring_atfork_child(void)
 	R.sqes = NULL;
 	R.sq_ptr = R.cq_ptr = NULL;
 	if (R.fd >= 0)
-		close(R.fd);
+		xaio__close(R.fd);
 	if (R.efd >= 0)
-		close(R.efd);
+		xaio__close(R.efd);
 	R.fd = R.efd = -1;
 }
 
@@ -403,22 +403,31 @@ static void process(const struct io_uring_cqe *cqes, int n)
  * waits behave (io_uring_enter returns EINTR for every handler).
  * 0: woken (perhaps spuriously), -ETIMEDOUT, -EINTR.
  */
-static int sleep_on_eventfd(const struct timespec *deadline)
+static int sleep_on_eventfd(const struct timespec *deadline, bool cancel)
 {
 	struct pollfd pfd = {.fd = R.efd, .events = POLLIN};
 	struct timespec rel;
 	uint64_t count;
 	long r;
+	int old = 0;
 
 	if (deadline) {
 		rel = xaio__until(deadline);
+		if (cancel)
+			old = xaio__cancel_on();
 		r = xaio__sys(SYS_ppoll, (long)&pfd, 1, (long)&rel, 0, 8, 0);
+		if (cancel)
+			xaio__cancel_off(old);
 		if (r == 0)
 			return -ETIMEDOUT;
 		if (r < 0)
 			return r == -EINTR ? -EINTR : 0;
 	}
+	if (cancel)
+		old = xaio__cancel_on();
 	r = xaio__sys(SYS_read, R.efd, (long)&count, sizeof(count), 0, 0, 0);
+	if (cancel)
+		xaio__cancel_off(old);
 	return r == -EINTR ? -EINTR : 0;
 }
 
@@ -444,7 +453,28 @@ int xaio__uring_reap(void)
 	return n;
 }
 
-int xaio__uring_wait(uint32_t snap, const struct timespec *deadline)
+/* pthread_cancel acted while the leader slept: it steps down. */
+static void leader_unwait(void *arg)
+{
+	(void)arg;
+	atomic_store(&R.leader_waiting, 0);
+	pthread_mutex_unlock(&R.cq_lock);
+}
+
+static int leader_sleep(const struct timespec *deadline, bool cancel)
+{
+	int r;
+
+	if (!cancel)
+		return sleep_on_eventfd(deadline, false);
+	pthread_cleanup_push(leader_unwait, NULL);
+	r = sleep_on_eventfd(deadline, true);
+	pthread_cleanup_pop(0);
+	return r;
+}
+
+int xaio__uring_wait(uint32_t snap, const struct timespec *deadline,
+		     bool cancel)
 {
 	struct io_uring_cqe cqes[HARVEST];
 	int n, r = 0;
@@ -456,7 +486,7 @@ int xaio__uring_wait(uint32_t snap, const struct timespec *deadline)
 		/* Dekker pair with xaio__uring_kick(): flag, then recheck. */
 		atomic_store(&R.leader_waiting, 1);
 		if (xaio__seq() == snap)
-			r = sleep_on_eventfd(deadline);
+			r = leader_sleep(deadline, cancel);
 		atomic_store(&R.leader_waiting, 0);
 		n = harvest(cqes);
 	}

@@ -83,7 +83,15 @@ uint32_t xaio__seq(void)
 	return atomic_load(&seq);
 }
 
-static int futex_sleep(uint32_t snap, const struct timespec *deadline)
+/* pthread_cancel acted in futex_sleep: it is no longer a waiter. */
+static void futex_unwait(void *arg)
+{
+	(void)arg;
+	atomic_fetch_sub(&nwaiters, 1);
+}
+
+static int futex_sleep(uint32_t snap, const struct timespec *deadline,
+		       bool cancel)
 {
 	struct timespec rel;
 	int r = 0;
@@ -92,11 +100,20 @@ static int futex_sleep(uint32_t snap, const struct timespec *deadline)
 	if (atomic_load(&seq) == snap) {
 		if (deadline)
 			rel = xaio__until(deadline);
-		if (deadline && !rel.tv_sec && !rel.tv_nsec)
+		if (deadline && !rel.tv_sec && !rel.tv_nsec) {
 			r = -ETIMEDOUT;
-		else
+		} else if (cancel) {
+			pthread_cleanup_push(futex_unwait, NULL);
+			int old = xaio__cancel_on();
+
 			r = xaio__futex_wait(&seq, snap,
 					     deadline ? &rel : NULL);
+			xaio__cancel_off(old);
+			pthread_cleanup_pop(0);
+		} else {
+			r = xaio__futex_wait(&seq, snap,
+					     deadline ? &rel : NULL);
+		}
 	}
 	atomic_fetch_sub(&nwaiters, 1);
 	if (r == -EAGAIN)
@@ -104,14 +121,22 @@ static int futex_sleep(uint32_t snap, const struct timespec *deadline)
 	return r;
 }
 
-int xaio__wait(uint32_t snap, const struct timespec *deadline)
+/* pthread_cancel acted in xaio__wait: leave the engine, let others on. */
+static void unwait(void *arg)
+{
+	(void)arg;
+	xaio__wake(); /* a new leader must take over the ring */
+	xaio__in_engine--;
+}
+
+static int wait_in_engine(uint32_t snap, const struct timespec *deadline,
+			  bool cancel)
 {
 	int r = -EBUSY;
 
-	xaio__in_engine++;
 	if (backend == XAIO_BACKEND_URING && xaio__uring_busy()) {
 		if (xaio__in_engine == 1) {
-			r = xaio__uring_wait(snap, deadline);
+			r = xaio__uring_wait(snap, deadline, cancel);
 			/*
 			 * Every release of the completion lock moves seq, even
 			 * with nothing reaped: a thread that failed to take
@@ -128,12 +153,28 @@ int xaio__wait(uint32_t snap, const struct timespec *deadline)
 			 * the background reaper do the reaping meanwhile.
 			 */
 			progress_get();
-			r = futex_sleep(snap, deadline);
+			r = futex_sleep(snap, deadline, false);
 			progress_put();
 		}
 	}
 	if (r == -EBUSY)
-		r = futex_sleep(snap, deadline);
+		r = futex_sleep(snap, deadline, cancel);
+	return r;
+}
+
+int xaio__wait(uint32_t snap, const struct timespec *deadline, bool cancel)
+{
+	int r;
+
+	xaio__in_engine++;
+	/* Never from a signal handler that interrupted the engine. */
+	if (cancel && xaio__in_engine == 1) {
+		pthread_cleanup_push(unwait, NULL);
+		r = wait_in_engine(snap, deadline, true);
+		pthread_cleanup_pop(0);
+	} else {
+		r = wait_in_engine(snap, deadline, false);
+	}
 	xaio__in_engine--;
 	return r;
 }
@@ -167,7 +208,7 @@ static void *reaper_main(void *arg)
 			deadline.tv_nsec -= 1000000000L;
 			deadline.tv_sec++;
 		}
-		xaio__wait(xaio__seq(), &deadline);
+		xaio__wait(xaio__seq(), &deadline, false);
 	}
 	return NULL;
 }
@@ -486,7 +527,7 @@ refuse:
 	if (req->flags & XAIO__RF_HELD)
 		progress_put();
 	if (req->xfd != req->fd)
-		close(req->xfd);
+		xaio__close(req->xfd);
 	xaio__pool_put(req);
 	issue_list(ready);
 	r = -EAGAIN;
@@ -530,7 +571,7 @@ void xaio__finish(struct xaio__req *req, int64_t res)
 	xaio__in_engine++;
 	req->res = res;
 	if (req->xfd != req->fd)
-		close(req->xfd);
+		xaio__close(req->xfd);
 	/*
 	 * Publish first, then let go: until done() has published, the
 	 * request must stay findable (xaio__req_find, the fd table), or

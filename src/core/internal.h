@@ -134,13 +134,17 @@ XAIO__HIDDEN int xaio__cancel_fd(int fd);
 
 /*
  * Waiting.  A waiter reads the completion sequence with xaio__seq(),
- * checks its condition, then calls xaio__wait(seq, deadline): it returns
- * 0 once something may have changed (a completion happened or the waiter
- * reaped some itself), -ETIMEDOUT after the CLOCK_MONOTONIC deadline
- * (NULL: none) or -EINTR when a signal arrived.
+ * checks its condition, then calls xaio__wait(seq, deadline, cancel): it
+ * returns 0 once something may have changed (a completion happened or the
+ * waiter reaped some itself), -ETIMEDOUT after the CLOCK_MONOTONIC deadline
+ * (NULL: none) or -EINTR when a signal arrived.  With cancel, the sleep is
+ * a cancellation point: pthread_cancel() acts during it, and the engine
+ * undoes its own part of the wait (the caller's cleanup handlers do the
+ * rest).
  */
 XAIO__HIDDEN uint32_t xaio__seq(void);
-XAIO__HIDDEN int xaio__wait(uint32_t seq, const struct timespec *deadline);
+XAIO__HIDDEN int xaio__wait(uint32_t seq, const struct timespec *deadline,
+			    bool cancel);
 /* Reaps completions the kernel has already posted, without blocking. */
 XAIO__HIDDEN void xaio__poll(void);
 
@@ -211,8 +215,8 @@ XAIO__HIDDEN int xaio__uring_issue(struct xaio__req *req);
 XAIO__HIDDEN void xaio__uring_flush(void);
 /* Reaps what is posted: the count, or -EBUSY if it did not take the lock. */
 XAIO__HIDDEN int xaio__uring_reap(void);
-XAIO__HIDDEN int xaio__uring_wait(uint32_t seq,
-				  const struct timespec *deadline);
+XAIO__HIDDEN int xaio__uring_wait(uint32_t seq, const struct timespec *deadline,
+				  bool cancel);
 XAIO__HIDDEN void xaio__uring_kick(void);
 XAIO__HIDDEN bool xaio__uring_busy(void);
 

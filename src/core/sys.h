@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -55,6 +56,32 @@ static inline int xaio__futex_wait(_Atomic uint32_t *addr, uint32_t val,
 static inline void xaio__futex_wake(_Atomic uint32_t *addr, int n)
 {
 	xaio__sys(SYS_futex, (long)addr, FUTEX_WAKE_PRIVATE, n, 0, 0, 0);
+}
+
+/* close(2) without libc's: glibc's close() is a cancellation point. */
+static inline void xaio__close(int fd)
+{
+	xaio__sys(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+/*
+ * Brackets a blocking system call that pthread_cancel() may interrupt:
+ * between the two, cancellation acts at once (asynchronous type), so the
+ * bracket must hold nothing but the system call, and the caller must have
+ * pushed a cleanup handler that undoes what it registered before sleeping.
+ * A cancellation already pending acts in xaio__cancel_on().
+ */
+static inline int xaio__cancel_on(void)
+{
+	int old;
+
+	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
+	return old;
+}
+
+static inline void xaio__cancel_off(int old)
+{
+	pthread_setcanceltype(old, &old);
 }
 
 static inline int xaio__gettid(void)

@@ -166,7 +166,7 @@ XAIO_POSIX_API ssize_t aio_waitcomplete(struct aiocb **iocbp,
 		if (!timeout && !atomic_load(&xaio__posix_inflight))
 			return xaio__ret_errno(
 				-EINVAL); /* would wait forever */
-		r = xaio__wait(seq, timeout ? &deadline : NULL);
+		r = xaio__wait(seq, timeout ? &deadline : NULL, false);
 		if (r == -ETIMEDOUT && !take(iocbp, &ret, &err))
 			return xaio__ret_errno(-EAGAIN);
 		if (r == -ETIMEDOUT)

@@ -15,6 +15,7 @@
  * failed or could not be queued; LIO_NOWAIT gives -1/EAGAIN if some could
  * not be queued (the others run and are notified).
  */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "posix/posix.h"
@@ -56,6 +57,35 @@ static bool valid_op(int op)
 {
 	return op == LIO_READ || op == LIO_WRITE || op == POSIX_LIO_READV ||
 	       op == POSIX_LIO_WRITEV;
+}
+
+/* pthread_cancel acted in wait_members: the caller's reference goes. */
+static void unwait(void *arg)
+{
+	xaio__lio_put(arg);
+}
+
+/*
+ * LIO_WAIT's wait: 0 when every member is done, -EINTR.  A cancellation
+ * point, like aio_suspend (POSIX allows it; glibc's is one too).
+ */
+static int wait_members(struct xaio__lio *lio)
+{
+	int r = 0;
+
+	pthread_cleanup_push(unwait, lio);
+	pthread_testcancel();
+	while (r == 0 && atomic_load(&lio->pending)) {
+		uint32_t seq = xaio__seq();
+
+		if (!atomic_load(&lio->pending))
+			break;
+		r = xaio__wait(seq, NULL, true);
+		if (r != -EINTR)
+			r = 0;
+	}
+	pthread_cleanup_pop(0);
+	return r;
 }
 
 XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
@@ -104,18 +134,9 @@ XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
 	}
 	/* LIO_WAIT: the arming reference goes, then wait for the members. */
 	xaio__lio_done(lio, false);
-	while (atomic_load(&lio->pending)) {
-		uint32_t seq = xaio__seq();
-
-		if (!atomic_load(&lio->pending))
-			break;
-		r = xaio__wait(seq, NULL);
-		if (r == -EINTR) {
-			xaio__lio_put(lio);
-			return xaio__ret_errno(-EINTR);
-		}
-	}
-	r = refused || atomic_load(&lio->failed) ? -EIO : 0;
+	r = wait_members(lio);
+	if (r == 0 && (refused || atomic_load(&lio->failed)))
+		r = -EIO;
 	xaio__lio_put(lio);
 	return xaio__ret_errno(r);
 }

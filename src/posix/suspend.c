@@ -66,7 +66,7 @@ XAIO_POSIX_API int aio_suspend(const struct aiocb *const list[], int nent,
 
 		if (scan(list, nent, &any) || !any)
 			return 0;
-		r = xaio__wait(seq, timeout ? &deadline : NULL);
+		r = xaio__wait(seq, timeout ? &deadline : NULL, true);
 		if (r == -ETIMEDOUT) {
 			/* One last look: a completion may have raced the clock.
 			 */

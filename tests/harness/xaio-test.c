@@ -90,6 +90,20 @@ int xt_start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
 	return r;
 }
 
+int xt_join_within(pthread_t t, int ms, void **ret)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_nsec -= 1000000000L;
+		ts.tv_sec++;
+	}
+	return pthread_timedjoin_np(t, ret, &ts);
+}
+
 /* ---- watchdog ---- */
 
 static void alarm_handler(int sig)

@@ -41,6 +41,8 @@ ssize_t xt_fill_pipe(int wfd);
 
 /* Starts fn in a thread with every signal blocked; pthread_create()'s r. */
 int xt_start_thread(pthread_t *t, void *(*fn)(void *), void *arg);
+/* Joins t within ms, its exit value in *ret: 0, or ETIMEDOUT (not joined). */
+int xt_join_within(pthread_t t, int ms, void **ret);
 
 /*
  * Watchdog for calls that must return at once and have no timeout of their

@@ -4,8 +4,8 @@
  * NULL and LIO_NOP entries, LIO_WAIT results and EIO, invalid opcodes
  * (including glibc's internal 3 and 4), per-aiocb notifications in both
  * modes, the list notification of LIO_NOWAIT (SIGEV_SIGNAL, SIGEV_THREAD,
- * empty lists), and LIO_WAIT interrupted by a signal with the requests
- * completing afterwards.
+ * empty lists), LIO_WAIT interrupted by a signal with the requests
+ * completing afterwards, and LIO_WAIT as a cancellation point.
  *
  * The cases that crash glibc (G1 use of a dead stack frame, G3 stack
  * overflow, G11 negative VLA) run in a forked child so that the program
@@ -828,6 +828,81 @@ static int listio_nowait_empty_signal(void)
 	return r;
 }
 
+/* A thread blocked in lio_listio(LIO_WAIT) on one pipe read. */
+struct lwaiter {
+	struct aiocb cb;
+	char buf[64];
+	atomic_int asleep, cleaned, returned;
+};
+
+static void lwaiter_cleanup(void *arg)
+{
+	struct lwaiter *w = arg;
+
+	atomic_store(&w->cleaned, 1);
+}
+
+static void *lwaiter_main(void *arg)
+{
+	struct lwaiter *w = arg;
+	struct aiocb *list[1] = {&w->cb};
+
+	pthread_cleanup_push(lwaiter_cleanup, w);
+	atomic_store(&w->asleep, 1);
+	lio_listio(LIO_WAIT, list, 1, NULL);
+	atomic_store(&w->returned, 1);
+	pthread_cleanup_pop(0);
+	return NULL;
+}
+
+static int cancel_body(struct lwaiter *w, int p[2])
+{
+	pthread_t t;
+	void *ret = NULL;
+
+	XT_ASSERT_EQ(xt_start_thread(&t, lwaiter_main, w), 0);
+	XT_ASSERT_EQ(xt_wait_count(&w->asleep, 1, 3000), 1);
+	xt_sleep_ms(50); /* asleep in the engine */
+	XT_ASSERT_EQ(pthread_cancel(t), 0);
+	XT_ASSERT_EQ(xt_join_within(t, 3000, &ret), 0);
+	XT_ASSERT(ret == PTHREAD_CANCELED);
+	XT_ASSERT_EQ(ld(&w->cleaned), 1);
+	XT_ASSERT_EQ(ld(&w->returned), 0);
+	XT_ASSERT_EQ(aio_error(&w->cb), EINPROGRESS);
+	/* The member completes normally (its list is freed: ASan checks). */
+	XT_ASSERT_EQ(write(p[1], "after", 5), 5);
+	XT_ASSERT_EQ(xt_cb_poll(&w->cb, 3000), 0);
+	XT_ASSERT_EQ(aio_error(&w->cb), 0);
+	XT_ASSERT_EQ(aio_return(&w->cb), 5);
+	XT_ASSERT_MEM_EQ(w->buf, "after", 5);
+	return XT_PASS;
+}
+
+/*
+ * LIO_WAIT is a cancellation point (POSIX allows it; glibc's is one): the
+ * thread ends with PTHREAD_CANCELED after its cleanup handler, and the
+ * member it waited for completes afterwards.
+ */
+static int listio_wait_cancel(void)
+{
+	static struct lwaiter w;
+	int p[2], r;
+
+	XT_REQUIRE_BACKEND();
+	memset(&w, 0, sizeof(w));
+	XT_ASSERT_OK(pipe(p));
+	xt_cb_set_op(&w.cb, LIO_READ, p[0], w.buf, sizeof(w.buf), 0);
+	r = cancel_body(&w, p);
+	if (aio_error(&w.cb) == EINPROGRESS) {
+		/* Leave no read pending on the pipe. */
+		if (write(p[1], "x", 1) == 1)
+			xt_cb_poll(&w.cb, 2000);
+	}
+	close(p[0]);
+	close(p[1]);
+	return r;
+}
+
 static struct xt_case cases[] = {
 	/* Forked cases first (see the comment at the top). */
 	{"listio_eintr_then_complete", listio_eintr_then_complete},
@@ -843,6 +918,7 @@ static struct xt_case cases[] = {
 	{"listio_nowait_signals", listio_nowait_signals},
 	{"listio_nowait_empty_signal", listio_nowait_empty_signal},
 	{"listio_nowait_thread", listio_nowait_thread},
+	{"listio_wait_cancel", listio_wait_cancel},
 };
 
 XT_MAIN(cases)

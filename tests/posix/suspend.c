@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -459,6 +460,102 @@ static int suspend_wake_by_thread(void)
 	return r;
 }
 
+/* A thread blocked in aio_suspend(list, 1, timeout). */
+struct sleeper {
+	struct pending *pr;
+	const struct timespec *timeout;
+	atomic_int asleep, cleaned, returned;
+	int r;
+};
+
+static void sleeper_cleanup(void *arg)
+{
+	struct sleeper *s = arg;
+
+	atomic_store(&s->cleaned, 1);
+}
+
+static void *sleeper_main(void *arg)
+{
+	struct sleeper *s = arg;
+	const struct aiocb *list[1] = {&s->pr->cb};
+
+	pthread_cleanup_push(sleeper_cleanup, s);
+	atomic_store(&s->asleep, 1);
+	s->r = aio_suspend(list, 1, s->timeout);
+	atomic_store(&s->returned, 1);
+	pthread_cleanup_pop(0);
+	return NULL;
+}
+
+/*
+ * aio_suspend is a cancellation point (edge case 21): two threads wait on
+ * two pending pipe reads; the one started first (cancel_first: the one
+ * that becomes the ring's leader on io_uring) or second is cancelled.  It
+ * ends with PTHREAD_CANCELED after running its cleanup handler, and the
+ * other waiter still wakes when its read completes: the cancelled thread
+ * left the engine's waiting state clean.
+ */
+static int cancel_body(struct pending *a, struct pending *b, bool cancel_first)
+{
+	static const struct timespec ten = {10, 0};
+	struct sleeper victim = {.pr = a}, other = {.pr = b, .timeout = &ten};
+	struct sleeper *first = cancel_first ? &victim : &other;
+	struct sleeper *second = cancel_first ? &other : &victim;
+	pthread_t t1, t2, tv, to;
+	void *ret = NULL;
+
+	XT_ASSERT_EQ(xt_start_thread(&t1, sleeper_main, first), 0);
+	XT_ASSERT_EQ(xt_wait_count(&first->asleep, 1, 3000), 1);
+	xt_sleep_ms(50);
+	XT_ASSERT_EQ(xt_start_thread(&t2, sleeper_main, second), 0);
+	XT_ASSERT_EQ(xt_wait_count(&second->asleep, 1, 3000), 1);
+	xt_sleep_ms(50); /* both asleep in the engine */
+	tv = cancel_first ? t1 : t2;
+	to = cancel_first ? t2 : t1;
+	XT_ASSERT_EQ(pthread_cancel(tv), 0);
+	XT_ASSERT_EQ(xt_join_within(tv, 3000, &ret), 0);
+	XT_ASSERT(ret == PTHREAD_CANCELED);
+	XT_ASSERT_EQ(ld(&victim.cleaned), 1);
+	XT_ASSERT_EQ(ld(&victim.returned), 0);
+	XT_ASSERT_EQ(aio_error(&a->cb), EINPROGRESS);
+	/* The survivor is still waiting, and wakes for its completion. */
+	XT_ASSERT_EQ(ld(&other.returned), 0);
+	XT_ASSERT_EQ(write(b->p[1], "wake", 4), 4);
+	XT_ASSERT_EQ(xt_join_within(to, 3000, &ret), 0);
+	XT_ASSERT_EQ(ld(&other.returned), 1);
+	XT_ASSERT_EQ(other.r, 0);
+	XT_ASSERT_EQ(aio_error(&b->cb), 0);
+	XT_ASSERT_EQ(aio_return(&b->cb), 4);
+	XT_ASSERT_MEM_EQ(b->buf, "wake", 4);
+	return XT_PASS;
+}
+
+static int cancel_case(bool cancel_first)
+{
+	static struct pending a, b;
+	int r;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pending_start(&a));
+	XT_ASSERT_OK(pending_start(&b));
+	r = cancel_body(&a, &b, cancel_first);
+	/* The cancelled wait's request still completes normally. */
+	if (pending_finish(&a) || pending_finish(&b))
+		r = XT_FAIL;
+	return r;
+}
+
+static int suspend_cancel_first_waiter(void)
+{
+	return cancel_case(true);
+}
+
+static int suspend_cancel_second_waiter(void)
+{
+	return cancel_case(false);
+}
+
 /* nent < 0 → -1/EINVAL, without waiting on the (pending) list. */
 static int suspend_nent_negative(void)
 {
@@ -573,6 +670,8 @@ static struct xt_case cases[] = {
 	{"suspend_poll", suspend_poll},
 	{"suspend_timeout", suspend_timeout},
 	{"suspend_wake_by_thread", suspend_wake_by_thread},
+	{"suspend_cancel_first_waiter", suspend_cancel_first_waiter},
+	{"suspend_cancel_second_waiter", suspend_cancel_second_waiter},
 	{"suspend_nent_negative", suspend_nent_negative},
 	{"suspend_eintr", suspend_eintr},
 };
