@@ -43,7 +43,7 @@ static void done(struct xaio__req *req)
 	xaio__notify(&sev, req->note);
 	if (lio) {
 		xaio__lio_done(lio, err != 0);
-		xaio__lio_put(lio);
+		xaio__lio_put(lio, true);
 	}
 }
 
@@ -124,7 +124,7 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 		atomic_fetch_sub(&xaio__posix_inflight, 1);
 		if (lio) {
 			atomic_fetch_sub(&lio->pending, 1);
-			xaio__lio_put(lio);
+			xaio__lio_put(lio, false);
 		}
 		xaio__note_discard(note);
 		return refuse(cb, -r);

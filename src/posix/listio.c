@@ -20,12 +20,39 @@
 
 #include "posix/posix.h"
 
-void xaio__lio_put(struct xaio__lio *lio)
+/* Lists whose last reference went in a done(): freed by lio_listio(). */
+static _Atomic(struct xaio__lio *) graveyard;
+
+static void destroy(struct xaio__lio *lio)
 {
-	if (atomic_fetch_sub(&lio->refs, 1) == 1) {
-		if (lio->note && !lio->notified)
-			xaio__note_discard(lio->note);
-		free(lio);
+	if (lio->note && !lio->notified)
+		xaio__note_discard(lio->note);
+	free(lio);
+}
+
+void xaio__lio_put(struct xaio__lio *lio, bool in_done)
+{
+	if (atomic_fetch_sub(&lio->refs, 1) != 1)
+		return;
+	if (!in_done) {
+		destroy(lio);
+		return;
+	}
+	/* A push onto a lock-free stack: async-signal-safe. */
+	lio->dead = atomic_load(&graveyard);
+	while (!atomic_compare_exchange_weak(&graveyard, &lio->dead, lio))
+		;
+}
+
+static void bury(void)
+{
+	struct xaio__lio *lio = atomic_exchange(&graveyard, NULL);
+
+	while (lio) {
+		struct xaio__lio *next = lio->dead;
+
+		destroy(lio);
+		lio = next;
 	}
 }
 
@@ -62,7 +89,7 @@ static bool valid_op(int op)
 /* pthread_cancel acted in wait_members: the caller's reference goes. */
 static void unwait(void *arg)
 {
-	xaio__lio_put(arg);
+	xaio__lio_put(arg, false);
 }
 
 /*
@@ -99,6 +126,7 @@ XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
 	if (mode == LIO_NOWAIT && sig && xaio__sigev_check(sig) < 0)
 		return xaio__ret_errno(-EINVAL);
 	xaio__engine_start();
+	bury();
 	lio = calloc(1, sizeof(*lio));
 	if (!lio)
 		return refuse_all(list, nent);
@@ -129,7 +157,7 @@ XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
 	xaio__unplug();
 	if (mode == LIO_NOWAIT) {
 		xaio__lio_done(lio, false);
-		xaio__lio_put(lio);
+		xaio__lio_put(lio, false);
 		return xaio__ret_errno(refused ? -EAGAIN : 0);
 	}
 	/* LIO_WAIT: the arming reference goes, then wait for the members. */
@@ -137,7 +165,7 @@ XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
 	r = wait_members(lio);
 	if (r == 0 && (refused || atomic_load(&lio->failed)))
 		r = -EIO;
-	xaio__lio_put(lio);
+	xaio__lio_put(lio, false);
 	return xaio__ret_errno(r);
 }
 

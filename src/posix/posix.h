@@ -20,8 +20,15 @@
 #define POSIX_LIO_READV 6
 #define POSIX_LIO_WRITEV 5
 
-/* A lio_listio() call: freed when the caller and every member let go. */
+/*
+ * A lio_listio() call: freed when the caller and every member let go.  A
+ * member lets go in done(), which may run inside aio_error() or
+ * aio_suspend() called from a signal handler, where free() is not allowed:
+ * the last reference dropped there parks the list (through `dead`) until
+ * the next lio_listio() call frees it.
+ */
 struct xaio__lio {
+	struct xaio__lio *dead;
 	_Atomic uint32_t refs;
 	_Atomic uint32_t pending; /* members not finished, +1 while arming */
 	_Atomic uint32_t failed; /* a member finished with an error */
@@ -53,7 +60,8 @@ XAIO__HIDDEN void xaio__notify(const struct sigevent *sev, void *note);
  */
 XAIO__HIDDEN int xaio__posix_submit(struct aiocb *cb, int op, bool dsync,
 				    struct xaio__lio *lio);
-XAIO__HIDDEN void xaio__lio_put(struct xaio__lio *lio);
+/* Drops a reference; in_done: from a member's done() (never frees). */
+XAIO__HIDDEN void xaio__lio_put(struct xaio__lio *lio, bool in_done);
 /* A member finished (or the arming reference went): counts it down. */
 XAIO__HIDDEN void xaio__lio_done(struct xaio__lio *lio, bool failed);
 
