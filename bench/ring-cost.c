@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ring-cost: where the time of one page-cache read goes (a benchmark, not a
+ * test).  One thread does 4 KiB random reads at queue depth 1 from a file
+ * whose pages are in the page cache, through
+ *
+ *   fio-ring   a private ring set up as fio's io_uring engine sets up its
+ *              own (1 SQE, IORING_SETUP_COOP_TASKRUN | SINGLE_ISSUER |
+ *              DEFER_TASKRUN): the cheapest the kernel offers a program
+ *              that owns its ring and is its only submitter;
+ *   xaio-ring  a ring set up as xaio sets up its shared one (256 SQEs, 1024
+ *              CQEs, SUBMIT_ALL, an eventfd registered): any thread may
+ *              submit and any thread may reap, so SINGLE_ISSUER and
+ *              DEFER_TASKRUN are out of reach;
+ *   posix      aio_read + aio_error + aio_return through libxaio-posix
+ *              (that same ring, plus the POSIX layer and the engine).
+ *
+ * fio-ring to xaio-ring is the price of a shared ring; xaio-ring to posix is
+ * the price of xaio's own code.  Each repetition runs the variants one
+ * after another; the medians over the repetitions are printed, with the
+ * ratios to fio-ring.  Each read is checked (4096 bytes returned).
+ *
+ * Usage: ring-cost FILE [OPS [REPS]]   (FILE: at least 1 MiB, cached)
+ */
+#define _GNU_SOURCE
+#include <aio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef IORING_SETUP_SUBMIT_ALL
+#define IORING_SETUP_SUBMIT_ALL (1U << 7)
+#endif
+#ifndef IORING_SETUP_COOP_TASKRUN
+#define IORING_SETUP_COOP_TASKRUN (1U << 8)
+#endif
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
+#endif
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
+#endif
+
+#define BS 4096
+#define NVAR 3
+
+static const char *const names[NVAR] = {"fio-ring", "xaio-ring", "posix"};
+
+struct ring {
+	int fd, efd;
+	unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	void *sq_map, *sqe_map;
+	size_t sq_len, sqe_len;
+};
+
+static int fd, nblocks;
+static char *buf;
+static uint64_t rng = 88172645463325252ull;
+
+static off_t next_off(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (off_t)(rng % (uint64_t)nblocks) * BS;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static void ring_open(struct ring *r, unsigned entries, unsigned flags,
+		      bool with_eventfd)
+{
+	struct io_uring_params p;
+	char *sq;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = flags | IORING_SETUP_CQSIZE;
+	p.cq_entries = entries * (flags & IORING_SETUP_SUBMIT_ALL ? 4 : 2);
+	r->fd = (int)syscall(__NR_io_uring_setup, entries, &p);
+	if (r->fd < 0)
+		die("io_uring_setup");
+	/* One mapping for both rings (IORING_FEAT_SINGLE_MMAP, 5.4+). */
+	r->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	if (p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe) >
+	    r->sq_len)
+		r->sq_len = p.cq_off.cqes +
+			    p.cq_entries * sizeof(struct io_uring_cqe);
+	r->sqe_len = p.sq_entries * sizeof(struct io_uring_sqe);
+	r->sq_map = mmap(NULL, r->sq_len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
+	r->sqe_map = mmap(NULL, r->sqe_len, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
+	if (r->sq_map == MAP_FAILED || r->sqe_map == MAP_FAILED)
+		die("mmap ring");
+	sq = r->sq_map;
+	r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+	r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+	r->sq_array = (unsigned *)(sq + p.sq_off.array);
+	r->cq_head = (unsigned *)(sq + p.cq_off.head);
+	r->cq_tail = (unsigned *)(sq + p.cq_off.tail);
+	r->cq_mask = (unsigned *)(sq + p.cq_off.ring_mask);
+	r->cqes = (struct io_uring_cqe *)(sq + p.cq_off.cqes);
+	r->sqes = r->sqe_map;
+	r->efd = -1;
+	if (with_eventfd) {
+		r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (r->efd < 0 ||
+		    syscall(__NR_io_uring_register, r->fd,
+			    IORING_REGISTER_EVENTFD, &r->efd, 1) < 0)
+			die("IORING_REGISTER_EVENTFD");
+	}
+}
+
+static void ring_close(struct ring *r)
+{
+	munmap(r->sqe_map, r->sqe_len);
+	munmap(r->sq_map, r->sq_len);
+	close(r->fd);
+	if (r->efd >= 0)
+		close(r->efd);
+}
+
+/* One read: submit, reap without a system call when it completed inline. */
+static void ring_read(struct ring *r)
+{
+	unsigned tail = *r->sq_tail, head;
+	struct io_uring_sqe *sqe = &r->sqes[tail & *r->sq_mask];
+	int res;
+
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_READ;
+	sqe->fd = fd;
+	sqe->addr = (uint64_t)(uintptr_t)buf;
+	sqe->len = BS;
+	sqe->off = (uint64_t)next_off();
+	r->sq_array[tail & *r->sq_mask] = tail & *r->sq_mask;
+	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, r->fd, 1, 0, 0, NULL, 0) != 1)
+		die("io_uring_enter");
+	head = *r->cq_head;
+	while (__atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE) == head)
+		if (syscall(__NR_io_uring_enter, r->fd, 0, 1,
+			    IORING_ENTER_GETEVENTS, NULL, 0) < 0 &&
+		    errno != EINTR)
+			die("io_uring_enter(GETEVENTS)");
+	res = r->cqes[head & *r->cq_mask].res;
+	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
+	if (res != BS) {
+		fprintf(stderr, "read returned %d\n", res);
+		exit(1);
+	}
+}
+
+static void posix_read(void)
+{
+	struct aiocb cb;
+	const struct aiocb *list[1] = {&cb};
+	ssize_t n;
+
+	memset(&cb, 0, sizeof(cb));
+	cb.aio_fildes = fd;
+	cb.aio_buf = buf;
+	cb.aio_nbytes = BS;
+	cb.aio_offset = next_off();
+	cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+	if (aio_read(&cb))
+		die("aio_read");
+	while (aio_error(&cb) == EINPROGRESS)
+		aio_suspend(list, 1, NULL);
+	n = aio_return(&cb);
+	if (n != BS) {
+		fprintf(stderr, "aio_read returned %zd\n", n);
+		exit(1);
+	}
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static double cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+}
+
+/* Runs variant v for ops reads: wall and CPU nanoseconds per read. */
+static void run(int v, long ops, double *wall, double *cpu)
+{
+	struct ring r;
+	double t0, c0;
+
+	if (v == 0)
+		ring_open(&r, 1,
+			  IORING_SETUP_COOP_TASKRUN |
+				  IORING_SETUP_SINGLE_ISSUER |
+				  IORING_SETUP_DEFER_TASKRUN,
+			  false);
+	else if (v == 1)
+		ring_open(&r, 256, IORING_SETUP_SUBMIT_ALL, true);
+	t0 = now_ns();
+	c0 = cpu_ns();
+	for (long i = 0; i < ops; i++) {
+		if (v == 2)
+			posix_read();
+		else
+			ring_read(&r);
+	}
+	*cpu = (cpu_ns() - c0) / ops;
+	*wall = (now_ns() - t0) / ops;
+	if (v < 2)
+		ring_close(&r);
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int main(int argc, char **argv)
+{
+	long ops = argc > 2 ? atol(argv[2]) : 1000000;
+	int reps = argc > 3 ? atoi(argv[3]) : 5;
+	double wall[NVAR][64], cpu[NVAR][64], mw[NVAR], mc[NVAR];
+	struct stat st;
+
+	if (argc < 2 || ops <= 0 || reps <= 0 || reps > 64) {
+		fprintf(stderr, "usage: ring-cost FILE [OPS [REPS<=64]]\n");
+		return 2;
+	}
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die(argv[1]);
+	nblocks = (int)(st.st_size / BS);
+	if (nblocks < 256) {
+		fprintf(stderr, "%s: smaller than 1 MiB\n", argv[1]);
+		return 2;
+	}
+	if (posix_memalign((void **)&buf, BS, BS))
+		die("posix_memalign");
+	for (int v = 0; v < NVAR; v++) /* warm-up: ring set-up, engine start */
+		run(v, ops / 10 + 1, &wall[v][0], &cpu[v][0]);
+	for (int i = 0; i < reps; i++)
+		for (int v = 0; v < NVAR; v++)
+			run(v, ops, &wall[v][i], &cpu[v][i]);
+	printf("| variant | ns/read (wall) | ratio | CPU ns/read | ratio |\n");
+	printf("|---|---:|---:|---:|---:|\n");
+	for (int v = 0; v < NVAR; v++) {
+		mw[v] = median(wall[v], reps);
+		mc[v] = median(cpu[v], reps);
+		printf("| %s | %.0f | %.2f | %.0f | %.2f |\n", names[v], mw[v],
+		       mw[v] / mw[0], mc[v], mc[v] / mc[0]);
+	}
+	printf("\n%ld reads per run, %d runs per variant, medians; "
+	       "IOPS ratio to fio-ring: xaio-ring %.2f, posix %.2f\n",
+	       ops, reps, mw[0] / mw[1], mw[0] / mw[2]);
+	return 0;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs bench/ring-cost.c (see its comment): where the time of a page-cache
+# read at queue depth 1 goes: a ring set up as fio's, a ring set up as
+# xaio's shared one, and xaio's POSIX AIO on top of it.  Builds it in
+# build/bench (Release) and reads the same data file as fio-posixaio.sh,
+# after reading it once so that its pages are cached.
+# Usage: bench/ring-cost.sh [OPS [REPS]]   (defaults 1000000 and 7)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+file=${XAIO_BENCH_DIR:-/var/tmp}/xaio-bench-1024M.dat
+ops=${1:-1000000}
+reps=${2:-7}
+
+if [ ! -s "$file" ]; then
+	echo "ring-cost: writing $file (1 GiB of /dev/urandom)" >&2
+	head -c 1G /dev/urandom >"$file.tmp"
+	mv "$file.tmp" "$file"
+fi
+cat "$file" >/dev/null
+cmake -S "$root" -B "$root/build/bench" -DCMAKE_BUILD_TYPE=Release \
+	-DXAIO_BUILD_BENCH=ON -DXAIO_BUILD_TESTS=OFF \
+	-DXAIO_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build "$root/build/bench" -j "$(nproc)" --target ring-cost >/dev/null
+echo "ring-cost: $(uname -r), $(nproc) CPUs, $file, XAIO_BACKEND=${XAIO_BACKEND:-(unset)}"
+"$root/build/bench/bench/ring-cost" "$file" "$ops" "$reps"
