@@ -10,16 +10,16 @@
  * before any request is completed, so done() callbacks run unlocked.
  *
  * The ring is not told about ordering: the fd table above already holds
- * back what POSIX orders.  In flight is capped at half the CQ, so the CQ
- * never overflows in practice (overflow is still flushed if flagged); a
- * request beyond the cap goes to the thread pool.
+ * back what POSIX orders.  In flight is capped at the CQ's size, so the CQ
+ * cannot overflow (overflow is still flushed if flagged); a request beyond
+ * the cap goes to the thread pool.
  *
  * Refusals.  A CQE of -EOPNOTSUPP or -EINVAL makes the engine re-issue the
  * request on the thread pool once (some file systems refuse some ops on
  * the ring).  -ECANCELED is never asked for by xaio: the kernel cancels
  * pending requests of a thread that exits, so those are re-issued too.
  *
- * Set-up halves the ring on ENOMEM (RLIMIT_MEMLOCK) down to 8 entries and
+ * Set-up halves the ring on ENOMEM (RLIMIT_MEMLOCK) down to 32 CQEs and
  * drops optional flags on EINVAL.  The fd is O_CLOEXEC (the kernel sets it)
  * and the mappings are MADV_DONTFORK: a forked child gets no ring and makes
  * its own (xaio__uring_atfork_child forgets the parent's).
@@ -40,8 +40,14 @@
 #define IORING_SETUP_SUBMIT_ALL (1U << 7) /* 5.18 */
 #endif
 
-#define MAX_ENTRIES 256u
-#define MIN_ENTRIES 8u
+/*
+ * Ring sizes: the CQ bounds the requests in flight (MAX_CQ at most); the SQ
+ * only ever holds one batch, as the kernel copies SQEs at submission, so it
+ * is a sixteenth of that: 4 KiB of SQEs that stay in the cache, where a
+ * larger SQ would walk a fresh cache line for every request.
+ */
+#define MAX_CQ 1024u
+#define MIN_CQ 32u
 #define HARVEST 64
 
 static struct {
@@ -177,7 +183,7 @@ static int register_eventfd(void)
 
 int xaio__uring_init(uint32_t *entries)
 {
-	uint32_t n = MAX_ENTRIES,
+	uint32_t n = MAX_CQ,
 		 flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
 	struct io_uring_params p;
 	int fd, r;
@@ -185,15 +191,15 @@ int xaio__uring_init(uint32_t *entries)
 	for (;;) {
 		memset(&p, 0, sizeof(p));
 		p.flags = flags;
-		p.cq_entries = n * 4;
-		fd = sys_setup(n, &p);
+		p.cq_entries = n;
+		fd = sys_setup(n / 16, &p);
 		if (fd >= 0)
 			break;
 		if (fd == -EINVAL && (flags & IORING_SETUP_SUBMIT_ALL)) {
 			flags &= ~IORING_SETUP_SUBMIT_ALL;
 			continue;
 		}
-		if (fd == -ENOMEM && n > MIN_ENTRIES) {
+		if (fd == -ENOMEM && n > MIN_CQ) {
 			n /= 2;
 			continue;
 		}
@@ -213,7 +219,8 @@ int xaio__uring_init(uint32_t *entries)
 	}
 	R.sq_entries = p.sq_entries;
 	R.cq_entries = p.cq_entries;
-	R.inflight_max = p.cq_entries / 2;
+	/* One CQE per request in flight: the CQ cannot overflow. */
+	R.inflight_max = p.cq_entries;
 	R.unsubmitted = 0;
 	atomic_store(&R.inflight, 0);
 	atomic_store(&R.leader_waiting, 0);
@@ -391,8 +398,8 @@ static void process(const struct io_uring_cqe *cqes, int n)
 			xaio__reissue(req);
 			continue;
 		}
-		xaio__finish(req,
-			     res); /* the caller wakes once for the batch */
+		/* The caller wakes waiters once for the whole batch. */
+		xaio__finish(req, res);
 	}
 }
 
