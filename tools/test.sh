@@ -50,8 +50,8 @@ run_ctest() { # dir, ctest args...
 	ctest --test-dir "$dir" --output-on-failure -j "$jobs" --no-label-summary "$@"
 }
 
-echo "== 1. release build: all tests, both backends"
-build build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== 1. release build (with static archives): all tests, both backends"
+build build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXAIO_BUILD_STATIC=ON
 run_ctest build/test -LE stress
 
 [ $quick = 1 ] && exit 0

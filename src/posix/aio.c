@@ -208,6 +208,12 @@ XAIO_POSIX_API int aio_cancel(int fd, struct aiocb *cb)
 	return r;
 }
 
+/* Here rather than in report.c, so that static links keep the report. */
+__attribute__((destructor)) static void report_at_exit(void)
+{
+	xaio__posix_report();
+}
+
 /*
  * glibc's tuning hook.  xaio sizes its pool by XAIO_THREADS and needs no
  * hints, so this only exists for binary compatibility.

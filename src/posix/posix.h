@@ -71,6 +71,9 @@ XAIO__HIDDEN void xaio__wc_publish(struct aiocb *cb, int err, ssize_t ret);
 XAIO__HIDDEN void xaio__wc_consume(struct aiocb *cb);
 XAIO__HIDDEN extern _Atomic int64_t xaio__posix_inflight;
 
+/* The XAIO_VERBOSE report (src/posix/report.c), run at exit. */
+XAIO__HIDDEN void xaio__posix_report(void);
+
 /* Is cb the owner of a request still in flight? */
 static inline bool xaio__cb_in_flight(const struct aiocb *cb)
 {

@@ -124,6 +124,13 @@ run_consumer() {
 		return 0
 	fi
 	if [ "${3:-}" = static ]; then
+		# The XAIO_VERBOSE report must survive a static link too.
+		if XAIO_VERBOSE=1 "$2" static 2>&1 >/dev/null |
+			grep -q "^xaio: backend "; then
+			ok "$1 prints the XAIO_VERBOSE report"
+		else
+			bad "$1: no XAIO_VERBOSE report"
+		fi
 		return 0
 	fi
 	if grep -q "aio_read from $lib/libxaio-posix.so" "$tmp/$1.out"; then
