@@ -9,9 +9,9 @@
 #      and merges signals),
 #   4. the thread-pool tests under valgrind memcheck (zero errors, zero
 #      definite or indirect leaks),
-#   5. libFuzzer over the POSIX entry points, 30 s per backend,
+#   5. libFuzzer over the POSIX entry points, 60 s per backend,
 #   6. fio's posixaio engine under LD_PRELOAD=libxaio-posix.so (short),
-#   7. the stress driver, about 10^6 operations.
+#   7. the stress driver, 10^6 operations per backend.
 # Usage: tools/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,11 +71,11 @@ echo "== 4. valgrind memcheck: thread-pool backend"
 build build/valgrind -DCMAKE_BUILD_TYPE=Debug -DXAIO_VALGRIND=ON
 run_ctest build/valgrind -L threads -LE "faults|stress"
 
-echo "== 5. libFuzzer, 30 s per backend"
-tools/fuzz.sh --seconds 30
+echo "== 5. libFuzzer, 60 s per backend"
+tools/fuzz.sh --seconds 60
 
 echo "== 6. fio posixaio under LD_PRELOAD=libxaio-posix.so (short)"
 tools/fio-check.sh --short build/test/libxaio-posix.so
 
-echo "== 7. stress: 650000 operations per backend (release build)"
+echo "== 7. stress: 1000000 operations per backend (release build)"
 run_ctest build/test -L stress
