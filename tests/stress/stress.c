@@ -16,7 +16,9 @@
  * XAIO_BACKEND=uring and io_uring is not allowed here.  --seed makes each
  * thread's choices repeatable (not their interleaving).
  *
- * What runs, and what is checked:
+ * What runs, and what is checked (a worker picks its next operation from
+ * the weighted table op_kinds[]; a later API joins the mix with its own
+ * rows and checks):
  *
  * Data files.  NFILES files of T * BPT blocks of BLK bytes, half of them
  * opened O_DIRECT when the temporary directory supports it.  Worker t owns
@@ -1726,6 +1728,59 @@ static void maybe_fork(struct worker *w)
 		do_fork(w);
 }
 
+static void op_read(struct worker *w)
+{
+	op_rw(w, K_READ);
+}
+
+static void op_write(struct worker *w)
+{
+	op_rw(w, K_WRITE);
+}
+
+static void op_readv(struct worker *w)
+{
+	op_rw(w, K_READV);
+}
+
+static void op_writev(struct worker *w)
+{
+	op_rw(w, K_WRITEV);
+}
+
+static void op_suspend(struct worker *w)
+{
+	if (budget_take(1))
+		suspend_some(w->name, w->slots, NSLOT, &w->rng, true);
+}
+
+/*
+ * What a worker does next, by weight (per mille).  Each row is one kind of
+ * operation with its own checks; a later API (event sets, file operations)
+ * joins the mix by adding its rows and the checks they need.
+ */
+static const struct op_kind {
+	unsigned int weight;
+	void (*run)(struct worker *w);
+} op_kinds[] = {
+	{170, op_read},	 {170, op_write},  {80, op_readv},
+	{80, op_writev}, {110, op_append}, {15, op_fsync},
+	{70, op_lio},	 {80, op_cancel},  {225, op_suspend},
+};
+
+static void run_one(struct worker *w)
+{
+	uint32_t r = rndn(&w->rng, 1000);
+
+	for (size_t i = 0; i < sizeof(op_kinds) / sizeof(op_kinds[0]); i++) {
+		if (r < op_kinds[i].weight) {
+			op_kinds[i].run(w);
+			return;
+		}
+		r -= op_kinds[i].weight;
+	}
+}
+
 static void wait_release(void)
 {
 	atomic_fetch_add(&nfinished, 1);
@@ -1743,8 +1798,6 @@ static void *worker_main(void *arg)
 	while (!atomic_load(&go))
 		xt_sleep_ms(1);
 	while (budget_left()) {
-		uint32_t r;
-
 		reap(w);
 		maybe_fork(w);
 		if (w->ninflight >= MAX_INFLIGHT) {
@@ -1753,25 +1806,7 @@ static void *worker_main(void *arg)
 					     true);
 			continue;
 		}
-		r = rndn(&w->rng, 1000);
-		if (r < 170)
-			op_rw(w, K_READ);
-		else if (r < 340)
-			op_rw(w, K_WRITE);
-		else if (r < 420)
-			op_rw(w, K_READV);
-		else if (r < 500)
-			op_rw(w, K_WRITEV);
-		else if (r < 610)
-			op_append(w);
-		else if (r < 625)
-			op_fsync(w);
-		else if (r < 695)
-			op_lio(w);
-		else if (r < 775)
-			op_cancel(w);
-		else if (budget_take(1))
-			suspend_some(w->name, w->slots, NSLOT, &w->rng, true);
+		run_one(w);
 	}
 	atomic_store(&w->phase, 1);
 	end = xt_now_ms() + 120000;
