@@ -416,25 +416,18 @@ static int sleep_on_eventfd(const struct timespec *deadline, bool cancel)
 	struct timespec rel;
 	uint64_t count;
 	long r;
-	int old = 0;
 
 	if (deadline) {
 		rel = xaio__until(deadline);
-		if (cancel)
-			old = xaio__cancel_on();
-		r = xaio__sys(SYS_ppoll, (long)&pfd, 1, (long)&rel, 0, 8, 0);
-		if (cancel)
-			xaio__cancel_off(old);
+		r = xaio__sys_cp(cancel, SYS_ppoll, (long)&pfd, 1, (long)&rel,
+				 0, 8);
 		if (r == 0)
 			return -ETIMEDOUT;
 		if (r < 0)
 			return r == -EINTR ? -EINTR : 0;
 	}
-	if (cancel)
-		old = xaio__cancel_on();
-	r = xaio__sys(SYS_read, R.efd, (long)&count, sizeof(count), 0, 0, 0);
-	if (cancel)
-		xaio__cancel_off(old);
+	r = xaio__sys_cp(cancel, SYS_read, R.efd, (long)&count, sizeof(count),
+			 0, 0);
 	return r == -EINTR ? -EINTR : 0;
 }
 

@@ -104,15 +104,12 @@ static int futex_sleep(uint32_t snap, const struct timespec *deadline,
 			r = -ETIMEDOUT;
 		} else if (cancel) {
 			pthread_cleanup_push(futex_unwait, NULL);
-			int old = xaio__cancel_on();
-
-			r = xaio__futex_wait(&seq, snap,
-					     deadline ? &rel : NULL);
-			xaio__cancel_off(old);
+			r = xaio__futex_wait(&seq, snap, deadline ? &rel : NULL,
+					     true);
 			pthread_cleanup_pop(0);
 		} else {
-			r = xaio__futex_wait(&seq, snap,
-					     deadline ? &rel : NULL);
+			r = xaio__futex_wait(&seq, snap, deadline ? &rel : NULL,
+					     false);
 		}
 	}
 	atomic_fetch_sub(&nwaiters, 1);
@@ -199,7 +196,7 @@ static void *reaper_main(void *arg)
 		uint32_t p = atomic_load(&progress);
 
 		if (!p) {
-			xaio__futex_wait(&progress, 0, NULL);
+			xaio__futex_wait(&progress, 0, NULL, false);
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &deadline);

@@ -12,6 +12,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -44,13 +45,36 @@ static inline long xaio__sys(long nr, long a, long b, long c, long d, long e,
 #endif
 }
 
-/* Waits while *addr == val; rel may be NULL.  0, -EAGAIN, -EINTR, -ETIMEDOUT.
+/*
+ * xaio__sys() for a blocking call that, with cancel, is a cancellation
+ * point: pthread_cancel() acts at once during it (asynchronous type around
+ * the system call and nothing else, as glibc did before 2.34), and a
+ * cancellation already pending acts before it.  The caller must have
+ * pushed a cleanup handler that undoes what it registered before sleeping.
+ */
+static inline long xaio__sys_cp(bool cancel, long nr, long a, long b, long c,
+				long d, long e)
+{
+	int old;
+	long r;
+
+	if (!cancel)
+		return xaio__sys(nr, a, b, c, d, e, 0);
+	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
+	r = xaio__sys(nr, a, b, c, d, e, 0);
+	pthread_setcanceltype(old, &old);
+	return r;
+}
+
+/*
+ * Waits while *addr == val; rel may be NULL; a cancellation point with
+ * cancel (see xaio__sys_cp).  0, -EAGAIN, -EINTR, -ETIMEDOUT.
  */
 static inline int xaio__futex_wait(_Atomic uint32_t *addr, uint32_t val,
-				   const struct timespec *rel)
+				   const struct timespec *rel, bool cancel)
 {
-	return (int)xaio__sys(SYS_futex, (long)addr, FUTEX_WAIT_PRIVATE,
-			      (long)val, (long)rel, 0, 0);
+	return (int)xaio__sys_cp(cancel, SYS_futex, (long)addr,
+				 FUTEX_WAIT_PRIVATE, (long)val, (long)rel, 0);
 }
 
 static inline void xaio__futex_wake(_Atomic uint32_t *addr, int n)
@@ -62,26 +86,6 @@ static inline void xaio__futex_wake(_Atomic uint32_t *addr, int n)
 static inline void xaio__close(int fd)
 {
 	xaio__sys(SYS_close, fd, 0, 0, 0, 0, 0);
-}
-
-/*
- * Brackets a blocking system call that pthread_cancel() may interrupt:
- * between the two, cancellation acts at once (asynchronous type), so the
- * bracket must hold nothing but the system call, and the caller must have
- * pushed a cleanup handler that undoes what it registered before sleeping.
- * A cancellation already pending acts in xaio__cancel_on().
- */
-static inline int xaio__cancel_on(void)
-{
-	int old;
-
-	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
-	return old;
-}
-
-static inline void xaio__cancel_off(int old)
-{
-	pthread_setcanceltype(old, &old);
 }
 
 static inline int xaio__gettid(void)

@@ -110,7 +110,7 @@ static void *notifier(void *arg)
 
 		list = atomic_exchange(&pending, NULL);
 		if (!list) {
-			xaio__futex_wait(&wake, 0, NULL);
+			xaio__futex_wait(&wake, 0, NULL, false);
 			atomic_store(&wake, 0);
 			continue;
 		}
