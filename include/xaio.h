@@ -64,7 +64,9 @@ struct xaio_runtime_info {
 	uint64_t on_threads; /* of which run on the thread pool */
 	uint64_t fallbacks; /* ring requests re-issued on the thread pool */
 	uint64_t completed; /* requests completed */
-	uint64_t reserved[8];
+	uint64_t inline_reads; /* of the submitted, reads done at once from
+				  the page cache (XAIO_NOWAIT) */
+	uint64_t reserved[7];
 };
 
 /*

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite, from a fresh clone.  Installs what is missing
 # (Debian/Ubuntu, apt-get), then runs, each on both backends unless noted:
-#   1. every CTest test in a release build with -Werror,
+#   1. every CTest test in a release build with -Werror, then again with
+#      XAIO_NOWAIT=0 (every read through the backends, none done at once
+#      from the page cache),
 #   2. the same suite under ASan + UBSan,
 #   3. the thread-pool tests under TSan (io_uring's kernel-side accesses are
 #      invisible to it; tests that count signals are left out: TSan defers
@@ -11,7 +13,8 @@
 #      definite or indirect leaks),
 #   5. libFuzzer over the POSIX entry points, 60 s per backend,
 #   6. fio's posixaio engine under LD_PRELOAD=libxaio-posix.so (short),
-#   7. the stress driver, 10^6 operations per backend.
+#   7. the stress driver, 10^6 operations per backend, and 3.3*10^5 more
+#      with XAIO_NOWAIT=0.
 # Usage: tools/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +56,8 @@ run_ctest() { # dir, ctest args...
 echo "== 1. release build (with static archives): all tests, both backends"
 build build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXAIO_BUILD_STATIC=ON
 run_ctest build/test -LE stress
+echo "== 1b. the same with XAIO_NOWAIT=0: every read through the backends"
+XAIO_NOWAIT=0 run_ctest build/test -LE stress
 
 [ $quick = 1 ] && exit 0
 
@@ -77,5 +82,5 @@ tools/fuzz.sh --seconds 60
 echo "== 6. fio posixaio under LD_PRELOAD=libxaio-posix.so (short)"
 tools/fio-check.sh --short build/test/libxaio-posix.so
 
-echo "== 7. stress: 1000000 operations per backend (release build)"
+echo "== 7. stress: 10^6 operations per backend, 3.3*10^5 with XAIO_NOWAIT=0 (release build)"
 run_ctest build/test -L stress

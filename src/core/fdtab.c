@@ -235,8 +235,15 @@ static void leave(struct xaio__fdent *e, struct xaio__req *req,
 
 void xaio__fd_leave(struct xaio__req *req, struct xaio__req **ready)
 {
-	struct bucket *b = bucket_of(req->fd);
+	struct bucket *b;
 
+	/*
+	 * Only this request's own enter and leave write req->fde (cancels
+	 * take held requests, never running ones): no lock to see NULL.
+	 */
+	if (!req->fde)
+		return;
+	b = bucket_of(req->fd);
 	pthread_mutex_lock(&b->lock);
 	if (req->fde)
 		leave(req->fde, req, ready);

@@ -220,6 +220,13 @@ XAIO__HIDDEN int xaio__uring_wait(uint32_t seq, const struct timespec *deadline,
 XAIO__HIDDEN void xaio__uring_kick(void);
 XAIO__HIDDEN bool xaio__uring_busy(void);
 
+/*
+ * Reads len bytes at off from fd's page cache at once, without blocking:
+ * len, or -EAGAIN when the caller must issue the read to a backend.
+ */
+XAIO__HIDDEN int64_t xaio__nowait_read(int fd, void *buf, uint64_t len,
+				       int64_t off);
+
 XAIO__HIDDEN int xaio__tp_issue(struct xaio__req *req);
 XAIO__HIDDEN bool xaio__tp_cancel(struct xaio__req *req, uint32_t gen);
 XAIO__HIDDEN uint32_t xaio__tp_threads(void);

@@ -34,8 +34,9 @@ OFF(on_ring, 32);
 OFF(on_threads, 40);
 OFF(fallbacks, 48);
 OFF(completed, 56);
-OFF(reserved, 64);
-_Static_assert(sizeof(((struct xaio_runtime_info *)0)->reserved) == 64,
+OFF(inline_reads, 64);
+OFF(reserved, 72);
+_Static_assert(sizeof(((struct xaio_runtime_info *)0)->reserved) == 56,
 	       "xaio_runtime_info.reserved changed size");
 
 _Static_assert(XAIO_BACKEND_NONE == 0 && XAIO_BACKEND_URING == 1 &&
@@ -73,7 +74,8 @@ static int info_full_size(void)
 	XT_ASSERT(info.backend == XAIO_BACKEND_URING ||
 		  info.backend == XAIO_BACKEND_THREADS);
 	XT_ASSERT_LE(info.reason, XAIO_REASON_URING_FAILED);
-	for (size_t i = 0; i < 8; i++)
+	for (size_t i = 0; i < sizeof(info.reserved) / sizeof(info.reserved[0]);
+	     i++)
 		XT_ASSERT_EQ(info.reserved[i], 0);
 	return XT_PASS;
 }

@@ -402,10 +402,10 @@ int fx_parse_report(const char *text, struct fx_report *r)
 		return -1;
 	memcpy(r->reason, open + 2, len);
 	if (sscanf(close_ + 3,
-		   "%llu requests: %llu on io_uring, %llu on threads (%llu "
-		   "re-issued), %llu completed",
-		   &r->submitted, &r->on_ring, &r->on_threads, &r->reissued,
-		   &r->completed) != 5)
+		   "%llu requests: %llu from the page cache, %llu on io_uring, "
+		   "%llu on threads (%llu re-issued), %llu completed",
+		   &r->submitted, &r->inline_reads, &r->on_ring, &r->on_threads,
+		   &r->reissued, &r->completed) != 6)
 		return -1;
 	return 0;
 }

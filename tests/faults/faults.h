@@ -85,7 +85,8 @@ int fx_verdict(struct fx_proc *p);
 struct fx_report {
 	char backend[32];
 	char reason[128];
-	unsigned long long submitted, on_ring, on_threads, reissued, completed;
+	unsigned long long submitted, inline_reads, on_ring, on_threads,
+		reissued, completed;
 };
 /* Finds and parses the "xaio: backend" line in text: 0, or -1. */
 int fx_parse_report(const char *text, struct fx_report *r);

@@ -202,7 +202,7 @@ static int expect_threads(const struct fx_proc *p, const char *why)
 	}
 	XT_ASSERT_GT(r.submitted, 0);
 	XT_ASSERT_EQ(r.on_ring, 0);
-	XT_ASSERT_EQ(r.on_threads, r.submitted);
+	XT_ASSERT_EQ(r.inline_reads + r.on_threads, r.submitted);
 	XT_ASSERT_EQ(r.reissued, 0);
 	XT_ASSERT_EQ(r.completed, r.submitted);
 	if (!strstr(p->out, "rings=0 ")) {
