@@ -74,7 +74,7 @@ TSAN_OPTIONS="halt_on_error=1 die_after_fork=0 suppressions=$root/tests/tsan.sup
 
 echo "== 4. valgrind memcheck: thread-pool backend"
 build build/valgrind -DCMAKE_BUILD_TYPE=Debug -DXAIO_VALGRIND=ON
-run_ctest build/valgrind -L threads -LE "faults|stress"
+run_ctest build/valgrind -L threads -LE "faults|stress|reexec"
 
 echo "== 5. libFuzzer, 60 s per backend"
 tools/fuzz.sh --seconds 60
