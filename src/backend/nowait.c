@@ -69,13 +69,13 @@ static void store(_Atomic uint64_t *slot, struct hint h)
 	atomic_store_explicit(slot, w, memory_order_relaxed);
 }
 
-static struct hint check(int fd)
+/* Asks the kernel again whether fd may be read this way. */
+static void check(struct hint *h)
 {
-	long fl = xaio__sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
-	struct hint h = {.fd = fd, .credit = RECHECK};
+	long fl = xaio__sys(SYS_fcntl, h->fd, F_GETFL, 0, 0, 0, 0);
 
-	h.ok = fl >= 0 && !(fl & O_DIRECT);
-	return h;
+	h->ok = fl >= 0 && !(fl & O_DIRECT);
+	h->credit = RECHECK;
 }
 
 static long preadv2_nowait(int fd, void *buf, size_t len, int64_t off)
@@ -107,8 +107,10 @@ int64_t xaio__nowait_read(int fd, void *buf, uint64_t len, int64_t off)
 		return -EAGAIN;
 	slot = &hints[(unsigned int)fd % NHINTS];
 	h = load(slot);
-	if (h.fd != fd || h.credit == 0)
-		h = check(fd);
+	if (h.fd != fd)
+		h = (struct hint){.fd = fd}; /* the miss record starts afresh */
+	if (h.credit == 0)
+		check(&h);
 	h.credit--;
 	if (!h.ok || h.skip) {
 		if (h.skip)

@@ -320,8 +320,7 @@ static void choose_backend(void)
 	const char *nw = xaio__getenv("XAIO_NOWAIT");
 	int r;
 
-	/* XAIO_FAULT's injected errors act on the pool: every read goes there.
-	 */
+	/* XAIO_FAULT's errors are injected in the pool: reads must go there. */
 	nowait = !(nw && !strcmp(nw, "0")) && !xaio__getenv("XAIO_FAULT");
 	reason = XAIO_REASON_DEFAULT;
 	if (env && *env && strcmp(env, "auto"))
@@ -487,7 +486,7 @@ static bool read_now(struct xaio__req *req)
 	if (r < 0)
 		return false;
 	req->kind = XAIO__K_FREE;
-	req->flags = 0;
+	req->flags = 0; /* no progress reference to drop */
 	atomic_store_explicit(&req->state, XAIO__RS_RUNNING,
 			      memory_order_relaxed);
 	atomic_fetch_add_explicit(&stats.submitted, 1, memory_order_relaxed);
