@@ -13,10 +13,12 @@
  * process at 256 outstanding requests).
  *
  * Locking: `lock` guards the ring; it is taken in done() (inside the
- * engine), in aio_return, and in aio_waitcomplete; pthread_atfork handlers
- * hold it across fork() so the child gets it free and consistent.  aio_return
- * called from a signal handler that interrupted the engine skips the
- * bookkeeping rather than risk that lock.
+ * engine) and in aio_waitcomplete; pthread_atfork handlers hold it across
+ * fork() so the child gets it free and consistent.  aio_return takes no
+ * lock (it is async-signal-safe, and a handler may have interrupted a
+ * holder): it stores the record's position in the record's `consumed`
+ * word, which names the completion it consumes, so a store that arrives
+ * after the record was reused for a later completion matches nothing.
  */
 #include <pthread.h>
 #include <string.h>
@@ -31,7 +33,7 @@ struct rec {
 	uint64_t pos;
 	ssize_t ret;
 	int err;
-	bool consumed;
+	_Atomic uint64_t consumed; /* == pos: collected (aio_return, take) */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -84,7 +86,8 @@ void xaio__wc_publish(struct aiocb *cb, int err, ssize_t ret)
 	r->pos = wr + 1; /* 0 never names a record */
 	r->ret = ret;
 	r->err = err;
-	r->consumed = false;
+	/* Before the status is published: aio_return follows it. */
+	atomic_store_explicit(&r->consumed, 0, memory_order_relaxed);
 	set_pos(cb, r->pos);
 	wr++;
 	cb_publish(cb, err, ret);
@@ -94,17 +97,10 @@ void xaio__wc_publish(struct aiocb *cb, int err, ssize_t ret)
 void xaio__wc_consume(struct aiocb *cb)
 {
 	uint64_t pos = get_pos(cb);
-	struct rec *r;
 
-	if (xaio__in_engine || !pos)
-		return;
-	xaio__in_engine++; /* a signal handler must not reap into `lock` */
-	pthread_mutex_lock(&lock);
-	r = &ring[(pos - 1) % RING];
-	if (r->pos == pos && r->cb == cb)
-		r->consumed = true;
-	pthread_mutex_unlock(&lock);
-	xaio__in_engine--;
+	if (pos)
+		atomic_store_explicit(&ring[(pos - 1) % RING].consumed, pos,
+				      memory_order_relaxed);
 }
 
 /* Takes the oldest uncollected completion; false if there is none. */
@@ -112,15 +108,17 @@ static bool take(struct aiocb **cbp, ssize_t *ret, int *err)
 {
 	bool found = false;
 
-	xaio__in_engine++; /* as in xaio__wc_consume */
+	xaio__in_engine++; /* a signal handler must not reap into `lock` */
 	pthread_mutex_lock(&lock);
 	while (rd < wr && !found) {
 		struct rec *r = &ring[rd % RING];
 
 		rd++;
-		if (r->consumed)
+		if (atomic_load_explicit(&r->consumed, memory_order_relaxed) ==
+		    r->pos)
 			continue;
-		r->consumed = true;
+		atomic_store_explicit(&r->consumed, r->pos,
+				      memory_order_relaxed);
 		*cbp = r->cb;
 		*ret = r->ret;
 		*err = r->err;

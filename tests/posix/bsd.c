@@ -7,11 +7,17 @@
 #include <aio.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "xaio/posix.h"
 #include "xtest.h"
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
 
 static int wait_one(struct aiocb *cb)
 {
@@ -206,6 +212,64 @@ static int waitcomplete_error_and_timeout(void)
 	return XT_PASS;
 }
 
+static atomic_long handler_ret = -2;
+
+static void return_in_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	atomic_store(&handler_ret,
+		     (long)aio_return((struct aiocb *)si->si_value.sival_ptr));
+}
+
+/*
+ * aio_return in a signal handler collects the request for
+ * aio_waitcomplete too, also when the handler interrupted the library
+ * (which may hold the lock of aio_waitcomplete's record).
+ */
+static int waitcomplete_return_in_handler(void)
+{
+	static char buf[512];
+	struct sigaction sa = {.sa_sigaction = return_in_handler,
+			       .sa_flags = SA_SIGINFO},
+			 old;
+	struct timespec poll = {0, 0}, ts = {1, 0};
+	struct aiocb cb, *got;
+	const struct aiocb *list[1] = {&cb};
+	int64_t end;
+	int fd;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("wc-sig", 4096, 0);
+	XT_ASSERT_GE(fd, 0);
+	sigemptyset(&sa.sa_mask);
+	XT_ASSERT_OK(sigaction(SIGRTMIN + 1, &sa, &old));
+	set_read(&cb, fd, buf, 300, 512);
+	/* To this thread: the handler runs in aio_read, at its completion. */
+	cb.aio_sigevent.sigev_notify = SIGEV_THREAD_ID;
+	cb.aio_sigevent.sigev_notify_thread_id = gettid();
+	cb.aio_sigevent.sigev_signo = SIGRTMIN + 1;
+	cb.aio_sigevent.sigev_value.sival_ptr = &cb;
+	XT_ASSERT_OK(aio_read(&cb));
+	/*
+	 * Waiting inside the library: whichever way the read completes (in
+	 * aio_read, reaped here from the ring, or on a worker while this
+	 * thread sleeps in aio_suspend), the handler interrupts the library.
+	 */
+	end = xt_now_ms() + 5000;
+	while (aio_error(&cb) == EINPROGRESS && xt_now_ms() < end)
+		aio_suspend(list, 1, &ts);
+	while (atomic_load(&handler_ret) == -2 && xt_now_ms() < end)
+		xt_sleep_ms(1);
+	XT_ASSERT_EQ(atomic_load(&handler_ret), 300);
+	got = &cb;
+	XT_ASSERT_ERRNO(aio_waitcomplete(&got, &poll), EAGAIN);
+	XT_ASSERT(got == NULL);
+	sigaction(SIGRTMIN + 1, &old, NULL);
+	close(fd);
+	return XT_PASS;
+}
+
 static const struct xt_case cases[] = {
 	{"readv_scatters", readv_scatters},
 	{"writev_gathers", writev_gathers},
@@ -213,6 +277,7 @@ static const struct xt_case cases[] = {
 	{"iovcnt_too_big", iovcnt_too_big},
 	{"waitcomplete_each_once", waitcomplete_each_once},
 	{"waitcomplete_error_and_timeout", waitcomplete_error_and_timeout},
+	{"waitcomplete_return_in_handler", waitcomplete_return_in_handler},
 };
 
 XT_MAIN(cases)
