@@ -23,9 +23,11 @@
  *
  * A forked child keeps the hints: its descriptors are the parent's.
  *
- * Locking: none.  A hint is one 64-bit word read and written with relaxed
- * atomics; a lost or stale update only costs speed (at worst RECHECK
- * synchronous reads on a newly opened O_DIRECT file), never correctness.
+ * Locking: none.  A hint is one 64-bit word, loaded, then replaced by
+ * compare-and-swap against what was loaded; an update that lost the race
+ * is dropped.  A lost update only costs speed, never correctness: at worst
+ * RECHECK synchronous reads on a newly opened O_DIRECT file, plus one per
+ * thread already reading it.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -52,21 +54,26 @@ _Static_assert(sizeof(struct hint) == sizeof(uint64_t), "one word");
 static _Atomic uint64_t hints[NHINTS];
 static _Atomic int disabled; /* preadv2 or RWF_NOWAIT missing everywhere */
 
-static struct hint load(_Atomic uint64_t *slot)
+static struct hint unpack(uint64_t w)
 {
-	uint64_t w = atomic_load_explicit(slot, memory_order_relaxed);
 	struct hint h;
 
 	memcpy(&h, &w, sizeof(h));
 	return h;
 }
 
-static void store(_Atomic uint64_t *slot, struct hint h)
+/*
+ * Replaces the word seen as old with h, unless another thread changed it
+ * meanwhile: then this update is dropped, so a thread that took its copy
+ * before a check found O_DIRECT cannot bring the old verdict back.
+ */
+static void update(_Atomic uint64_t *slot, uint64_t old, struct hint h)
 {
 	uint64_t w;
 
 	memcpy(&w, &h, sizeof(w));
-	atomic_store_explicit(slot, w, memory_order_relaxed);
+	atomic_compare_exchange_strong_explicit(
+		slot, &old, w, memory_order_relaxed, memory_order_relaxed);
 }
 
 /* Asks the kernel again whether fd may be read this way. */
@@ -100,13 +107,15 @@ int64_t xaio__nowait_read(int fd, void *buf, uint64_t len, int64_t off)
 {
 	_Atomic uint64_t *slot;
 	struct hint h;
+	uint64_t seen;
 	long r;
 
 	if (len == 0 || len > MAX_LEN || fd < 0 ||
 	    atomic_load_explicit(&disabled, memory_order_relaxed))
 		return -EAGAIN;
 	slot = &hints[(unsigned int)fd % NHINTS];
-	h = load(slot);
+	seen = atomic_load_explicit(slot, memory_order_relaxed);
+	h = unpack(seen);
 	if (h.fd != fd)
 		h = (struct hint){.fd = fd}; /* the miss record starts afresh */
 	if (h.credit == 0)
@@ -115,20 +124,21 @@ int64_t xaio__nowait_read(int fd, void *buf, uint64_t len, int64_t off)
 	if (!h.ok || h.skip) {
 		if (h.skip)
 			h.skip--;
-		store(slot, h);
+		update(slot, seen, h);
 		return -EAGAIN;
 	}
 	r = preadv2_nowait(fd, buf, len, off);
 	if (r == (long)len) {
 		h.misses = 0;
-	} else if (r == -ENOSYS || r == -EPERM) {
-		/* No preadv2 (or a seccomp filter forbids it): stop trying. */
+	} else if (r == -ENOSYS) {
+		/* No preadv2 (or a seccomp filter says so): stop trying. */
 		atomic_store_explicit(&disabled, 1, memory_order_relaxed);
 	} else if (r == -EAGAIN || r >= 0) {
 		missed(&h);
 	} else {
-		h.ok = 0; /* ESPIPE, EOPNOTSUPP, ...: until the next check */
+		h.ok = 0; /* ESPIPE, EOPNOTSUPP, EPERM...: until the next check
+			   */
 	}
-	store(slot, h);
+	update(slot, seen, h);
 	return r == (long)len ? r : -EAGAIN;
 }

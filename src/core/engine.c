@@ -5,6 +5,8 @@
  * A request goes: xaio__submit() -> fd table (may hold it) -> a backend
  * (io_uring, or the thread pool when the ring is missing, full, or refused
  * the op) -> xaio__complete() -> its done() callback -> back to the pool.
+ * A read of cached data skips the fd table and the backends: it is done
+ * in xaio__submit() itself (read_now(), backend/nowait.c).
  *
  * Who reaps the ring.  A cross-thread completion hand-off costs ~20 us on
  * this class of machine against ~2 us when the waiting thread reaps itself,
@@ -485,8 +487,7 @@ static bool read_now(struct xaio__req *req)
 	r = xaio__nowait_read(req->fd, req->buf, req->len, req->off);
 	if (r < 0)
 		return false;
-	req->kind = XAIO__K_FREE;
-	req->flags = 0; /* no progress reference to drop */
+	req->flags &= (uint8_t)~XAIO__RF_NOTIFY; /* it took no progress ref */
 	atomic_store_explicit(&req->state, XAIO__RS_RUNNING,
 			      memory_order_relaxed);
 	atomic_fetch_add_explicit(&stats.submitted, 1, memory_order_relaxed);

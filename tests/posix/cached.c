@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "faults.h"
@@ -64,6 +65,20 @@ out:
 	return r;
 }
 
+/* Skips where the file system cannot do RWF_NOWAIT reads at all. */
+static bool nowait_unsupported(int fd)
+{
+	char c;
+	struct iovec iov = {&c, 1};
+
+	if (preadv2(fd, &iov, 1, 0, RWF_NOWAIT) < 0 && errno == EOPNOTSUPP) {
+		fprintf(stderr, "skip: no RWF_NOWAIT reads in %s\n",
+			xt_tmpdir());
+		return true;
+	}
+	return false;
+}
+
 static bool nowait_on(void)
 {
 	const char *v = getenv("XAIO_NOWAIT");
@@ -78,6 +93,8 @@ static int child_hot(void)
 	int fd = xt_make_file("hot", 1024 * 1024, 0);
 
 	XT_ASSERT(fd >= 0);
+	if (nowait_unsupported(fd))
+		return XT_SKIP;
 	for (int i = 0; i < 16; i++)
 		XT_ASSERT_EQ(read_check(fd, buf, BLK, (off_t)i * 3 * BLK, BLK,
 					nowait_on()),
@@ -127,6 +144,8 @@ static int switch_direct(bool setfl)
 	int fd = xt_make_file("switch", 64 * BLK, 0), dfd;
 
 	XT_ASSERT(fd >= 0 && buf);
+	if (nowait_unsupported(fd))
+		return XT_SKIP;
 	for (int i = 0; i < 10; i++)
 		XT_ASSERT_EQ(
 			read_check(fd, buf, BLK, (off_t)i * BLK, BLK, true),
@@ -252,6 +271,8 @@ static int child_busy_pool(void)
 	int p[2], fd = xt_make_file("busy", 4 * BLK, 0);
 
 	XT_ASSERT(fd >= 0);
+	if (nowait_unsupported(fd))
+		return XT_SKIP;
 	XT_ASSERT_OK(pipe(p));
 	xt_cb_set_op(&pr, LIO_READ, p[0], pbuf, sizeof(pbuf), 0);
 	XT_ASSERT_OK(aio_read(&pr));
