@@ -14,13 +14,17 @@
  *              DEFER_TASKRUN are out of reach;
  *   no-efd     the same without the eventfd (what the kernel's signalling
  *              of it costs per completion);
- *   posix      aio_read + aio_error + aio_return through libxaio-posix
- *              (that same ring, plus the POSIX layer and the engine).
+ *   posix      aio_read + aio_error + aio_return through libxaio-posix:
+ *              by default the read is a page-cache hit done at once by
+ *              preadv2(RWF_NOWAIT), no ring at all; with XAIO_NOWAIT=0 it
+ *              goes through that same ring, plus the POSIX layer and the
+ *              engine.
  *
- * fio-ring to xaio-ring is the price of a shared ring; xaio-ring to posix is
- * the price of xaio's own code.  Each repetition runs the variants one
- * after another; the medians over the repetitions are printed, with the
- * ratios to fio-ring.  Each read is checked (4096 bytes returned).
+ * fio-ring to xaio-ring is the price of a shared ring; xaio-ring to posix
+ * with XAIO_NOWAIT=0 is the price of xaio's own code.  Each repetition
+ * runs the variants one after another; the medians over the repetitions
+ * are printed, with the ratios to fio-ring.  Each read is checked (4096
+ * bytes returned).
  *
  * Usage: ring-cost FILE [OPS [REPS]]   (FILE: at least 1 MiB, cached)
  */

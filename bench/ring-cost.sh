@@ -4,7 +4,8 @@
 # read at queue depth 1 goes: a ring set up as fio's, a ring set up as
 # xaio's shared one, and xaio's POSIX AIO on top of it.  Builds it in
 # build/bench (Release) and reads the same data file as fio-posixaio.sh,
-# after reading it once so that its pages are cached.
+# after reading it once so that its pages are cached.  XAIO_NOWAIT=0 in
+# the environment sends the posix variant's reads through the ring.
 # Usage: bench/ring-cost.sh [OPS [REPS]]   (defaults 1000000 and 7)
 set -euo pipefail
 
@@ -23,5 +24,5 @@ cmake -S "$root" -B "$root/build/bench" -DCMAKE_BUILD_TYPE=Release \
 	-DXAIO_BUILD_BENCH=ON -DXAIO_BUILD_TESTS=OFF \
 	-DXAIO_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$root/build/bench" -j "$(nproc)" --target ring-cost >/dev/null
-echo "ring-cost: $(uname -r), $(nproc) CPUs, $file, XAIO_BACKEND=${XAIO_BACKEND:-(unset)}"
+echo "ring-cost: $(uname -r), $(nproc) CPUs, $file, XAIO_BACKEND=${XAIO_BACKEND:-(unset)} XAIO_NOWAIT=${XAIO_NOWAIT:-(unset)}"
 "$root/build/bench/bench/ring-cost" "$file" "$ops" "$reps"
