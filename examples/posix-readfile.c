@@ -5,7 +5,9 @@
  *
  *	posix-readfile [FILE [DEPTH [BLOCK]]]
  *
- * Without FILE it writes a 64 MiB file of known content in $TMPDIR first.
+ * Without FILE it writes a 64 MiB file of known content in $TMPDIR first,
+ * then drops it from the page cache, so that the reads go to the device
+ * (xaio completes page-cache hits at once, in aio_read itself).
  * Link with -lxaio-posix (or run a glibc build under LD_PRELOAD) and it runs
  * on xaio; the code is plain <aio.h>.
  */
@@ -38,6 +40,9 @@ static int make_file(char *path, size_t size)
 		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
 			return -1;
 	}
+	if (fdatasync(fd) < 0)
+		return -1;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* a hint: may fail */
 	return fd;
 }
 
