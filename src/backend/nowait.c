@@ -52,7 +52,7 @@ struct hint {
 _Static_assert(sizeof(struct hint) == sizeof(uint64_t), "one word");
 
 static _Atomic uint64_t hints[NHINTS];
-static _Atomic int disabled; /* preadv2 or RWF_NOWAIT missing everywhere */
+static _Atomic int disabled; /* preadv2 answered ENOSYS: never again */
 
 static struct hint unpack(uint64_t w)
 {
@@ -136,8 +136,8 @@ int64_t xaio__nowait_read(int fd, void *buf, uint64_t len, int64_t off)
 	} else if (r == -EAGAIN || r >= 0) {
 		missed(&h);
 	} else {
-		h.ok = 0; /* ESPIPE, EOPNOTSUPP, EPERM...: until the next check
-			   */
+		/* ESPIPE, EOPNOTSUPP, EPERM...: not until the next check. */
+		h.ok = 0;
 	}
 	update(slot, seen, h);
 	return r == (long)len ? r : -EAGAIN;

@@ -115,6 +115,16 @@ static int open_direct(const char *name)
 	return fd;
 }
 
+/* n reads of one block, cycling over the first 64; none need be at once. */
+static int read_blocks(int fd, unsigned char *buf, int n)
+{
+	for (int i = 0; i < n; i++)
+		XT_ASSERT_EQ(read_check(fd, buf, BLK, (off_t)(i % 64) * BLK,
+					BLK, false),
+			     XT_PASS);
+	return XT_PASS;
+}
+
 static int child_direct(void)
 {
 	unsigned char *buf = xt_aligned(BLK, BLK);
@@ -124,10 +134,7 @@ static int child_direct(void)
 	dfd = open_direct("direct");
 	if (dfd < 0)
 		return XT_SKIP;
-	for (int i = 0; i < 100; i++)
-		XT_ASSERT_EQ(read_check(dfd, buf, BLK, (off_t)(i % 64) * BLK,
-					BLK, false),
-			     XT_PASS);
+	XT_ASSERT_EQ(read_blocks(dfd, buf, 100), XT_PASS);
 	close(dfd);
 	close(fd);
 	free(buf);
@@ -163,10 +170,7 @@ static int switch_direct(bool setfl)
 		XT_ASSERT_EQ(dup2(dfd, fd), fd);
 		close(dfd);
 	}
-	for (int i = 0; i < 200; i++)
-		XT_ASSERT_EQ(read_check(fd, buf, BLK, (off_t)(i % 64) * BLK,
-					BLK, false),
-			     XT_PASS);
+	XT_ASSERT_EQ(read_blocks(fd, buf, 200), XT_PASS);
 	close(fd);
 	free(buf);
 	return XT_PASS;
