@@ -8,7 +8,8 @@
 #   io_uring fio's own io_uring engine (default options)
 # buffered with the page cache hot and with O_DIRECT, at several iodepths,
 # repeated (engines interleaved within each repetition); prints the median
-# IOPS and CPU time per operation as a Markdown table.  CPU is the whole fio
+# IOPS and CPU time per operation as a Markdown table, with the median and
+# range of xaio's ratio to io_uring within each repetition.  CPU is the whole fio
 # process tree (wait4 rusage of fio, its forked job process and all their
 # threads: glibc's and xaio's helper threads and io_uring's io-wq workers),
 # less a baseline run of the same job doing one I/O (fio's start-up), over
@@ -227,13 +228,16 @@ echo
 python3 - "$work/results" <<'EOF'
 import statistics, sys
 runs = {}
+reps = {}  # (mode, depth, rep) -> {engine: result}: the same repetition
 order = []
 for line in open(sys.argv[1]):
     f = line.split()
     key = (f[1], int(f[2]))
     if key not in order:
         order.append(key)
-    runs.setdefault(key + (f[3],), []).append(None if f[4] == "fail" else tuple(map(float, f[4:8])))
+    r = None if f[4] == "fail" else tuple(map(float, f[4:8]))
+    runs.setdefault(key + (f[3],), []).append(r)
+    reps.setdefault(key + (f[0],), {})[f[3]] = r
 
 def med(key, i):
     v = [r[i] for r in runs.get(key, []) if r]
@@ -242,18 +246,35 @@ def med(key, i):
 def num(x, fmt):
     return "fail" if x is None else format(x, fmt)
 
+def paired(mode, d):
+    """Median, min and max over repetitions of xaio's IOPS over io_uring's
+    in the same repetition (seconds apart, so a slow phase of the shared
+    host's storage tends to hit both)."""
+    v = [r["xaio"][0] / r["io_uring"][0]
+         for k, r in reps.items() if k[:2] == (mode, d)
+         and r.get("xaio") and r.get("io_uring")]
+    if not v:
+        return "-"
+    return f"{statistics.median(v):.2f} ({min(v):.2f}–{max(v):.2f})"
+
 def ratio(a, b):
     return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}"
 
 print("| mode | depth | xaio IOPS | glibc IOPS | io_uring IOPS | xaio/io_uring"
-      " | glibc/io_uring | xaio CPU µs/op | io_uring CPU µs/op | CPU ratio |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      " | glibc/io_uring | xaio CPU µs/op | io_uring CPU µs/op | CPU ratio"
+      " | xaio/io_uring per repetition |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for mode, d in order:
     x, g, u = ((mode, d, e) for e in ("xaio", "glibc", "io_uring"))
     print(f"| {mode} | {d} | {num(med(x, 0), '.0f')} | {num(med(g, 0), '.0f')}"
           f" | {num(med(u, 0), '.0f')} | {ratio(med(x, 0), med(u, 0))}"
           f" | {ratio(med(g, 0), med(u, 0))} | {num(med(x, 1), '.2f')}"
-          f" | {num(med(u, 1), '.2f')} | {ratio(med(x, 1), med(u, 1))} |")
+          f" | {num(med(u, 1), '.2f')} | {ratio(med(x, 1), med(u, 1))}"
+          f" | {paired(mode, d)} |")
+print()
+print("xaio/io_uring is the ratio of the two engines' medians; \"per"
+      " repetition\" is the median (and range) of the ratio within each"
+      " repetition, where the two ran seconds apart.")
 print()
 bases = [r[3] for v in runs.values() for r in v if r]
 print("CPU µs/op above and \"tree\" below: the whole fio process tree"
