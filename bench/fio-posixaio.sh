@@ -227,17 +227,14 @@ echo "- elapsed $(($(date +%s) - start)) s"
 echo
 python3 - "$work/results" <<'EOF'
 import statistics, sys
-runs = {}
-reps = {}  # (mode, depth, rep) -> {engine: result}: the same repetition
+runs = {}  # (mode, depth, engine) -> one result per repetition, None if failed
 order = []
 for line in open(sys.argv[1]):
     f = line.split()
     key = (f[1], int(f[2]))
     if key not in order:
         order.append(key)
-    r = None if f[4] == "fail" else tuple(map(float, f[4:8]))
-    runs.setdefault(key + (f[3],), []).append(r)
-    reps.setdefault(key + (f[0],), {})[f[3]] = r
+    runs.setdefault(key + (f[3],), []).append(None if f[4] == "fail" else tuple(map(float, f[4:8])))
 
 def med(key, i):
     v = [r[i] for r in runs.get(key, []) if r]
@@ -250,9 +247,9 @@ def paired(mode, d):
     """Median, min and max over repetitions of xaio's IOPS over io_uring's
     in the same repetition (seconds apart, so a slow phase of the shared
     host's storage tends to hit both)."""
-    v = [r["xaio"][0] / r["io_uring"][0]
-         for k, r in reps.items() if k[:2] == (mode, d)
-         and r.get("xaio") and r.get("io_uring")]
+    v = [x[0] / u[0] for x, u in zip(runs.get((mode, d, "xaio"), []),
+                                     runs.get((mode, d, "io_uring"), []))
+         if x and u]
     if not v:
         return "-"
     return f"{statistics.median(v):.2f} ({min(v):.2f}–{max(v):.2f})"
