@@ -9,12 +9,12 @@
 # buffered with the page cache hot and with O_DIRECT, at several iodepths,
 # repeated (engines interleaved within each repetition); prints the median
 # IOPS and CPU time per operation as a Markdown table, with the median and
-# range of xaio's ratio to io_uring within each repetition.  CPU is the whole fio
-# process tree (wait4 rusage of fio, its forked job process and all their
+# range of xaio's ratio to io_uring within each repetition.  CPU is the whole
+# fio process tree (wait4 rusage of fio, its forked job process and all their
 # threads: glibc's and xaio's helper threads and io_uring's io-wq workers),
-# less a baseline run of the same job doing one I/O (fio's start-up), over
-# the operations of ramp + runtime.  fio's own usr_cpu/sys_cpu (which count
-# only the job's own thread, RUSAGE_THREAD) are shown beside it.
+# less a baseline run of the same job doing one I/O (fio's start-up), over the
+# operations of ramp + runtime.  fio's own usr_cpu/sys_cpu (which count only
+# the job's own thread, RUSAGE_THREAD) are shown beside it.
 # The data file (${XAIO_BENCH_DIR:-/var/tmp}/xaio-bench-SIZE.dat) is written
 # once and reused.  Needs fio and python3.
 # Usage: bench/fio-posixaio.sh [--runtime SEC] [--reps N] [--size 1G]
@@ -249,7 +249,7 @@ def paired(mode, d):
     host's storage tends to hit both)."""
     v = [x[0] / u[0] for x, u in zip(runs.get((mode, d, "xaio"), []),
                                      runs.get((mode, d, "io_uring"), []))
-         if x and u]
+         if x and u and u[0]]
     if not v:
         return "-"
     return f"{statistics.median(v):.2f} ({min(v):.2f}–{max(v):.2f})"
