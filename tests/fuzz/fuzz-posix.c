@@ -18,6 +18,11 @@
  *    a deadline: a hang is a failure), with an aio_error in the allowed
  *    set and aio_return consistent with it;
  *  - every request's notification is delivered exactly once.
+ * The pipe lives as long as the process and a harness thread keeps
+ * emptying it, so every write to it finishes and an untimed wait
+ * (aio_suspend with no timeout, lio_listio LIO_WAIT) on a pipe write
+ * returns: without it such a wait would hang by design, not by a fault of
+ * xaio.
  * Buffers live in one mapping followed by a PROT_NONE guard page, so a
  * huge length makes the kernel stop at the guard (EFAULT or a short count)
  * instead of corrupting the process.
@@ -102,9 +107,21 @@ static void on_thread(union sigval sv)
 		atomic_fetch_add(&list_notes, 1);
 }
 
+/* Empties the pipe for the life of the process. */
+static void *drain_pipe(void *arg)
+{
+	char sink[4096];
+
+	(void)arg;
+	while (read(pipefd[0], sink, sizeof(sink)) != 0)
+		;
+	return NULL;
+}
+
 static void setup_once(void)
 {
 	static bool done;
+	pthread_t drainer;
 	struct sigaction sa;
 	char *map;
 
@@ -121,6 +138,11 @@ static void setup_once(void)
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigaction(SIG, &sa, NULL);
+	if (pipe2(pipefd, O_CLOEXEC))
+		abort();
+	if (pthread_create(&drainer, NULL, drain_pipe, NULL))
+		abort();
+	pthread_detach(drainer);
 	/* tmpfs when there is one: fsync there costs nothing. */
 	snprintf(path, sizeof(path), "%s/xaio-fuzz.%d",
 		 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm", (int)getpid());
@@ -132,10 +154,6 @@ static void open_fds(void)
 	fds[1] = open(path, O_RDWR | O_APPEND);
 	fds[2] = open("/dev/null", O_RDWR);
 	fds[3] = open("/dev/zero", O_RDONLY);
-	if (pipe2(pipefd, O_CLOEXEC))
-		abort();
-	/* The read end only drains (drain()): it must never block. */
-	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 	fds[4] = pipefd[1]; /* writes only: reads would block forever */
 	fds[5] = -1;
 	fds[6] = 1000000; /* never open */
@@ -149,10 +167,8 @@ static void open_fds(void)
 static void close_fds(void)
 {
 	for (int i = 0; i < 8; i++)
-		if (i != 5 && i != 6 && i != 4)
+		if (i != 4 && i != 5 && i != 6)
 			close(fds[i]);
-	close(pipefd[0]);
-	close(pipefd[1]);
 	unlink(path);
 }
 
@@ -324,11 +340,6 @@ static void drain(int slot)
 	if (!used[slot])
 		return;
 	while ((err = aio_error(&cbs[slot])) == EINPROGRESS) {
-		char sink[4096];
-
-		/* A write to the pipe may be blocked: make room. */
-		while (read(pipefd[0], sink, sizeof(sink)) > 0)
-			;
 		aio_suspend(list, 1, &ts);
 		if (++tries > 1000) {
 			fprintf(stderr, "slot %d: not done after 10 s\n", slot);
