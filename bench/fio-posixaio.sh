@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Performance benchmark (not a test): 4 KiB random reads, one fio job, on a
 # file of real (urandom) data, comparing in one run
-#   xaio     fio posixaio + LD_PRELOAD=libxaio-posix.so (XAIO_BACKEND as in
+#   xaio     fio posixaio + LD_PRELOAD=libxaio-posix.so (XAIO_* as in
 #            the environment; unset = default, io_uring)
 #   glibc    fio posixaio, no preload (glibc's thread-based POSIX AIO)
 #   io_uring fio's own io_uring engine (default options)
@@ -24,7 +24,7 @@
 set -euo pipefail
 
 cmdline=$(printf '%q ' "$0" "$@")
-for v in XAIO_BACKEND XAIO_BENCH_DIR TMPDIR; do
+for v in XAIO_BACKEND XAIO_SQPOLL XAIO_NOWAIT XAIO_BENCH_DIR TMPDIR; do
 	[ -z "${!v:-}" ] || cmdline="$v=$(printf %q "${!v}") $cmdline"
 done
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -146,7 +146,7 @@ echo "Command: \`${cmdline% }\`"
 echo
 echo "- fio: $(fio --version); kernel $(uname -r); $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "- file: $file ($((bytes >> 20)) MiB of /dev/urandom data, $(stat -f -c %T "$dir")); 4 KiB randread, 1 job, runtime ${runtime}s + ramp ${ramp}s, time_based, ${reps} repetition(s), medians shown"
-echo "- xaio: $lib, XAIO_BACKEND=${XAIO_BACKEND:-(unset)}; probe: ${xaioline#xaio: }"
+echo "- xaio: $lib, XAIO_BACKEND=${XAIO_BACKEND:-(unset)}, XAIO_SQPOLL=${XAIO_SQPOLL:-(unset)}; probe: ${xaioline#xaio: }"
 echo "- buffered: file pre-read with cat, invalidate=0; direct: direct=1; io_uring engine with fio's default options"
 
 # --- the runs -----------------------------------------------------------------

@@ -66,7 +66,12 @@ struct xaio_runtime_info {
 	uint64_t completed; /* requests completed */
 	uint64_t inline_reads; /* of the submitted, reads done at once from
 				  the page cache (XAIO_NOWAIT) */
-	uint64_t reserved[7];
+	uint32_t sqpoll_idle_ms; /* XAIO_SQPOLL granted: the ring's kernel
+				    submission thread sleeps after this idle
+				    time; 0 when there is no such thread */
+	int32_t sqpoll_errno; /* XAIO_SQPOLL asked but io_uring_setup refused
+				 it (the ring runs without it), or 0 */
+	uint64_t reserved[6];
 };
 
 /*

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite, from a fresh clone.  Installs what is missing
 # (Debian/Ubuntu, apt-get), then runs, each on both backends unless noted:
-#   1. every CTest test in a release build with -Werror, then again with
-#      XAIO_NOWAIT=0 (every read through the backends, none done at once
-#      from the page cache),
+#   1. every CTest test in a release build with -Werror (the POSIX tests
+#      also with XAIO_SQPOLL), then again with XAIO_NOWAIT=0 (every read
+#      through the backends, none done at once from the page cache),
 #   2. the same suite under ASan + UBSan,
 #   3. the thread-pool tests under TSan (io_uring's kernel-side accesses are
 #      invisible to it; tests that count signals are left out: TSan defers
@@ -14,7 +14,7 @@
 #   5. libFuzzer over the POSIX entry points, 60 s per backend,
 #   6. fio's posixaio engine under LD_PRELOAD=libxaio-posix.so (short),
 #   7. the stress driver, 10^6 operations per backend, and 3.3*10^5 more
-#      with XAIO_NOWAIT=0.
+#      each with XAIO_NOWAIT=0 and with XAIO_SQPOLL.
 # Usage: tools/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,5 +82,5 @@ tools/fuzz.sh --seconds 60
 echo "== 6. fio posixaio under LD_PRELOAD=libxaio-posix.so (short)"
 tools/fio-check.sh --short build/test/libxaio-posix.so
 
-echo "== 7. stress: 10^6 operations per backend, 3.3*10^5 with XAIO_NOWAIT=0 (release build)"
+echo "== 7. stress: 10^6 operations per backend, 3.3*10^5 each with XAIO_NOWAIT=0 and XAIO_SQPOLL (release build)"
 run_ctest build/test -L stress

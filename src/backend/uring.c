@@ -19,6 +19,11 @@
  * the ring).  -ECANCELED is never asked for by xaio: the kernel cancels
  * pending requests of a thread that exits, so those are re-issued too.
  *
+ * SQPOLL only when asked (XAIO_SQPOLL=ms): a kernel thread then takes
+ * SQEs from the ring as they are pushed, and a submitter enters the kernel
+ * only to wake it after it went idle (IORING_SQ_NEED_WAKEUP) or to wait for
+ * room in a full SQ.  A set-up that refuses it runs without it.
+ *
  * Set-up halves the ring on ENOMEM (RLIMIT_MEMLOCK) down to 32 CQEs and
  * drops optional flags on EINVAL.  The fd is O_CLOEXEC (the kernel sets it)
  * and the mappings are MADV_DONTFORK: a forked child gets no ring and makes
@@ -38,6 +43,9 @@
 
 #ifndef IORING_SETUP_SUBMIT_ALL
 #define IORING_SETUP_SUBMIT_ALL (1U << 7) /* 5.18 */
+#endif
+#ifndef IORING_ENTER_SQ_WAIT
+#define IORING_ENTER_SQ_WAIT (1U << 2) /* 5.10 */
 #endif
 
 /*
@@ -62,6 +70,7 @@ static struct {
 	uint32_t cq_mask;
 	struct io_uring_cqe *cqes;
 	bool single_mmap;
+	bool sqpoll; /* a kernel thread submits */
 	int efd; /* eventfd the kernel signals for every CQE */
 
 	pthread_mutex_t sq_lock; /* sq tail, sqes, unsubmitted */
@@ -181,17 +190,21 @@ static int register_eventfd(void)
 	return r;
 }
 
-int xaio__uring_init(uint32_t *entries)
+int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms, int *sqpoll_err)
 {
 	uint32_t n = MAX_CQ,
 		 flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
 	struct io_uring_params p;
 	int fd, r;
 
+	*sqpoll_err = 0;
+	if (sqpoll_ms)
+		flags |= IORING_SETUP_SQPOLL;
 	for (;;) {
 		memset(&p, 0, sizeof(p));
 		p.flags = flags;
 		p.cq_entries = n;
+		p.sq_thread_idle = flags & IORING_SETUP_SQPOLL ? sqpoll_ms : 0;
 		fd = sys_setup(n / 16, &p);
 		if (fd >= 0)
 			break;
@@ -203,9 +216,16 @@ int xaio__uring_init(uint32_t *entries)
 			n /= 2;
 			continue;
 		}
+		if (flags & IORING_SETUP_SQPOLL) {
+			/* EPERM, EINVAL...: a ring without the thread. */
+			*sqpoll_err = -fd;
+			flags &= ~IORING_SETUP_SQPOLL;
+			continue;
+		}
 		return fd;
 	}
 	R.fd = fd;
+	R.sqpoll = flags & IORING_SETUP_SQPOLL;
 	r = map_ring(&p);
 	if (r == 0)
 		r = probe_ops();
@@ -242,11 +262,30 @@ void xaio__uring_atfork_child(void)
 	R.fd = R.efd = -1;
 }
 
+/*
+ * The SQ thread sees pushed SQEs by itself; it needs a system call only
+ * once it has gone idle.  Dekker pair with the kernel, which sets
+ * NEED_WAKEUP and then looks at the tail once more before it sleeps.
+ */
+static void wake_sq_thread(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(R.sq_flags, memory_order_relaxed) &
+	    IORING_SQ_NEED_WAKEUP)
+		sys_enter(0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0);
+}
+
 /* Hands every filled SQE to the kernel; sq_lock held. */
 static void submit_locked(void)
 {
 	int tries = 0;
 
+	if (R.sqpoll) {
+		if (R.unsubmitted)
+			wake_sq_thread();
+		R.unsubmitted = 0;
+		return;
+	}
 	while (R.unsubmitted) {
 		int r = sys_enter(R.unsubmitted, 0, 0, NULL, 0);
 
@@ -261,7 +300,7 @@ static void submit_locked(void)
 	}
 }
 
-/* Fills the next SQE; sq_lock held.  false when the SQ is full. */
+/* Fills the next SQE; sq_lock held.  NULL when the SQ is full. */
 static struct io_uring_sqe *next_sqe(void)
 {
 	uint32_t tail = atomic_load_explicit(R.sq_tail, memory_order_relaxed);
@@ -270,6 +309,8 @@ static struct io_uring_sqe *next_sqe(void)
 
 	if (tail - head >= R.sq_entries) {
 		submit_locked();
+		if (R.sqpoll) /* until the SQ thread has made room */
+			sys_enter(0, 0, IORING_ENTER_SQ_WAIT, NULL, 0);
 		head = atomic_load_explicit(R.sq_head, memory_order_acquire);
 		if (tail - head >= R.sq_entries)
 			return NULL;

@@ -43,6 +43,8 @@
 #include "core/internal.h"
 #include "core/sys.h"
 
+#define SQPOLL_MAX_MS 60000 /* XAIO_SQPOLL's largest idle time */
+
 __thread int xaio__in_engine __attribute__((tls_model("initial-exec")));
 static __thread int plug_depth __attribute__((tls_model("initial-exec")));
 
@@ -53,6 +55,8 @@ static uint32_t backend; /* enum xaio_backend, fixed once started */
 static uint32_t reason;
 static int uring_errno;
 static uint32_t ring_entries;
+static uint32_t sqpoll_ms; /* granted XAIO_SQPOLL idle time, 0: none */
+static int sqpoll_errno; /* why io_uring_setup refused SQPOLL */
 static bool nowait = true; /* XAIO_NOWAIT: the page-cache fast path */
 
 static _Atomic uint32_t seq;
@@ -308,6 +312,8 @@ static void atfork_child(void)
 	pthread_mutex_init(&reaper_lock, NULL);
 	atomic_store(&started, 0);
 	backend = XAIO_BACKEND_NONE;
+	sqpoll_ms = 0;
+	sqpoll_errno = 0;
 	atomic_store(&nwaiters, 0);
 	atomic_store(&progress, 0);
 	atomic_store(&reaper_started, 0);
@@ -320,6 +326,8 @@ static void choose_backend(void)
 {
 	const char *env = xaio__getenv("XAIO_BACKEND");
 	const char *nw = xaio__getenv("XAIO_NOWAIT");
+	const char *sq;
+	long ms;
 	int r;
 
 	/* XAIO_FAULT's errors are injected in the pool: reads must go there. */
@@ -331,11 +339,18 @@ static void choose_backend(void)
 		backend = XAIO_BACKEND_THREADS;
 		return;
 	}
-	r = xaio__uring_init(&ring_entries);
+	sq = xaio__getenv("XAIO_SQPOLL");
+	ms = sq ? strtol(sq, NULL, 10) : 0;
+	sqpoll_ms = ms > 0 && ms <= SQPOLL_MAX_MS ? (uint32_t)ms : 0;
+	r = xaio__uring_init(&ring_entries, sqpoll_ms, &sqpoll_errno);
+	if (sqpoll_errno)
+		sqpoll_ms = 0;
 	if (r == 0) {
 		backend = XAIO_BACKEND_URING;
 		return;
 	}
+	sqpoll_ms = 0;
+	sqpoll_errno = 0;
 	uring_errno = -r;
 	reason = XAIO_REASON_URING_FAILED;
 	backend = XAIO_BACKEND_THREADS;
@@ -736,6 +751,8 @@ void xaio__engine_info(struct xaio_runtime_info *info)
 	out.uring_errno = uring_errno;
 	out.ring_entries = backend == XAIO_BACKEND_URING ? ring_entries : 0;
 	out.threads = xaio__tp_threads();
+	out.sqpoll_idle_ms = sqpoll_ms;
+	out.sqpoll_errno = sqpoll_errno;
 	out.submitted = atomic_load(&stats.submitted);
 	out.on_ring = atomic_load(&stats.on_ring);
 	out.on_threads = atomic_load(&stats.on_threads);

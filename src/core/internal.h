@@ -208,7 +208,8 @@ XAIO__HIDDEN int xaio__fd_collect(int fd, struct xaio__req **held,
 XAIO__HIDDEN void xaio__fd_atfork_child(void);
 
 /* --- backends (src/backend) --- */
-XAIO__HIDDEN int xaio__uring_init(uint32_t *entries);
+XAIO__HIDDEN int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms,
+				  int *sqpoll_err);
 XAIO__HIDDEN void xaio__uring_atfork_child(void);
 /* 0 when taken, -EAGAIN when the ring is full (use the pool). */
 XAIO__HIDDEN int xaio__uring_issue(struct xaio__req *req);

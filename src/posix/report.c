@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * XAIO_VERBOSE=1: at exit, libxaio-posix says on stderr which backend
- * served the process, why, and how many requests went where.  Used by
- * tools/xaio-run -v.  Ignored in secure-execution mode.  The destructor
- * that calls it lives in aio.c, which every program using the layer
- * links, so a static link pulls this file in too.
+ * served the process, why (and what became of XAIO_SQPOLL), and how many
+ * requests went where.  Used by tools/xaio-run -v.  Ignored in
+ * secure-execution mode.  The destructor that calls it lives in aio.c,
+ * which every program using the layer links, so a static link pulls this
+ * file in too.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,20 +14,29 @@
 
 static const char *why(const struct xaio_runtime_info *info)
 {
-	static char buf[96];
+	static char buf[160];
+	size_t room = sizeof(buf);
+	int n;
 
 	if (info->backend == XAIO_BACKEND_NONE)
 		return "no request was made";
-	switch (info->reason) {
-	case XAIO_REASON_ENV:
-		return "forced by XAIO_BACKEND";
-	case XAIO_REASON_URING_FAILED:
-		snprintf(buf, sizeof(buf), "io_uring refused: %s",
-			 strerror(info->uring_errno));
+	if (info->reason == XAIO_REASON_URING_FAILED)
+		n = snprintf(buf, room, "io_uring refused: %s",
+			     strerror(info->uring_errno));
+	else
+		n = snprintf(buf, room, "%s",
+			     info->reason == XAIO_REASON_ENV
+				     ? "forced by XAIO_BACKEND"
+				     : "default");
+	if (n < 0 || (size_t)n >= room)
 		return buf;
-	default:
-		return "default";
-	}
+	if (info->sqpoll_idle_ms)
+		snprintf(buf + n, room - (size_t)n, "; SQPOLL, %u ms idle",
+			 info->sqpoll_idle_ms);
+	else if (info->sqpoll_errno)
+		snprintf(buf + n, room - (size_t)n, "; SQPOLL refused: %s",
+			 strerror(info->sqpoll_errno));
+	return buf;
 }
 
 void xaio__posix_report(void)

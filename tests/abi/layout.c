@@ -35,8 +35,10 @@ OFF(on_threads, 40);
 OFF(fallbacks, 48);
 OFF(completed, 56);
 OFF(inline_reads, 64);
-OFF(reserved, 72);
-_Static_assert(sizeof(((struct xaio_runtime_info *)0)->reserved) == 56,
+OFF(sqpoll_idle_ms, 72);
+OFF(sqpoll_errno, 76);
+OFF(reserved, 80);
+_Static_assert(sizeof(((struct xaio_runtime_info *)0)->reserved) == 48,
 	       "xaio_runtime_info.reserved changed size");
 
 _Static_assert(XAIO_BACKEND_NONE == 0 && XAIO_BACKEND_URING == 1 &&
@@ -77,6 +79,30 @@ static int info_full_size(void)
 	for (size_t i = 0; i < sizeof(info.reserved) / sizeof(info.reserved[0]);
 	     i++)
 		XT_ASSERT_EQ(info.reserved[i], 0);
+	return XT_PASS;
+}
+
+/*
+ * XAIO_SQPOLL: reported as granted, with its kernel thread, exactly when it
+ * is set (abi.layout.sqpoll sets it; abi.layout does not).
+ */
+static int info_sqpoll(void)
+{
+	const char *env = getenv("XAIO_SQPOLL");
+	struct xaio_runtime_info info = {.size = sizeof(info)};
+
+	XT_ASSERT_EQ(xaio_runtime_info(&info), 0);
+	if (!env) {
+		XT_ASSERT_EQ(info.sqpoll_idle_ms, 0);
+		XT_ASSERT_EQ(info.sqpoll_errno, 0);
+		XT_ASSERT_EQ(xt_count_threads_named("iou-sqp"), 0);
+		return XT_PASS;
+	}
+	XT_SKIP_IF(info.backend != XAIO_BACKEND_URING, "no io_uring here (%s)",
+		   strerror(info.uring_errno));
+	XT_ASSERT_EQ(info.sqpoll_errno, 0);
+	XT_ASSERT_EQ(info.sqpoll_idle_ms, strtoul(env, NULL, 10));
+	XT_ASSERT_EQ(xt_count_threads_named("iou-sqp"), 1);
 	return XT_PASS;
 }
 
@@ -138,6 +164,7 @@ static const struct xt_case cases[] = {
 	{"info-older-caller", info_older_caller},
 	{"info-newer-caller", info_newer_caller},
 	{"info-refuses", info_refuses},
+	{"info-sqpoll", info_sqpoll},
 	{"backend-names", backend_names},
 };
 

@@ -33,7 +33,9 @@
  * aio_read returns -1/EAGAIN (no worker can start) and works once the
  * limit is raised; with XAIO_BACKEND=uring a regular-file read works, and
  * a SIGEV_SIGNAL request is either refused with EAGAIN or notified even
- * though no thread waits for it.
+ * though no thread waits for it; and with XAIO_SQPOLL set, the kernel
+ * refuses the ring's submission thread and a read runs on a ring without
+ * one.
  */
 #include <aio.h>
 #include <dlfcn.h>
@@ -649,6 +651,40 @@ static int resources_nproc_notify(void)
 	return nproc_case(nproc_notify_child);
 }
 
+/*
+ * XAIO_SQPOLL when no thread can be created: the kernel refuses the ring's
+ * submission thread, and the requests run on a ring without one.
+ */
+static int nproc_sqpoll_child(void *arg)
+{
+	static unsigned char buf[BLK];
+	static struct aiocb cb;
+	struct rlimit old;
+	int fd = *(int *)arg, r;
+
+	r = limit_threads(&old);
+	if (r)
+		return r;
+	setenv("XAIO_SQPOLL", "10", 1);
+	setenv("XAIO_NOWAIT", "0", 1); /* through the ring */
+	xt_cb_set_op(&cb, LIO_READ, fd, buf, BLK, BLK);
+	XT_ASSERT_OK(aio_read(&cb));
+	if (check_read(&cb, buf, BLK))
+		return XT_FAIL;
+	XT_ASSERT_EQ(xt_count_rings(), 1);
+	XT_ASSERT_EQ(xt_count_threads_named("iou-sqp"), 0);
+	return XT_PASS;
+}
+
+/* io_uring_setup refuses SQPOLL alone: the ring runs without it. */
+static int resources_nproc_sqpoll(void)
+{
+	XT_REQUIRE_BACKEND();
+	XT_SKIP_IF(strcmp(xt_backend(), "uring"),
+		   "only in an XAIO_BACKEND=uring run");
+	return nproc_case(nproc_sqpoll_child);
+}
+
 static const struct xt_case cases[] = {
 	{"resources_malloc_fresh", resources_malloc_fresh},
 	{"resources_malloc_lio_members", resources_malloc_lio_members},
@@ -656,6 +692,7 @@ static const struct xt_case cases[] = {
 	{"resources_nofile", resources_nofile},
 	{"resources_nproc", resources_nproc},
 	{"resources_nproc_notify", resources_nproc_notify},
+	{"resources_nproc_sqpoll", resources_nproc_sqpoll},
 };
 
 XT_MAIN(cases)

@@ -11,6 +11,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,7 +130,24 @@ void *xt_aligned(size_t align, size_t len)
 	return p;
 }
 
-static int count_dir(const char *path)
+/* Does the comm of /proc/self/task/<tid> start with prefix? */
+static bool comm_starts(const char *tid, const char *prefix)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%s/comm", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = 0;
+	fclose(f);
+	return !strncmp(comm, prefix, strlen(prefix));
+}
+
+/* Entries of path; under /proc/self/task, only threads named prefix*. */
+static int count_dir(const char *path, const char *prefix)
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
@@ -138,7 +156,8 @@ static int count_dir(const char *path)
 	if (!d)
 		return -1;
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
+		if (e->d_name[0] != '.' &&
+		    (!prefix || comm_starts(e->d_name, prefix)))
 			n++;
 	closedir(d);
 	return n;
@@ -147,12 +166,17 @@ static int count_dir(const char *path)
 int xt_count_fds(void)
 {
 	/* opendir itself holds one fd while counting. */
-	return count_dir("/proc/self/fd") - 1;
+	return count_dir("/proc/self/fd", NULL) - 1;
 }
 
 int xt_count_threads(void)
 {
-	return count_dir("/proc/self/task");
+	return count_dir("/proc/self/task", NULL);
+}
+
+int xt_count_threads_named(const char *prefix)
+{
+	return count_dir("/proc/self/task", prefix);
 }
 
 int xt_closed_fd(void)

@@ -138,6 +138,8 @@ void *xt_aligned(size_t align, size_t len);
 int xt_count_fds(void);
 /* Number of threads in this process (procfs). */
 int xt_count_threads(void);
+/* Number of threads whose name (comm) starts with prefix. */
+int xt_count_threads_named(const char *prefix);
 /* An fd number that is certainly closed (and far from what open() reuses). */
 int xt_closed_fd(void);
 /* Milliseconds of CLOCK_MONOTONIC. */

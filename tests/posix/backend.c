@@ -2,8 +2,10 @@
 /*
  * Backend selection by XAIO_BACKEND: the thread backend never creates an
  * io_uring; the io_uring backend has at least one ring once requests ran,
- * every ring fd is close-on-exec, and an exec'd child holds no ring fd.
- * Each case runs only in the run of its backend and skips in the other.
+ * every ring fd is close-on-exec, and an exec'd child holds no ring fd;
+ * the ring has a kernel submission thread exactly when XAIO_SQPOLL asks
+ * for one (the posix.*.sqpoll runs set it).  Each case runs only in the
+ * run of its backend and skips in the other.
  */
 #include <aio.h>
 #include <fcntl.h>
@@ -98,6 +100,24 @@ static int backend_uring_ring_cloexec(void)
 	return XT_PASS;
 }
 
+/*
+ * XAIO_BACKEND=uring: an SQPOLL thread (iou-sqp-<pid>) serves the ring
+ * when XAIO_SQPOLL is set, and none exists otherwise.
+ */
+static int backend_sqpoll_thread(void)
+{
+	const char *env = getenv("XAIO_SQPOLL");
+
+	XT_REQUIRE_BACKEND();
+	XT_SKIP_IF(strcmp(xt_backend(), "uring"),
+		   "only in an XAIO_BACKEND=uring run");
+	if (do_requests() != XT_PASS)
+		return XT_FAIL;
+	XT_ASSERT_EQ(xt_count_threads_named("iou-sqp"),
+		     env && atoi(env) > 0 ? 1 : 0);
+	return XT_PASS;
+}
+
 /* Runs /bin/sh -c 'ls -l /proc/$$/fd' and collects its output. */
 static int exec_ls_fds(char *out, size_t max)
 {
@@ -166,6 +186,7 @@ static struct xt_case cases[] = {
 	{"backend_threads_no_ring", backend_threads_no_ring},
 	{"backend_uring_ring_cloexec", backend_uring_ring_cloexec},
 	{"backend_exec_no_ring", backend_exec_no_ring},
+	{"backend_sqpoll_thread", backend_sqpoll_thread},
 };
 
 XT_MAIN(cases)
