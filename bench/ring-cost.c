@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * ring-cost: where the time of one page-cache read goes (a benchmark, not a
- * test).  One thread does 4 KiB random reads at queue depth 1 from a file
- * whose pages are in the page cache, through
+ * ring-cost: where the time of one read goes (a benchmark, not a test).
+ * One thread does 4 KiB random reads, by default at queue depth 1 from a
+ * file whose pages are in the page cache (or at another depth, and with
+ * O_DIRECT: then each read goes to the device), through
  *
  *   fio-ring   a private ring set up as fio's io_uring engine sets up its
  *              own (1 SQE, IORING_SETUP_COOP_TASKRUN | SINGLE_ISSUER |
@@ -26,7 +27,14 @@
  * are printed, with the ratios to fio-ring.  Each read is checked (4096
  * bytes returned).
  *
- * Usage: ring-cost FILE [OPS [REPS]]   (FILE: at least 1 MiB, cached)
+ * At a depth above 1 every variant keeps that many reads in flight: one
+ * read per free slot, each submitted by its own system call, then take
+ * what has completed, wait only when nothing has (the posix variant:
+ * aio_read per free slot, aio_error on each in flight, aio_suspend when
+ * none is done, as fio's posixaio engine does).
+ *
+ * Usage: ring-cost FILE [OPS [REPS [DEPTH [direct]]]]
+ *   (FILE: at least 1 MiB, cached unless direct; DEPTH 1 to 64)
  */
 #define _GNU_SOURCE
 #include <aio.h>
@@ -75,7 +83,7 @@ struct ring {
 	size_t sq_len, sqe_len;
 };
 
-static int fd, nblocks;
+static int fd, nblocks, depth = 1;
 static char *buf;
 static uint64_t rng = 88172645463325252ull;
 
@@ -146,57 +154,117 @@ static void ring_close(struct ring *r)
 		close(r->efd);
 }
 
-/* One read: submit, reap without a system call when it completed inline. */
-static void ring_read(struct ring *r)
+/* Queues a read into slot (its own buffer) without entering the kernel. */
+static void ring_prep(struct ring *r, int slot)
 {
-	unsigned tail = *r->sq_tail, head;
+	unsigned tail = *r->sq_tail;
 	struct io_uring_sqe *sqe = &r->sqes[tail & *r->sq_mask];
-	int res;
 
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->opcode = IORING_OP_READ;
 	sqe->fd = fd;
-	sqe->addr = (uint64_t)(uintptr_t)buf;
+	sqe->addr = (uint64_t)(uintptr_t)(buf + (size_t)slot * BS);
 	sqe->len = BS;
 	sqe->off = (uint64_t)next_off();
+	sqe->user_data = (uint64_t)slot;
 	r->sq_array[tail & *r->sq_mask] = tail & *r->sq_mask;
 	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
-	if (syscall(__NR_io_uring_enter, r->fd, 1, 0, 0, NULL, 0) != 1)
-		die("io_uring_enter");
-	head = *r->cq_head;
-	while (__atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE) == head)
-		if (syscall(__NR_io_uring_enter, r->fd, 0, 1,
-			    IORING_ENTER_GETEVENTS, NULL, 0) < 0 &&
-		    errno != EINTR)
-			die("io_uring_enter(GETEVENTS)");
-	res = r->cqes[head & *r->cq_mask].res;
-	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
+}
+
+static void check(long res)
+{
 	if (res != BS) {
-		fprintf(stderr, "read returned %d\n", res);
+		fprintf(stderr, "read returned %ld\n", res);
 		exit(1);
 	}
 }
 
-static void posix_read(void)
+/*
+ * ops reads with `depth` in flight: a read for every free slot, each
+ * submitted by its own system call as aio_read must (GETEVENTS with no
+ * minimum: a DEFER_TASKRUN ring posts its completions only then), then
+ * reap what has completed, and wait in the kernel only when nothing has.
+ * Batching several reads per system call would also save the device
+ * notification per read, which POSIX AIO cannot (one aio_read, one read).
+ */
+static void ring_reads(struct ring *r, long ops)
 {
-	struct aiocb cb;
-	const struct aiocb *list[1] = {&cb};
-	ssize_t n;
+	int free_slots[256], nfree = depth;
+	long issued = 0, done = 0;
 
-	memset(&cb, 0, sizeof(cb));
-	cb.aio_fildes = fd;
-	cb.aio_buf = buf;
-	cb.aio_nbytes = BS;
-	cb.aio_offset = next_off();
-	cb.aio_sigevent.sigev_notify = SIGEV_NONE;
-	if (aio_read(&cb))
-		die("aio_read");
-	while (aio_error(&cb) == EINPROGRESS)
-		aio_suspend(list, 1, NULL);
-	n = aio_return(&cb);
-	if (n != BS) {
-		fprintf(stderr, "aio_read returned %zd\n", n);
-		exit(1);
+	for (int i = 0; i < depth; i++)
+		free_slots[i] = i;
+	while (done < ops) {
+		unsigned head, tail;
+
+		while (nfree && issued < ops) {
+			ring_prep(r, free_slots[--nfree]);
+			issued++;
+			if (syscall(__NR_io_uring_enter, r->fd, 1, 0,
+				    IORING_ENTER_GETEVENTS, NULL, 0) != 1)
+				die("io_uring_enter");
+		}
+		head = *r->cq_head;
+		while ((tail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE)) ==
+		       head)
+			if (syscall(__NR_io_uring_enter, r->fd, 0, 1,
+				    IORING_ENTER_GETEVENTS, NULL, 0) < 0 &&
+			    errno != EINTR)
+				die("io_uring_enter(GETEVENTS)");
+		for (; head != tail; head++) {
+			struct io_uring_cqe *cqe = &r->cqes[head & *r->cq_mask];
+
+			check(cqe->res);
+			free_slots[nfree++] = (int)cqe->user_data;
+			done++;
+		}
+		__atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * The same through POSIX AIO, as fio's posixaio engine runs it: submit
+ * into every free slot, collect what aio_error says is done, and wait in
+ * aio_suspend only when nothing is.
+ */
+static void posix_reads(long ops)
+{
+	static struct aiocb cbs[256];
+	const struct aiocb *list[256];
+	bool busy[256] = {false};
+	long issued = 0, done = 0;
+
+	while (done < ops) {
+		int n = 0, got = 0;
+
+		for (int i = 0; i < depth && issued < ops; i++) {
+			if (busy[i])
+				continue;
+			memset(&cbs[i], 0, sizeof(cbs[i]));
+			cbs[i].aio_fildes = fd;
+			cbs[i].aio_buf = buf + (size_t)i * BS;
+			cbs[i].aio_nbytes = BS;
+			cbs[i].aio_offset = next_off();
+			cbs[i].aio_sigevent.sigev_notify = SIGEV_NONE;
+			if (aio_read(&cbs[i]))
+				die("aio_read");
+			busy[i] = true;
+			issued++;
+		}
+		for (int i = 0; i < depth; i++) {
+			if (!busy[i])
+				continue;
+			if (aio_error(&cbs[i]) == EINPROGRESS) {
+				list[n++] = &cbs[i];
+				continue;
+			}
+			check(aio_return(&cbs[i]));
+			busy[i] = false;
+			done++;
+			got++;
+		}
+		if (!got && n)
+			aio_suspend(list, n, NULL);
 	}
 }
 
@@ -224,7 +292,7 @@ static void run(int v, long ops, double *wall, double *cpu)
 	double t0, c0;
 
 	if (v == 0)
-		ring_open(&r, 1,
+		ring_open(&r, (unsigned)depth,
 			  IORING_SETUP_COOP_TASKRUN |
 				  IORING_SETUP_SINGLE_ISSUER |
 				  IORING_SETUP_DEFER_TASKRUN,
@@ -233,12 +301,10 @@ static void run(int v, long ops, double *wall, double *cpu)
 		ring_open(&r, 64, IORING_SETUP_SUBMIT_ALL, v == 1);
 	t0 = now_ns();
 	c0 = cpu_ns();
-	for (long i = 0; i < ops; i++) {
-		if (v == POSIX)
-			posix_read();
-		else
-			ring_read(&r);
-	}
+	if (v == POSIX)
+		posix_reads(ops);
+	else
+		ring_reads(&r, ops);
 	*cpu = (cpu_ns() - c0) / ops;
 	*wall = (now_ns() - t0) / ops;
 	if (v < POSIX)
@@ -265,11 +331,16 @@ int main(int argc, char **argv)
 	double wall[NVAR][64], cpu[NVAR][64], mw[NVAR], mc[NVAR];
 	struct stat st;
 
-	if (argc < 2 || ops <= 0 || reps <= 0 || reps > 64) {
-		fprintf(stderr, "usage: ring-cost FILE [OPS [REPS<=64]]\n");
+	bool direct = argc > 5 && !strcmp(argv[5], "direct");
+
+	depth = argc > 4 ? atoi(argv[4]) : 1;
+	if (argc < 2 || ops <= 0 || reps <= 0 || reps > 64 || depth < 1 ||
+	    depth > 64 || (argc > 5 && !direct)) {
+		fprintf(stderr, "usage: ring-cost FILE [OPS [REPS<=64 "
+				"[DEPTH<=64 [direct]]]]\n");
 		return 2;
 	}
-	fd = open(argv[1], O_RDONLY);
+	fd = open(argv[1], O_RDONLY | (direct ? O_DIRECT : 0));
 	if (fd < 0 || fstat(fd, &st) < 0)
 		die(argv[1]);
 	nblocks = (int)(st.st_size / BS);
@@ -277,7 +348,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: smaller than 1 MiB\n", argv[1]);
 		return 2;
 	}
-	if (posix_memalign((void **)&buf, BS, BS))
+	if (posix_memalign((void **)&buf, BS, (size_t)depth * BS))
 		die("posix_memalign");
 	for (int v = 0; v < NVAR; v++) /* warm-up: ring set-up, engine start */
 		run(v, ops / 10 + 1, &wall[v][0], &cpu[v][0]);
@@ -292,8 +363,9 @@ int main(int argc, char **argv)
 		printf("| %s | %.0f | %.2f | %.0f | %.2f |\n", names[v], mw[v],
 		       mw[v] / mw[0], mc[v], mc[v] / mc[0]);
 	}
-	printf("\n%ld reads per run, %d runs per variant, medians; "
-	       "IOPS ratio to fio-ring: xaio-ring %.2f, posix %.2f\n",
-	       ops, reps, mw[0] / mw[1], mw[0] / mw[POSIX]);
+	printf("\n%ld reads per run, depth %d%s, %d runs per variant, "
+	       "medians; IOPS ratio to fio-ring: xaio-ring %.2f, posix %.2f\n",
+	       ops, depth, direct ? ", O_DIRECT" : "", reps, mw[0] / mw[1],
+	       mw[0] / mw[POSIX]);
 	return 0;
 }

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Runs bench/ring-cost.c (see its comment): where the time of a page-cache
-# read at queue depth 1 goes: a ring set up as fio's, a ring set up as
-# xaio's shared one, and xaio's POSIX AIO on top of it.  Builds it in
+# Runs bench/ring-cost.c (see its comment): where the time of a read goes:
+# a ring set up as fio's, a ring set up as xaio's shared one, and xaio's
+# POSIX AIO on top of it; page-cache reads at depth 1 by default, or at
+# DEPTH in flight, with O_DIRECT when the fourth argument is "direct".  Builds it in
 # build/bench (Release) and reads the same data file as fio-posixaio.sh,
 # after reading it once so that its pages are cached.  XAIO_NOWAIT=0 in
 # the environment sends the posix variant's reads through the ring.
-# Usage: bench/ring-cost.sh [OPS [REPS]]   (defaults 1000000 and 7)
+# Usage: bench/ring-cost.sh [OPS [REPS [DEPTH [direct]]]]
+#   (defaults 1000000, 7, 1; e.g. "100000 7 32 direct")
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 file=${XAIO_BENCH_DIR:-/var/tmp}/xaio-bench-1024M.dat
 ops=${1:-1000000}
 reps=${2:-7}
+depth=${3:-1}
+direct=${4:-}
 
 if [ ! -s "$file" ]; then
 	echo "ring-cost: writing $file (1 GiB of /dev/urandom)" >&2
@@ -25,4 +29,4 @@ cmake -S "$root" -B "$root/build/bench" -DCMAKE_BUILD_TYPE=Release \
 	-DXAIO_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$root/build/bench" -j "$(nproc)" --target ring-cost >/dev/null
 echo "ring-cost: $(uname -r), $(nproc) CPUs, $file, XAIO_BACKEND=${XAIO_BACKEND:-(unset)} XAIO_NOWAIT=${XAIO_NOWAIT:-(unset)}"
-"$root/build/bench/bench/ring-cost" "$file" "$ops" "$reps"
+"$root/build/bench/bench/ring-cost" "$file" "$ops" "$reps" "$depth" $direct
