@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Runs the libFuzzer target over the POSIX entry points on both backends,
-# with ASan+UBSan, starting from (and adding to) tests/fuzz/corpus/posix.
+# Runs the libFuzzer target over the POSIX entry points on both backends and
+# on a ring with a kernel submission thread (XAIO_SQPOLL=2), with ASan+UBSan,
+# starting from (and adding to) tests/fuzz/corpus/posix.
 # Needs clang and libclang-rt (installed when missing on Debian/Ubuntu).
-# Usage: tools/fuzz.sh [--seconds N] [--keep]   (default 30 s per backend;
+# Usage: tools/fuzz.sh [--seconds N] [--keep]   (default 30 s per run;
 #        --keep leaves new corpus entries in the source tree)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,11 +33,14 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/xaio-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cp "$corpus"/* "$work"/
 total=0
-for b in uring threads; do
+for b in uring threads sqpoll; do
 	log="$work/log.$b"
-	echo "== fuzz-posix, XAIO_BACKEND=$b, $seconds s"
+	sqpoll=
+	[ $b = sqpoll ] && sqpoll=2
+	echo "== fuzz-posix, XAIO_BACKEND=${b/sqpoll/uring}${sqpoll:+ XAIO_SQPOLL=$sqpoll}, $seconds s"
 	if ! ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
-		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 XAIO_BACKEND=$b \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		XAIO_BACKEND=${b/sqpoll/uring} XAIO_SQPOLL=$sqpoll \
 		build/fuzz/tests/fuzz/fuzz-posix -max_total_time="$seconds" \
 		-timeout=20 -max_len=512 -print_final_stats=1 \
 		-artifact_prefix="$work/crash-$b-" "$work" >"$log" 2>&1; then
@@ -51,4 +55,4 @@ for b in uring threads; do
 	total=$((total + runs))
 done
 [ $keep = 1 ] && cp -n "$work"/[0-9a-f]* "$corpus"/ 2>/dev/null || true
-echo "fuzz-posix: $total executions on both backends, no crash, hang, leak or sanitizer report"
+echo "fuzz-posix: $total executions on both backends and with SQPOLL, no crash, hang, leak or sanitizer report"

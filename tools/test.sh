@@ -11,7 +11,8 @@
 #      and merges signals),
 #   4. the thread-pool tests under valgrind memcheck (zero errors, zero
 #      definite or indirect leaks),
-#   5. libFuzzer over the POSIX entry points, 60 s per backend,
+#   5. libFuzzer over the POSIX entry points, 60 s per backend and 60 s
+#      with XAIO_SQPOLL,
 #   6. fio's posixaio engine under LD_PRELOAD=libxaio-posix.so (short),
 #   7. the stress driver, 10^6 operations per backend, and 3.3*10^5 more
 #      each with XAIO_NOWAIT=0 and with XAIO_SQPOLL.
@@ -76,7 +77,7 @@ echo "== 4. valgrind memcheck: thread-pool backend"
 build build/valgrind -DCMAKE_BUILD_TYPE=Debug -DXAIO_VALGRIND=ON
 run_ctest build/valgrind -L threads -LE "faults|stress|reexec"
 
-echo "== 5. libFuzzer, 60 s per backend"
+echo "== 5. libFuzzer, 60 s per backend and with XAIO_SQPOLL"
 tools/fuzz.sh --seconds 60
 
 echo "== 6. fio posixaio under LD_PRELOAD=libxaio-posix.so (short)"
