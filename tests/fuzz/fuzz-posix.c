@@ -17,7 +17,8 @@
  *  - after the step list, every submitted request completes (drained with
  *    a deadline: a hang is a failure), with an aio_error in the allowed
  *    set and aio_return consistent with it;
- *  - every request's notification is delivered exactly once.
+ *  - every request's notification is delivered exactly once (under TSan,
+ *    which can merge signals, at most once).
  * The pipe lives as long as the process and a harness thread keeps
  * emptying it, so every write to it finishes and an untimed wait
  * (aio_suspend with no timeout, lio_listio LIO_WAIT) on a pipe write
@@ -121,6 +122,7 @@ static void *drain_pipe(void *arg)
 static void setup_once(void)
 {
 	static bool done;
+	sigset_t all, old;
 	pthread_t drainer;
 	struct sigaction sa;
 	char *map;
@@ -140,8 +142,18 @@ static void setup_once(void)
 	sigaction(SIG, &sa, NULL);
 	if (pipe2(pipefd, O_CLOEXEC))
 		abort();
+	/*
+	 * The drainer blocks every signal (it inherits the mask), so the
+	 * notifications reach a thread that handles them: TSan runs a handler
+	 * only when its thread next enters an intercepted call, which for the
+	 * drainer, asleep in read(), can be never (10 of 30 corpus replays
+	 * on the thread pool lost a notification that way).
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (pthread_create(&drainer, NULL, drain_pipe, NULL))
 		abort();
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_detach(drainer);
 	/* tmpfs when there is one: fsync there costs nothing. */
 	snprintf(path, sizeof(path), "%s/xaio-fuzz.%d",
@@ -236,6 +248,29 @@ static bool notifies(const struct sigevent *sev)
  * the kernel would stop at the guard page.  Only there, lengths are cut at
  * the guard.
  */
+/*
+ * TSan defers signals and merges two of the same number pending on one
+ * thread, so under it a SIGEV_SIGNAL notification can be lost (about one
+ * corpus replay in 40 on the thread pool, with or without xaio at fault);
+ * there check_notes() only requires never more notifications than due
+ * (notes_ok()).
+ */
+#if defined(__SANITIZE_THREAD__)
+#define XAIO_FUZZ_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define XAIO_FUZZ_TSAN 1
+#endif
+#endif
+static bool notes_ok(int got, int due)
+{
+#ifdef XAIO_FUZZ_TSAN
+	return got <= due;
+#else
+	return got == due;
+#endif
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 #define XAIO_FUZZ_SANITIZED 1
 #elif defined(__has_feature)
@@ -372,7 +407,10 @@ static void check_notes(void)
 		nanosleep(&ts, NULL);
 	}
 	for (int i = 0; i < NCB; i++) {
-		if (atomic_load(&notes[i]) != atomic_load(&expect_note[i])) {
+		int got = atomic_load(&notes[i]),
+		    due = atomic_load(&expect_note[i]);
+
+		if (!notes_ok(got, due)) {
 			fprintf(stderr, "slot %d: %d notifications, %d due\n",
 				i, notes[i], expect_note[i]);
 			abort();
@@ -380,7 +418,7 @@ static void check_notes(void)
 		atomic_store(&notes[i], 0);
 		atomic_store(&expect_note[i], 0);
 	}
-	if (atomic_load(&list_notes) != atomic_load(&list_expect))
+	if (!notes_ok(atomic_load(&list_notes), atomic_load(&list_expect)))
 		abort();
 	atomic_store(&list_notes, 0);
 	atomic_store(&list_expect, 0);
