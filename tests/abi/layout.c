@@ -102,6 +102,9 @@ static int info_sqpoll(void)
 		   strerror(info.uring_errno));
 	XT_ASSERT_EQ(info.sqpoll_errno, 0);
 	XT_ASSERT_EQ(info.sqpoll_idle_ms, strtoul(env, NULL, 10));
+	/* The thread names itself when it first runs, not at set-up. */
+	for (int i = 0; i < 200 && xt_count_threads_named("iou-sqp") == 0; i++)
+		xt_sleep_ms(10);
 	XT_ASSERT_EQ(xt_count_threads_named("iou-sqp"), 1);
 	return XT_PASS;
 }
