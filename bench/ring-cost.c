@@ -68,6 +68,7 @@
 #endif
 
 #define BS 4096
+#define MAX_DEPTH 64 /* xaio-ring's SQ holds 64: a whole depth fits */
 #define NVAR 4
 #define POSIX (NVAR - 1)
 
@@ -189,7 +190,7 @@ static void check(long res)
  */
 static void ring_reads(struct ring *r, long ops)
 {
-	int free_slots[256], nfree = depth;
+	int free_slots[MAX_DEPTH], nfree = depth;
 	long issued = 0, done = 0;
 
 	for (int i = 0; i < depth; i++)
@@ -229,9 +230,9 @@ static void ring_reads(struct ring *r, long ops)
  */
 static void posix_reads(long ops)
 {
-	static struct aiocb cbs[256];
-	const struct aiocb *list[256];
-	bool busy[256] = {false};
+	static struct aiocb cbs[MAX_DEPTH];
+	const struct aiocb *list[MAX_DEPTH];
+	bool busy[MAX_DEPTH] = {false};
 	long issued = 0, done = 0;
 
 	while (done < ops) {
@@ -329,13 +330,12 @@ int main(int argc, char **argv)
 	long ops = argc > 2 ? atol(argv[2]) : 1000000;
 	int reps = argc > 3 ? atoi(argv[3]) : 5;
 	double wall[NVAR][64], cpu[NVAR][64], mw[NVAR], mc[NVAR];
-	struct stat st;
-
 	bool direct = argc > 5 && !strcmp(argv[5], "direct");
+	struct stat st;
 
 	depth = argc > 4 ? atoi(argv[4]) : 1;
 	if (argc < 2 || ops <= 0 || reps <= 0 || reps > 64 || depth < 1 ||
-	    depth > 64 || (argc > 5 && !direct)) {
+	    depth > MAX_DEPTH || (argc > 5 && !direct)) {
 		fprintf(stderr, "usage: ring-cost FILE [OPS [REPS<=64 "
 				"[DEPTH<=64 [direct]]]]\n");
 		return 2;

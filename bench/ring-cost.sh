@@ -3,9 +3,9 @@
 # Runs bench/ring-cost.c (see its comment): where the time of a read goes:
 # a ring set up as fio's, a ring set up as xaio's shared one, and xaio's
 # POSIX AIO on top of it; page-cache reads at depth 1 by default, or at
-# DEPTH in flight, with O_DIRECT when the fourth argument is "direct".  Builds it in
-# build/bench (Release) and reads the same data file as fio-posixaio.sh,
-# after reading it once so that its pages are cached.  XAIO_NOWAIT=0 in
+# DEPTH in flight, with O_DIRECT when the fourth argument is "direct".
+# Builds it in build/bench (Release) and reads the same data file as
+# fio-posixaio.sh, after reading it once so that its pages are cached.  XAIO_NOWAIT=0 in
 # the environment sends the posix variant's reads through the ring.
 # Usage: bench/ring-cost.sh [OPS [REPS [DEPTH [direct]]]]
 #   (defaults 1000000, 7, 1; e.g. "100000 7 32 direct")

@@ -35,12 +35,12 @@ cp "$corpus"/* "$work"/
 total=0
 for b in uring threads sqpoll; do
 	log="$work/log.$b"
-	sqpoll=
+	backend=${b/sqpoll/uring} sqpoll=
 	[ $b = sqpoll ] && sqpoll=2
-	echo "== fuzz-posix, XAIO_BACKEND=${b/sqpoll/uring}${sqpoll:+ XAIO_SQPOLL=$sqpoll}, $seconds s"
+	echo "== fuzz-posix, XAIO_BACKEND=$backend${sqpoll:+ XAIO_SQPOLL=$sqpoll}, $seconds s"
 	if ! ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		XAIO_BACKEND=${b/sqpoll/uring} XAIO_SQPOLL=$sqpoll \
+		XAIO_BACKEND=$backend XAIO_SQPOLL=$sqpoll \
 		build/fuzz/tests/fuzz/fuzz-posix -max_total_time="$seconds" \
 		-timeout=20 -max_len=512 -print_final_stats=1 \
 		-artifact_prefix="$work/crash-$b-" "$work" >"$log" 2>&1; then
