@@ -61,7 +61,10 @@ static int do_requests(void)
 	return XT_PASS;
 }
 
-/* XAIO_BACKEND=threads: requests run and no io_uring ever exists. */
+/*
+ * XAIO_BACKEND=threads: requests run and no io_uring ever exists, even
+ * with XAIO_SQPOLL set (posix.backend.threads sets it).
+ */
 static int backend_threads_no_ring(void)
 {
 	XT_REQUIRE_BACKEND();
@@ -70,6 +73,7 @@ static int backend_threads_no_ring(void)
 	if (do_requests() != XT_PASS)
 		return XT_FAIL;
 	XT_ASSERT_EQ(xt_count_rings(), 0);
+	XT_ASSERT_EQ(xt_count_threads_named("iou-sqp"), 0);
 	return XT_PASS;
 }
 
