@@ -153,6 +153,13 @@ XAIO_POSIX_API ssize_t aio_waitcomplete(struct aiocb **iocbp,
 	}
 	for (;;) {
 		uint32_t seq = xaio__seq();
+		/*
+		 * Read before take(): done() publishes its record before the
+		 * count falls, so with nothing in flight here, take() below
+		 * sees every record there is.  Read after, a request finishing
+		 * in between would look gone: EINVAL with its record waiting.
+		 */
+		bool idle = !timeout && !atomic_load(&xaio__posix_inflight);
 
 		if (take(iocbp, &ret, &err)) {
 			if (err) {
@@ -161,7 +168,7 @@ XAIO_POSIX_API ssize_t aio_waitcomplete(struct aiocb **iocbp,
 			}
 			return ret;
 		}
-		if (!timeout && !atomic_load(&xaio__posix_inflight))
+		if (idle)
 			return xaio__ret_errno(
 				-EINVAL); /* would wait forever */
 		r = xaio__wait(seq, timeout ? &deadline : NULL, false);
