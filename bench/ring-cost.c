@@ -15,6 +15,10 @@
  *              DEFER_TASKRUN are out of reach;
  *   no-efd     the same without the eventfd (what the kernel's signalling
  *              of it costs per completion);
+ *   user       xaio-ring plus USER_NS (env RING_COST_USER_NS, default 150)
+ *              nanoseconds of busy work in user space per read, about what
+ *              xaio's own code adds: how much a read's cost grows with the
+ *              time its thread spends between system calls;
  *   posix      aio_read + aio_error + aio_return through libxaio-posix:
  *              by default the read is a page-cache hit done at once by
  *              preadv2(RWF_NOWAIT), no ring at all; with XAIO_NOWAIT=0 it
@@ -24,8 +28,9 @@
  * fio-ring to xaio-ring is the price of a shared ring; xaio-ring to posix
  * with XAIO_NOWAIT=0 is the price of xaio's own code.  Each repetition
  * runs the variants one after another; the medians over the repetitions
- * are printed, with the ratios to fio-ring.  Each read is checked (4096
- * bytes returned).
+ * are printed, with the ratios to fio-ring, and the medians of the ratios
+ * to xaio-ring within each repetition (steadier when the machine's speed
+ * drifts).  Each read is checked (4096 bytes returned).
  *
  * At a depth above 1 every variant keeps that many reads in flight: one
  * read per free slot, each submitted by its own system call, then take
@@ -69,11 +74,13 @@
 
 #define BS 4096
 #define MAX_DEPTH 64 /* xaio-ring's SQ holds 64: a whole depth fits */
-#define NVAR 4
-#define POSIX (NVAR - 1)
+#define NVAR 5
+#define NO_EFD 2
+#define USER 3
+#define POSIX 4
 
 static const char *const names[NVAR] = {"fio-ring", "xaio-ring", "no-efd",
-					"posix"};
+					"user", "posix"};
 
 struct ring {
 	int fd, efd;
@@ -85,6 +92,7 @@ struct ring {
 };
 
 static int fd, nblocks, depth = 1;
+static long user_ns = 150, user_iters; /* busy work per read (USER) */
 static char *buf;
 static uint64_t rng = 88172645463325252ull;
 
@@ -172,6 +180,38 @@ static void ring_prep(struct ring *r, int slot)
 	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
 }
 
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* Busy work in user space, no memory touched but a stack counter. */
+static void spin(long iters)
+{
+	for (volatile long i = 0; i < iters; i++)
+		;
+}
+
+/* How many spin() iterations take user_ns (the fastest of five tries). */
+static void calibrate(void)
+{
+	const long n = 10000000;
+	double best = 0;
+
+	for (int i = 0; i < 5; i++) {
+		double t0 = now_ns(), t;
+
+		spin(n);
+		t = now_ns() - t0;
+		if (!best || t < best)
+			best = t;
+	}
+	user_iters = (long)(user_ns * n / best);
+}
+
 static void check(long res)
 {
 	if (res != BS) {
@@ -188,7 +228,7 @@ static void check(long res)
  * Batching several reads per system call would also save the device
  * notification per read, which POSIX AIO cannot (one aio_read, one read).
  */
-static void ring_reads(struct ring *r, long ops)
+static void ring_reads(struct ring *r, long ops, long busy)
 {
 	int free_slots[MAX_DEPTH], nfree = depth;
 	long issued = 0, done = 0;
@@ -201,6 +241,7 @@ static void ring_reads(struct ring *r, long ops)
 		while (nfree && issued < ops) {
 			ring_prep(r, free_slots[--nfree]);
 			issued++;
+			spin(busy);
 			if (syscall(__NR_io_uring_enter, r->fd, 1, 0,
 				    IORING_ENTER_GETEVENTS, NULL, 0) != 1)
 				die("io_uring_enter");
@@ -269,14 +310,6 @@ static void posix_reads(long ops)
 	}
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 static double cpu_ns(void)
 {
 	struct rusage ru;
@@ -299,13 +332,13 @@ static void run(int v, long ops, double *wall, double *cpu)
 				  IORING_SETUP_DEFER_TASKRUN,
 			  false);
 	else if (v < POSIX)
-		ring_open(&r, 64, IORING_SETUP_SUBMIT_ALL, v == 1);
+		ring_open(&r, 64, IORING_SETUP_SUBMIT_ALL, v != NO_EFD);
 	t0 = now_ns();
 	c0 = cpu_ns();
 	if (v == POSIX)
 		posix_reads(ops);
 	else
-		ring_reads(&r, ops);
+		ring_reads(&r, ops, v == USER ? user_iters : 0);
 	*cpu = (cpu_ns() - c0) / ops;
 	*wall = (now_ns() - t0) / ops;
 	if (v < POSIX)
@@ -330,6 +363,8 @@ int main(int argc, char **argv)
 	long ops = argc > 2 ? atol(argv[2]) : 1000000;
 	int reps = argc > 3 ? atoi(argv[3]) : 5;
 	double wall[NVAR][64], cpu[NVAR][64], mw[NVAR], mc[NVAR];
+	double within[NVAR][64], mwithin[NVAR];
+	const char *env = getenv("RING_COST_USER_NS");
 	bool direct = argc > 5 && !strcmp(argv[5], "direct");
 	struct stat st;
 
@@ -350,22 +385,38 @@ int main(int argc, char **argv)
 	}
 	if (posix_memalign((void **)&buf, BS, (size_t)depth * BS))
 		die("posix_memalign");
+	if (env && (user_ns = atol(env)) < 0) {
+		fprintf(stderr, "RING_COST_USER_NS: want nanoseconds >= 0\n");
+		return 2;
+	}
+	calibrate();
 	for (int v = 0; v < NVAR; v++) /* warm-up: ring set-up, engine start */
 		run(v, ops / 10 + 1, &wall[v][0], &cpu[v][0]);
 	for (int i = 0; i < reps; i++)
 		for (int v = 0; v < NVAR; v++)
 			run(v, ops, &wall[v][i], &cpu[v][i]);
+	for (int v = 0; v < NVAR; v++) { /* before median() sorts wall[] */
+		for (int i = 0; i < reps; i++)
+			within[v][i] = wall[v][i] / wall[1][i];
+		mwithin[v] = median(within[v], reps);
+	}
 	printf("| variant | ns/read (wall) | ratio | CPU ns/read | ratio |\n");
 	printf("|---|---:|---:|---:|---:|\n");
 	for (int v = 0; v < NVAR; v++) {
 		mw[v] = median(wall[v], reps);
 		mc[v] = median(cpu[v], reps);
-		printf("| %s | %.0f | %.2f | %.0f | %.2f |\n", names[v], mw[v],
-		       mw[v] / mw[0], mc[v], mc[v] / mc[0]);
+		printf("| %s", names[v]);
+		if (v == USER)
+			printf(" (+%ld ns)", user_ns);
+		printf(" | %.0f | %.2f | %.0f | %.2f |\n", mw[v], mw[v] / mw[0],
+		       mc[v], mc[v] / mc[0]);
 	}
 	printf("\n%ld reads per run, depth %d%s, %d runs per variant, "
 	       "medians; IOPS ratio to fio-ring: xaio-ring %.2f, posix %.2f\n",
 	       ops, depth, direct ? ", O_DIRECT" : "", reps, mw[0] / mw[1],
 	       mw[0] / mw[POSIX]);
+	printf("within each repetition, median ratio to xaio-ring (wall): "
+	       "user %.3f, posix %.3f\n",
+	       mwithin[USER], mwithin[POSIX]);
 	return 0;
 }

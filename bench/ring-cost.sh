@@ -5,8 +5,9 @@
 # POSIX AIO on top of it; page-cache reads at depth 1 by default, or at
 # DEPTH in flight, with O_DIRECT when the fourth argument is "direct".
 # Builds it in build/bench (Release) and reads the same data file as
-# fio-posixaio.sh, after reading it once so that its pages are cached.  XAIO_NOWAIT=0 in
-# the environment sends the posix variant's reads through the ring.
+# fio-posixaio.sh, after reading it once so that its pages are cached.
+# XAIO_NOWAIT=0 in the environment sends the posix variant's reads through
+# the ring; RING_COST_USER_NS sets the user variant's busy work per read.
 # Usage: bench/ring-cost.sh [OPS [REPS [DEPTH [direct]]]]
 #   (defaults 1000000, 7, 1; e.g. "100000 7 32 direct")
 set -euo pipefail
@@ -28,5 +29,5 @@ cmake -S "$root" -B "$root/build/bench" -DCMAKE_BUILD_TYPE=Release \
 	-DXAIO_BUILD_BENCH=ON -DXAIO_BUILD_TESTS=OFF \
 	-DXAIO_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$root/build/bench" -j "$(nproc)" --target ring-cost >/dev/null
-echo "ring-cost: $(uname -r), $(nproc) CPUs, $file, XAIO_BACKEND=${XAIO_BACKEND:-(unset)} XAIO_NOWAIT=${XAIO_NOWAIT:-(unset)}"
+echo "ring-cost: $(uname -r), $(nproc) CPUs, $file, XAIO_BACKEND=${XAIO_BACKEND:-(unset)} XAIO_NOWAIT=${XAIO_NOWAIT:-(unset)} RING_COST_USER_NS=${RING_COST_USER_NS:-(unset: 150)}"
 "$root/build/bench/bench/ring-cost" "$file" "$ops" "$reps" "$depth" $direct

@@ -18,14 +18,14 @@
 
 int main(void)
 {
+	static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 	static char buf[N][64];
 	char path[] = "/tmp/xaio-signal.XXXXXX";
 	struct aiocb cb[N];
 	int fd = mkstemp(path), seen = 0, sig = SIGRTMIN + 1;
 	sigset_t set;
 
-	if (fd < 0 ||
-	    write(fd, "0123456789abcdefghijklmnopqrstuvwxyz", 36) != 36)
+	if (fd < 0 || write(fd, text, sizeof(text) - 1) != sizeof(text) - 1)
 		return 1;
 	unlink(path);
 	sigemptyset(&set);
@@ -53,8 +53,7 @@ int main(void)
 		i = si.si_value.sival_int;
 		if (si.si_code != SI_ASYNCIO || i < 0 || i >= N ||
 		    aio_error(&cb[i]) != 0 || aio_return(&cb[i]) != 4 ||
-		    memcmp(buf[i],
-			   "0123456789abcdefghijklmnopqrstuvwxyz" + i * 4, 4))
+		    memcmp(buf[i], &text[i * 4], 4))
 			return fprintf(stderr, "bad notification %d\n", i), 1;
 		seen++;
 	}

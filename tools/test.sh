@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite, from a fresh clone.  Installs what is missing
 # (Debian/Ubuntu, apt-get), then runs, each on both backends unless noted:
-#   1. every CTest test in a release build with -Werror (the POSIX tests
-#      also with XAIO_SQPOLL), then again with XAIO_NOWAIT=0 (every read
-#      through the backends, none done at once from the page cache),
-#   2. the same suite under ASan + UBSan,
+#   1. every CTest test in a release build with -Werror (the benchmarks
+#      compiled too; the POSIX tests also with XAIO_SQPOLL), then again
+#      with XAIO_NOWAIT=0 (every read through the backends, none done at
+#      once from the page cache),
+#   2. the same suite under ASan + UBSan, and everything compiled with
+#      clang and -Werror,
 #   3. the thread-pool tests under TSan (io_uring's kernel-side accesses are
 #      invisible to it; tests that count signals are left out: TSan defers
 #      and merges signals),
@@ -54,8 +56,8 @@ run_ctest() { # dir, ctest args...
 	ctest --test-dir "$dir" --output-on-failure -j "$jobs" --no-label-summary "$@"
 }
 
-echo "== 1. release build (with static archives): all tests, both backends"
-build build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXAIO_BUILD_STATIC=ON
+echo "== 1. release build (with static archives and the benchmarks): all tests, both backends"
+build build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXAIO_BUILD_STATIC=ON -DXAIO_BUILD_BENCH=ON
 run_ctest build/test -LE stress
 echo "== 1b. the same with XAIO_NOWAIT=0: every read through the backends"
 XAIO_NOWAIT=0 run_ctest build/test -LE stress
@@ -67,6 +69,9 @@ build build/asan -DCMAKE_BUILD_TYPE=Debug -DXAIO_SANITIZE=address,undefined
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	run_ctest build/asan -LE stress
+
+echo "== 2b. clang build with -Werror (compile only: library, tests, examples, benchmarks)"
+CC=clang build build/clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXAIO_BUILD_BENCH=ON
 
 echo "== 3. TSan: thread-pool backend"
 build build/tsan -DCMAKE_BUILD_TYPE=Debug -DXAIO_SANITIZE=thread
