@@ -8,9 +8,9 @@
 #      once from the page cache),
 #   2. the same suite under ASan + UBSan, and everything compiled with
 #      clang and -Werror,
-#   3. the thread-pool tests under TSan (io_uring's kernel-side accesses are
-#      invisible to it; tests that count signals are left out: TSan defers
-#      and merges signals),
+#   3. the same suite under TSan, both backends and XAIO_SQPOLL (the ring's
+#      hand-off of a request between threads is declared to it; tests that
+#      count signals are left out: TSan defers and merges signals),
 #   4. the thread-pool tests under valgrind memcheck (zero errors, zero
 #      definite or indirect leaks),
 #   5. libFuzzer over the POSIX entry points, 60 s per backend and 60 s
@@ -73,10 +73,10 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 echo "== 2b. clang build with -Werror (compile only: library, tests, examples, benchmarks)"
 CC=clang build build/clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXAIO_BUILD_BENCH=ON
 
-echo "== 3. TSan: thread-pool backend"
+echo "== 3. TSan: both backends and XAIO_SQPOLL"
 build build/tsan -DCMAKE_BUILD_TYPE=Debug -DXAIO_SANITIZE=thread
 TSAN_OPTIONS="halt_on_error=1 die_after_fork=0 suppressions=$root/tests/tsan.supp" \
-	run_ctest build/tsan -L threads -LE "faults|stress" -E "posix\.notify\."
+	run_ctest build/tsan -LE "faults|stress" -E "posix\.notify\."
 
 echo "== 4. valgrind memcheck: thread-pool backend"
 build build/valgrind -DCMAKE_BUILD_TYPE=Debug -DXAIO_VALGRIND=ON

@@ -41,6 +41,28 @@
 #include "core/internal.h"
 #include "core/sys.h"
 
+/*
+ * A request handed to the kernel by one thread comes back in a CQE that
+ * another thread may reap.  The kernel orders the two, which
+ * ThreadSanitizer cannot see: under it the hand-off is declared, a release
+ * at submission and an acquire at reaping.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define XAIO__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define XAIO__TSAN 1
+#endif
+#endif
+#ifdef XAIO__TSAN
+#include <sanitizer/tsan_interface.h>
+#define handed_over(req) __tsan_release(req)
+#define taken_back(req) __tsan_acquire(req)
+#else
+#define handed_over(req) ((void)(req))
+#define taken_back(req) ((void)(req))
+#endif
+
 #ifndef IORING_SETUP_SUBMIT_ALL
 #define IORING_SETUP_SUBMIT_ALL (1U << 7) /* 5.18 */
 #endif
@@ -378,6 +400,7 @@ int xaio__uring_issue(struct xaio__req *req)
 		return -EAGAIN;
 	}
 	prep(sqe, req);
+	handed_over(req);
 	push_sqe();
 	if (!xaio__plugged())
 		submit_locked();
@@ -433,6 +456,7 @@ static void process(const struct io_uring_cqe *cqes, int n)
 			(struct xaio__req *)(uintptr_t)cqes[i].user_data;
 		int res = cqes[i].res;
 
+		taken_back(req);
 		atomic_fetch_sub(&R.inflight, 1);
 		if (!req->reissued && (res == -ECANCELED ||
 				       res == -EOPNOTSUPP || res == -EINVAL)) {
