@@ -68,6 +68,11 @@ static int setup(void)
 		    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
 		    IORING_OFF_SQES);
 	if (sq == MAP_FAILED || sqes == MAP_FAILED) {
+		if (sq != MAP_FAILED)
+			munmap(sq, sq_len);
+		if (sqes != MAP_FAILED)
+			munmap(sqes,
+			       p.sq_entries * sizeof(struct io_uring_sqe));
 		close(fd);
 		errno = ENOMEM;
 		return -1;
