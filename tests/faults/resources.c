@@ -5,8 +5,11 @@
  * Memory.  This program defines malloc, calloc, realloc and free (exported
  * with -rdynamic, so libxaio-posix and libc bind to them); they forward to
  * the next definition (libc's, or the sanitizer's) unless `fail_alloc` is
- * set, when every allocation fails.  In a fresh process (re-executed: no
- * request pool yet, no engine) with allocations failing:
+ * set, when every allocation made by the thread that set it fails.  Other
+ * threads allocate normally: one the library starts meanwhile (the
+ * notifier) runs the sanitizer's start-up, which must not fail.  In a fresh
+ * process (re-executed: no request pool yet, no engine) with allocations
+ * failing:
  *  - aio_read returns -1/EAGAIN, aio_error reports EAGAIN on that aiocb,
  *    aio_return -1; once allocations work again the same aiocb submits and
  *    completes;
@@ -56,6 +59,7 @@
 #define FX_EXPORT __attribute__((visibility("default")))
 
 static atomic_int fail_alloc;
+static _Atomic pthread_t fail_thread; /* the thread whose allocations fail */
 static atomic_long nfailed;
 static void *(*next_malloc)(size_t);
 static void *(*next_calloc)(size_t, size_t);
@@ -105,7 +109,8 @@ NOSAN static int resolve(void)
 
 NOSAN static int failing(void)
 {
-	if (!atomic_load_explicit(&fail_alloc, memory_order_relaxed))
+	if (!atomic_load_explicit(&fail_alloc, memory_order_relaxed) ||
+	    !pthread_equal(pthread_self(), atomic_load(&fail_thread)))
 		return 0;
 	atomic_fetch_add(&nfailed, 1);
 	errno = ENOMEM;
@@ -158,6 +163,7 @@ NOSAN FX_EXPORT void free(void *p)
 
 static void set_fail(int on)
 {
+	atomic_store(&fail_thread, pthread_self());
 	atomic_store(&fail_alloc, on);
 }
 
