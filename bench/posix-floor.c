@@ -19,75 +19,20 @@
 #define _GNU_SOURCE
 #include <aio.h>
 #include <errno.h>
-#include <linux/io_uring.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef IORING_SETUP_SUBMIT_ALL
-#define IORING_SETUP_SUBMIT_ALL (1U << 7)
-#endif
+#include "raw-ring.h"
 
 #define SQ_ENTRIES 64
 #define CQ_ENTRIES 1024
 
 #define API __attribute__((visibility("default")))
 
-static struct {
-	int fd;
-	unsigned sq_mask, cq_mask, *sq_array;
-	_Atomic unsigned *sq_tail, *cq_head, *cq_tail;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-} R = {.fd = -1};
-
-static int setup(void)
-{
-	struct io_uring_params p;
-	size_t sq_len, cq_len;
-	char *sq;
-	void *sqes;
-	int fd;
-
-	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
-	p.cq_entries = CQ_ENTRIES;
-	fd = (int)syscall(__NR_io_uring_setup, SQ_ENTRIES, &p);
-	if (fd < 0)
-		return -1;
-	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	if (cq_len > sq_len)
-		sq_len = cq_len; /* one mapping: IORING_FEAT_SINGLE_MMAP */
-	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
-	sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe),
-		    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
-		    IORING_OFF_SQES);
-	if (sq == MAP_FAILED || sqes == MAP_FAILED) {
-		if (sq != MAP_FAILED)
-			munmap(sq, sq_len);
-		if (sqes != MAP_FAILED)
-			munmap(sqes,
-			       p.sq_entries * sizeof(struct io_uring_sqe));
-		close(fd);
-		errno = ENOMEM;
-		return -1;
-	}
-	R.sq_mask = *(unsigned *)(sq + p.sq_off.ring_mask);
-	R.sq_array = (unsigned *)(sq + p.sq_off.array);
-	R.sq_tail = (_Atomic unsigned *)(sq + p.sq_off.tail);
-	R.cq_mask = *(unsigned *)(sq + p.cq_off.ring_mask);
-	R.cq_head = (_Atomic unsigned *)(sq + p.cq_off.head);
-	R.cq_tail = (_Atomic unsigned *)(sq + p.cq_off.tail);
-	R.cqes = (struct io_uring_cqe *)(sq + p.cq_off.cqes);
-	R.sqes = sqes;
-	R.fd = fd;
-	return 0;
-}
+static struct raw_ring R = {.fd = -1};
 
 static void publish(struct aiocb *cb, int err, ssize_t ret)
 {
@@ -99,17 +44,17 @@ static void publish(struct aiocb *cb, int err, ssize_t ret)
 /* Writes every completed request's result into its aiocb. */
 static void reap(void)
 {
-	unsigned head = atomic_load_explicit(R.cq_head, memory_order_relaxed);
-	unsigned tail = atomic_load_explicit(R.cq_tail, memory_order_acquire);
+	unsigned head = __atomic_load_n(R.cq_head, __ATOMIC_RELAXED);
+	unsigned tail = __atomic_load_n(R.cq_tail, __ATOMIC_ACQUIRE);
 
 	for (; head != tail; head++) {
-		struct io_uring_cqe *cqe = &R.cqes[head & R.cq_mask];
+		struct io_uring_cqe *cqe = &R.cqes[head & *R.cq_mask];
 		struct aiocb *cb = (struct aiocb *)(uintptr_t)cqe->user_data;
 
 		publish(cb, cqe->res < 0 ? -cqe->res : 0,
 			cqe->res < 0 ? -1 : cqe->res);
 	}
-	atomic_store_explicit(R.cq_head, head, memory_order_release);
+	__atomic_store_n(R.cq_head, head, __ATOMIC_RELEASE);
 }
 
 static int submit(struct aiocb *cb, unsigned char opcode)
@@ -117,14 +62,15 @@ static int submit(struct aiocb *cb, unsigned char opcode)
 	unsigned tail;
 	struct io_uring_sqe *sqe;
 
-	if (R.fd < 0 && setup() < 0)
+	if (R.fd < 0 && raw_ring_open(&R, SQ_ENTRIES, CQ_ENTRIES,
+				      IORING_SETUP_SUBMIT_ALL) < 0)
 		return -1;
 	if (cb->aio_offset < 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	tail = atomic_load_explicit(R.sq_tail, memory_order_relaxed);
-	sqe = &R.sqes[tail & R.sq_mask];
+	tail = __atomic_load_n(R.sq_tail, __ATOMIC_RELAXED);
+	sqe = &R.sqes[tail & *R.sq_mask];
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->opcode = opcode;
 	sqe->fd = cb->aio_fildes;
@@ -132,16 +78,16 @@ static int submit(struct aiocb *cb, unsigned char opcode)
 	sqe->len = (unsigned)cb->aio_nbytes;
 	sqe->off = (uint64_t)cb->aio_offset;
 	sqe->user_data = (uint64_t)(uintptr_t)cb;
-	R.sq_array[tail & R.sq_mask] = tail & R.sq_mask;
+	R.sq_array[tail & *R.sq_mask] = tail & *R.sq_mask;
 	cb->__return_value = 0;
 	cb->__error_code = EINPROGRESS;
-	atomic_store_explicit(R.sq_tail, tail + 1, memory_order_release);
+	__atomic_store_n(R.sq_tail, tail + 1, __ATOMIC_RELEASE);
 	errno = 0;
 	if (syscall(__NR_io_uring_enter, R.fd, 1, 0, 0, NULL, 0) != 1) {
 		/* Not taken (EAGAIN, EBUSY...): the SQE is withdrawn. */
 		int err = errno ? errno : EAGAIN;
 
-		atomic_store_explicit(R.sq_tail, tail, memory_order_relaxed);
+		__atomic_store_n(R.sq_tail, tail, __ATOMIC_RELAXED);
 		publish(cb, err, -1);
 		errno = err == EINTR ? EAGAIN : err;
 		return -1;

@@ -52,16 +52,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#ifndef IORING_SETUP_SUBMIT_ALL
-#define IORING_SETUP_SUBMIT_ALL (1U << 7)
-#endif
+#include "raw-ring.h"
+
 #ifndef IORING_SETUP_COOP_TASKRUN
 #define IORING_SETUP_COOP_TASKRUN (1U << 8)
 #endif
@@ -82,15 +80,6 @@
 static const char *const names[NVAR] = {"fio-ring", "xaio-ring", "no-efd",
 					"user", "posix"};
 
-struct ring {
-	int fd, efd;
-	unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-	void *sq_map, *sqe_map;
-	size_t sq_len, sqe_len;
-};
-
 static int fd, nblocks, depth = 1;
 static long user_ns = 150, user_iters; /* busy work per read (USER) */
 static char *buf;
@@ -110,61 +99,31 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void ring_open(struct ring *r, unsigned entries, unsigned flags,
-		      bool with_eventfd)
+/*
+ * Sets up r for a variant (1 SQE per depth slot for fio-ring, as fio does;
+ * 64 SQEs and 1024 CQEs as xaio's shared ring): its registered eventfd,
+ * or -1.
+ */
+static int ring_open(struct raw_ring *r, unsigned entries, unsigned flags,
+		     bool with_eventfd)
 {
-	struct io_uring_params p;
-	char *sq;
+	int efd = -1;
 
-	memset(&p, 0, sizeof(p));
-	p.flags = flags | IORING_SETUP_CQSIZE;
-	p.cq_entries = entries * (flags & IORING_SETUP_SUBMIT_ALL ? 16 : 2);
-	r->fd = (int)syscall(__NR_io_uring_setup, entries, &p);
-	if (r->fd < 0)
+	if (raw_ring_open(r, entries,
+			  entries * (flags & IORING_SETUP_SUBMIT_ALL ? 16 : 2),
+			  flags) < 0)
 		die("io_uring_setup");
-	/* One mapping for both rings (IORING_FEAT_SINGLE_MMAP, 5.4+). */
-	r->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-	if (p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe) >
-	    r->sq_len)
-		r->sq_len = p.cq_off.cqes +
-			    p.cq_entries * sizeof(struct io_uring_cqe);
-	r->sqe_len = p.sq_entries * sizeof(struct io_uring_sqe);
-	r->sq_map = mmap(NULL, r->sq_len, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
-	r->sqe_map = mmap(NULL, r->sqe_len, PROT_READ | PROT_WRITE,
-			  MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
-	if (r->sq_map == MAP_FAILED || r->sqe_map == MAP_FAILED)
-		die("mmap ring");
-	sq = r->sq_map;
-	r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-	r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-	r->sq_array = (unsigned *)(sq + p.sq_off.array);
-	r->cq_head = (unsigned *)(sq + p.cq_off.head);
-	r->cq_tail = (unsigned *)(sq + p.cq_off.tail);
-	r->cq_mask = (unsigned *)(sq + p.cq_off.ring_mask);
-	r->cqes = (struct io_uring_cqe *)(sq + p.cq_off.cqes);
-	r->sqes = r->sqe_map;
-	r->efd = -1;
 	if (with_eventfd) {
-		r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (r->efd < 0 ||
-		    syscall(__NR_io_uring_register, r->fd,
-			    IORING_REGISTER_EVENTFD, &r->efd, 1) < 0)
+		efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (efd < 0 || syscall(__NR_io_uring_register, r->fd,
+				       IORING_REGISTER_EVENTFD, &efd, 1) < 0)
 			die("IORING_REGISTER_EVENTFD");
 	}
-}
-
-static void ring_close(struct ring *r)
-{
-	munmap(r->sqe_map, r->sqe_len);
-	munmap(r->sq_map, r->sq_len);
-	close(r->fd);
-	if (r->efd >= 0)
-		close(r->efd);
+	return efd;
 }
 
 /* Queues a read into slot (its own buffer) without entering the kernel. */
-static void ring_prep(struct ring *r, int slot)
+static void ring_prep(struct raw_ring *r, int slot)
 {
 	unsigned tail = *r->sq_tail;
 	struct io_uring_sqe *sqe = &r->sqes[tail & *r->sq_mask];
@@ -228,7 +187,7 @@ static void check(long res)
  * Batching several reads per system call would also save the device
  * notification per read, which POSIX AIO cannot (one aio_read, one read).
  */
-static void ring_reads(struct ring *r, long ops, long busy)
+static void ring_reads(struct raw_ring *r, long ops, long busy)
 {
 	int free_slots[MAX_DEPTH], nfree = depth;
 	long issued = 0, done = 0;
@@ -322,17 +281,18 @@ static double cpu_ns(void)
 /* Runs variant v for ops reads: wall and CPU nanoseconds per read. */
 static void run(int v, long ops, double *wall, double *cpu)
 {
-	struct ring r;
+	struct raw_ring r;
 	double t0, c0;
+	int efd = -1;
 
 	if (v == 0)
-		ring_open(&r, (unsigned)depth,
-			  IORING_SETUP_COOP_TASKRUN |
-				  IORING_SETUP_SINGLE_ISSUER |
-				  IORING_SETUP_DEFER_TASKRUN,
-			  false);
+		efd = ring_open(&r, (unsigned)depth,
+				IORING_SETUP_COOP_TASKRUN |
+					IORING_SETUP_SINGLE_ISSUER |
+					IORING_SETUP_DEFER_TASKRUN,
+				false);
 	else if (v < POSIX)
-		ring_open(&r, 64, IORING_SETUP_SUBMIT_ALL, v != NO_EFD);
+		efd = ring_open(&r, 64, IORING_SETUP_SUBMIT_ALL, v != NO_EFD);
 	t0 = now_ns();
 	c0 = cpu_ns();
 	if (v == POSIX)
@@ -341,8 +301,11 @@ static void run(int v, long ops, double *wall, double *cpu)
 		ring_reads(&r, ops, v == USER ? user_iters : 0);
 	*cpu = (cpu_ns() - c0) / ops;
 	*wall = (now_ns() - t0) / ops;
-	if (v < POSIX)
-		ring_close(&r);
+	if (v < POSIX) {
+		raw_ring_close(&r);
+		if (efd >= 0)
+			close(efd);
+	}
 }
 
 static int cmp(const void *a, const void *b)
