@@ -40,22 +40,18 @@ struct xaio__fdent {
 	struct xaio__fdent *next;
 };
 
+#define BUCKET_INIT                                                            \
+	{                                                                      \
+		.lock = PTHREAD_MUTEX_INITIALIZER, .ents = NULL                \
+	}
+
 static struct bucket {
 	pthread_mutex_t lock;
 	struct xaio__fdent *ents;
-} buckets[NBUCKETS];
-
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-
-static void init_buckets(void)
-{
-	for (int i = 0; i < NBUCKETS; i++)
-		pthread_mutex_init(&buckets[i].lock, NULL);
-}
+} buckets[NBUCKETS] = {[0 ... NBUCKETS - 1] = BUCKET_INIT};
 
 static struct bucket *bucket_of(int fd)
 {
-	pthread_once(&init_once, init_buckets);
 	return &buckets[(unsigned int)fd * 2654435761u % NBUCKETS];
 }
 
