@@ -4,7 +4,9 @@
  *
  * One ring per process, shared by every thread.  Submitters fill SQEs
  * under `sq_lock` and enter the kernel at once (or at xaio__unplug()), so
- * the SQ never holds more than one batch.  Completions are consumed under
+ * the SQ never holds more than one batch; a leader about to sleep submits
+ * what a plugged thread left in the SQ (it may be waiting in a signal
+ * handler that interrupted that thread).  Completions are consumed under
  * `cq_lock` by one thread at a time (a waiter acting as leader, a poller,
  * or the background reaper); CQEs are copied out and the lock dropped
  * before any request is completed, so done() callbacks run unlocked.
@@ -387,8 +389,9 @@ static void prep(struct io_uring_sqe *sqe, struct xaio__req *req)
 int xaio__uring_issue(struct xaio__req *req)
 {
 	struct io_uring_sqe *sqe;
+	uint32_t was = atomic_fetch_add(&R.inflight, 1);
 
-	if (atomic_fetch_add(&R.inflight, 1) >= R.inflight_max) {
+	if (was >= R.inflight_max) {
 		atomic_fetch_sub(&R.inflight, 1);
 		return -EAGAIN;
 	}
@@ -405,7 +408,7 @@ int xaio__uring_issue(struct xaio__req *req)
 	if (!xaio__plugged())
 		submit_locked();
 	pthread_mutex_unlock(&R.sq_lock);
-	return 0;
+	return was == 0;
 }
 
 void xaio__uring_flush(void)
@@ -417,7 +420,8 @@ void xaio__uring_flush(void)
 
 bool xaio__uring_busy(void)
 {
-	return atomic_load_explicit(&R.inflight, memory_order_relaxed) != 0;
+	/* seq_cst: the waiter's side of the pair in engine.c's futex_sleep. */
+	return atomic_load(&R.inflight) != 0;
 }
 
 void xaio__uring_kick(void)
@@ -548,6 +552,15 @@ int xaio__uring_wait(uint32_t snap, const struct timespec *deadline,
 		return -EBUSY;
 	n = harvest(cqes);
 	if (!n) {
+		/*
+		 * SQEs a plugged thread pushed but has not submitted yet (it
+		 * may be the thread a signal handler interrupted to wait
+		 * here) would never complete: submit them before sleeping.
+		 */
+		if (!pthread_mutex_trylock(&R.sq_lock)) {
+			submit_locked();
+			pthread_mutex_unlock(&R.sq_lock);
+		}
 		/* Dekker pair with xaio__uring_kick(): flag, then recheck. */
 		atomic_store(&R.leader_waiting, 1);
 		if (xaio__seq() == snap)

@@ -22,6 +22,10 @@
  * Memory ordering.  done() publishes the result before the seq bump
  * (release); waiters read seq (acquire) and then the result.  nwaiters and
  * seq form a Dekker pair (seq_cst on both sides) so a wake is never lost.
+ * So do nwaiters and the ring's in-flight count: a waiter that found the
+ * ring idle sleeps on the futex, and the submission that makes the ring
+ * busy wakes it to become the leader (else the completion of a request
+ * without a notification would sit in the CQ with nobody to reap it).
  *
  * Locks (in order): the ring's completion lock, then fd-table buckets, then
  * the ring's submission lock or the pool queue lock.  No lock is held while
@@ -98,14 +102,23 @@ static void futex_unwait(void *arg)
 	atomic_fetch_sub(&nwaiters, 1);
 }
 
+/*
+ * Sleeps on seq.  ring_idle: the caller found nothing in flight on the
+ * ring, so nobody may be there to reap a request issued from now on.  The
+ * issuer that takes the ring from idle to busy wakes the futex sleepers
+ * (issue()); this side counts itself in nwaiters, then looks at the ring
+ * again (seq_cst on both sides: one of the two sees the other).
+ */
 static int futex_sleep(uint32_t snap, const struct timespec *deadline,
-		       bool cancel)
+		       bool cancel, bool ring_idle)
 {
 	struct timespec rel;
 	int r = 0;
 
 	atomic_fetch_add(&nwaiters, 1);
-	if (atomic_load(&seq) == snap) {
+	if (ring_idle && xaio__uring_busy()) {
+		/* Not idle any more: the caller retries, and may reap. */
+	} else if (atomic_load(&seq) == snap) {
 		if (deadline)
 			rel = xaio__until(deadline);
 		if (deadline && !rel.tv_sec && !rel.tv_nsec) {
@@ -137,9 +150,11 @@ static void unwait(void *arg)
 static int wait_in_engine(uint32_t snap, const struct timespec *deadline,
 			  bool cancel)
 {
+	bool ring = backend == XAIO_BACKEND_URING;
+	bool idle = ring && !xaio__uring_busy();
 	int r = -EBUSY;
 
-	if (backend == XAIO_BACKEND_URING && xaio__uring_busy()) {
+	if (ring && !idle) {
 		if (xaio__in_engine == 1) {
 			r = xaio__uring_wait(snap, deadline, cancel);
 			/*
@@ -158,12 +173,12 @@ static int wait_in_engine(uint32_t snap, const struct timespec *deadline,
 			 * the background reaper do the reaping meanwhile.
 			 */
 			progress_get();
-			r = futex_sleep(snap, deadline, false);
+			r = futex_sleep(snap, deadline, false, false);
 			progress_put();
 		}
 	}
 	if (r == -EBUSY)
-		r = futex_sleep(snap, deadline, cancel);
+		r = futex_sleep(snap, deadline, cancel, idle);
 	return r;
 }
 
@@ -420,10 +435,16 @@ struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen,
 /* Hands req to a backend: 0, or -EAGAIN when no worker could take it. */
 static int issue(struct xaio__req *req)
 {
-	if (backend == XAIO_BACKEND_URING && !req->reissued &&
-	    xaio__uring_issue(req) == 0) {
+	int r = -EAGAIN;
+
+	if (backend == XAIO_BACKEND_URING && !req->reissued)
+		r = xaio__uring_issue(req);
+	if (r >= 0) {
 		atomic_fetch_add_explicit(&stats.on_ring, 1,
 					  memory_order_relaxed);
+		/* Wakes waiters that slept on an idle ring (futex_sleep). */
+		if (r == 1 && atomic_load(&nwaiters))
+			xaio__wake();
 		return 0;
 	}
 	atomic_fetch_add_explicit(&stats.on_threads, 1, memory_order_relaxed);
@@ -586,8 +607,12 @@ void xaio__plug(void)
 
 void xaio__unplug(void)
 {
-	if (--plug_depth == 0 && backend == XAIO_BACKEND_URING)
+	if (--plug_depth == 0 && backend == XAIO_BACKEND_URING) {
+		/* It holds the submission lock: no reaping in a handler. */
+		xaio__in_engine++;
 		xaio__uring_flush();
+		xaio__in_engine--;
+	}
 }
 
 int xaio__plugged(void)

@@ -211,7 +211,10 @@ XAIO__HIDDEN void xaio__fd_atfork_child(void);
 XAIO__HIDDEN int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms,
 				  int *sqpoll_err);
 XAIO__HIDDEN void xaio__uring_atfork_child(void);
-/* 0 when taken, -EAGAIN when the ring is full (use the pool). */
+/*
+ * Takes req: 1 when the ring had nothing in flight before it, else 0;
+ * -EAGAIN when the ring is full (use the pool).
+ */
 XAIO__HIDDEN int xaio__uring_issue(struct xaio__req *req);
 XAIO__HIDDEN void xaio__uring_flush(void);
 /* Reaps what is posted: the count, or -EBUSY if it did not take the lock. */

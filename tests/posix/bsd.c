@@ -7,8 +7,10 @@
 #include <aio.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -270,6 +272,51 @@ static int waitcomplete_return_in_handler(void)
 	return XT_PASS;
 }
 
+static struct aiocb late_cb;
+static char late_buf[4096];
+
+static void *submit_late(void *arg)
+{
+	xt_sleep_ms(100);
+	memset(&late_cb, 0, sizeof(late_cb));
+	late_cb.aio_fildes = *(int *)arg;
+	late_cb.aio_buf = late_buf;
+	late_cb.aio_nbytes = sizeof(late_buf);
+	late_cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+	return (void *)(intptr_t)aio_write(&late_cb);
+}
+
+/*
+ * A thread already waiting when nothing is in flight must get a request
+ * another thread submits later, which takes no notification and so has
+ * nothing else to see it through (on io_uring, the waiter must learn that
+ * the ring went busy, or the completion sits unreaped).
+ */
+static int waitcomplete_later_submission(void)
+{
+	struct timespec ts = {3, 0};
+	struct aiocb *got = NULL;
+	void *sub_ret;
+	pthread_t t;
+	int64_t t0;
+	ssize_t r;
+	int fd;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("wl", 0, 0);
+	XT_ASSERT_GE(fd, 0);
+	XT_ASSERT_EQ(pthread_create(&t, NULL, submit_late, &fd), 0);
+	t0 = xt_now_ms();
+	r = aio_waitcomplete(&got, &ts);
+	XT_ASSERT_EQ(pthread_join(t, &sub_ret), 0);
+	XT_ASSERT_EQ((intptr_t)sub_ret, 0);
+	XT_ASSERT_EQ(r, (ssize_t)sizeof(late_buf));
+	XT_ASSERT(got == &late_cb);
+	XT_ASSERT_LT(xt_now_ms() - t0, 2500);
+	close(fd);
+	return XT_PASS;
+}
+
 static const struct xt_case cases[] = {
 	{"readv_scatters", readv_scatters},
 	{"writev_gathers", writev_gathers},
@@ -278,6 +325,7 @@ static const struct xt_case cases[] = {
 	{"waitcomplete_each_once", waitcomplete_each_once},
 	{"waitcomplete_error_and_timeout", waitcomplete_error_and_timeout},
 	{"waitcomplete_return_in_handler", waitcomplete_return_in_handler},
+	{"waitcomplete_later_submission", waitcomplete_later_submission},
 };
 
 XT_MAIN(cases)

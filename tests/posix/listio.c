@@ -903,6 +903,77 @@ static int listio_wait_cancel(void)
 	return r;
 }
 
+static int plug_pipe[2];
+static struct aiocb plug_a;
+static volatile sig_atomic_t plug_ran, plug_ret = -2;
+
+/* Makes A's data available, then waits for A (aio_suspend is AS-safe). */
+static void plug_handler(int sig)
+{
+	const struct aiocb *list[1] = {&plug_a};
+	struct timespec ts = {3, 0};
+	int saved = errno;
+
+	(void)sig;
+	plug_ran = 1;
+	if (write(plug_pipe[1], "x", 1) == 1)
+		plug_ret = aio_suspend(list, 1, &ts);
+	errno = saved;
+}
+
+/*
+ * A pipe read (A) and a read of cached data (B) in one list; B's signal
+ * goes to this thread and may arrive while lio_listio still batches the
+ * list's submissions (B is done at once when its data is cached).  The
+ * handler waits for A: A must have reached the kernel by then.
+ */
+static int listio_handler_waits_on_member(void)
+{
+	static char abuf[8], bbuf[512];
+	struct aiocb b, *list[2] = {&plug_a, &b};
+	struct sigaction sa = {.sa_handler = plug_handler}, old;
+	int64_t end;
+	int fd, tmp, r = XT_PASS;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("lh", 4096, 0);
+	XT_ASSERT_GE(fd, 0);
+	/* A number no other case used: its page-cache hint starts afresh. */
+	tmp = fd;
+	fd = fcntl(tmp, F_DUPFD, 777);
+	close(tmp);
+	XT_ASSERT_GE(fd, 777);
+	XT_ASSERT_EQ(pread(fd, bbuf, sizeof(bbuf), 0), (ssize_t)sizeof(bbuf));
+	XT_ASSERT_OK(pipe(plug_pipe));
+	sigemptyset(&sa.sa_mask);
+	XT_ASSERT_OK(sigaction(SIGRTMIN + 2, &sa, &old));
+	plug_ran = 0;
+	plug_ret = -2;
+	xt_cb_set_op(&plug_a, LIO_READ, plug_pipe[0], abuf, 1, 0);
+	xt_cb_set_op(&b, LIO_READ, fd, bbuf, sizeof(bbuf), 0);
+	b.aio_sigevent.sigev_notify = SIGEV_THREAD_ID;
+	b.aio_sigevent._sigev_un._tid = gettid();
+	b.aio_sigevent.sigev_signo = SIGRTMIN + 2;
+	XT_ASSERT_OK(lio_listio(LIO_NOWAIT, list, 2, NULL));
+	end = xt_now_ms() + 5000;
+	while (!plug_ran && xt_now_ms() < end)
+		xt_sleep_ms(1);
+	if (!plug_ran || plug_ret != 0 || aio_error(&plug_a) != 0 ||
+	    aio_return(&plug_a) != 1)
+		r = XT_FAIL;
+	xt_cb_poll(&b, 2000);
+	sigaction(SIGRTMIN + 2, &old, NULL);
+	if (aio_error(&plug_a) == EINPROGRESS &&
+	    write(plug_pipe[1], "x", 1) == 1)
+		xt_cb_poll(&plug_a, 2000);
+	close(plug_pipe[0]);
+	close(plug_pipe[1]);
+	close(fd);
+	XT_ASSERT_EQ(plug_ran, 1);
+	XT_ASSERT_EQ(plug_ret, 0);
+	return r;
+}
+
 static struct xt_case cases[] = {
 	/* Forked cases first (see the comment at the top). */
 	{"listio_eintr_then_complete", listio_eintr_then_complete},
@@ -919,6 +990,7 @@ static struct xt_case cases[] = {
 	{"listio_nowait_empty_signal", listio_nowait_empty_signal},
 	{"listio_nowait_thread", listio_nowait_thread},
 	{"listio_wait_cancel", listio_wait_cancel},
+	{"listio_handler_waits_on_member", listio_handler_waits_on_member},
 };
 
 XT_MAIN(cases)
