@@ -646,7 +646,8 @@ void xaio__finish(struct xaio__req *req, int64_t res)
 	 * Publish first, then let go: until done() has published, the
 	 * request must stay findable (xaio__req_find, the fd table), or
 	 * aio_suspend and aio_cancel would take an aiocb that still says
-	 * EINPROGRESS for a finished one.
+	 * EINPROGRESS for a finished one.  done() marks it DONE as soon as
+	 * it has published (xaio__req_published), before it notifies.
 	 */
 	req->done(req);
 	atomic_store_explicit(&req->state, XAIO__RS_DONE, memory_order_release);

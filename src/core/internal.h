@@ -111,6 +111,16 @@ XAIO__HIDDEN struct xaio__req *xaio__req_alloc(void);
 XAIO__HIDDEN struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen,
 					      const void *owner);
 
+/*
+ * For done(), once the result is published where the layer above's callers
+ * look: from here on the request is finished for xaio__req_find() (and so
+ * for cancellation), although done() has not returned yet.
+ */
+static inline void xaio__req_published(struct xaio__req *req)
+{
+	atomic_store_explicit(&req->state, XAIO__RS_DONE, memory_order_release);
+}
+
 /* A request's current generation (it changes when the slot is reused). */
 static inline uint32_t xaio__req_gen(struct xaio__req *req)
 {

@@ -39,6 +39,7 @@ static void done(struct xaio__req *req)
 
 	/* Publishes the status; from here on cb may be gone. */
 	xaio__wc_publish(cb, err, ret);
+	xaio__req_published(req); /* aio_cancel(fd, NULL): all done */
 	atomic_fetch_sub(&xaio__posix_inflight, 1);
 	xaio__notify(&sev, req->note);
 	if (lio) {

@@ -235,6 +235,67 @@ static int t_completed(void)
 	return XT_PASS;
 }
 
+static atomic_int notified;
+
+static void count_signal(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&notified, 1);
+}
+
+/*
+ * Every request on the fd has finished (aio_error says so) when
+ * aio_cancel(fd, NULL) runs: AIO_ALLDONE, also while the completing thread
+ * is still delivering the notification (a system call, so the window is
+ * wide; most iterations fell into it on the thread pool).
+ */
+static int t_all_done_while_notifying(void)
+{
+	struct sigaction sa = {.sa_handler = count_signal}, old;
+	unsigned char buf[512];
+	struct aiocb cb;
+	int64_t end;
+	int fd, notcanceled = 0, other = 0;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("alldone", 0, 0);
+	XT_ASSERT_GE(fd, 0);
+	sigemptyset(&sa.sa_mask);
+	atomic_store(&notified, 0);
+	XT_ASSERT_OK(sigaction(SIGRTMIN + 3, &sa, &old));
+	memset(buf, 'a', sizeof(buf));
+	for (int i = 0; i < 300; i++) {
+		xt_cb_set(&cb, fd, buf, sizeof(buf), 0);
+		cb.aio_sigevent.sigev_notify = SIGEV_SIGNAL;
+		cb.aio_sigevent.sigev_signo = SIGRTMIN + 3;
+		XT_ASSERT_OK(aio_write(&cb));
+		/* Spin, not sleep: cancel at once after the status changes. */
+		end = xt_now_ms() + 5000;
+		while (aio_error(&cb) == EINPROGRESS && xt_now_ms() < end)
+			;
+		XT_ASSERT_EQ(aio_return(&cb), (ssize_t)sizeof(buf));
+		switch (aio_cancel(fd, NULL)) {
+		case AIO_ALLDONE:
+			break;
+		case AIO_NOTCANCELED:
+			notcanceled++;
+			break;
+		default:
+			other++;
+		}
+	}
+	/* The last notifications may still be on their way. */
+	end = xt_now_ms() + 5000;
+	while (atomic_load(&notified) < 300 && xt_now_ms() < end)
+		xt_sleep_ms(1);
+	sigaction(SIGRTMIN + 3, &old, NULL);
+	close(fd);
+	XT_ASSERT_EQ(atomic_load(&notified), 300);
+	XT_ASSERT_EQ(notcanceled, 0);
+	XT_ASSERT_EQ(other, 0);
+	return XT_PASS;
+}
+
 static int t_nothing_outstanding(void)
 {
 	struct aiocb cb;
@@ -437,6 +498,7 @@ static struct xt_case cases[] = {
 	{"never_submitted", t_never_submitted},
 	{"completed", t_completed},
 	{"nothing_outstanding", t_nothing_outstanding},
+	{"all_done_while_notifying", t_all_done_while_notifying},
 	{"queued_write", t_queued_write},
 	{"cancel_all_mixed", t_cancel_all_mixed},
 	{"blocked_read", t_blocked_read},
