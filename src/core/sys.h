@@ -93,6 +93,34 @@ static inline int xaio__gettid(void)
 	return (int)xaio__sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
 }
 
+_Static_assert(sizeof(time_t) == sizeof(int64_t), "64-bit time_t");
+
+/*
+ * The CLOCK_MONOTONIC deadline rel from now (rel->tv_nsec in range; a
+ * negative rel->tv_sec means now), saturated instead of overflowing: a
+ * timeout of {LONG_MAX, 999999999} is a valid way to say "for ever".
+ */
+static inline struct timespec xaio__deadline(const struct timespec *rel)
+{
+	struct timespec out;
+
+	clock_gettime(CLOCK_MONOTONIC, &out);
+	if (rel->tv_sec < 0)
+		return out;
+	if (rel->tv_sec >= INT64_MAX - out.tv_sec - 1) {
+		out.tv_sec = INT64_MAX;
+		out.tv_nsec = 0;
+		return out;
+	}
+	out.tv_sec += rel->tv_sec;
+	out.tv_nsec += rel->tv_nsec;
+	if (out.tv_nsec >= 1000000000L) {
+		out.tv_nsec -= 1000000000L;
+		out.tv_sec++;
+	}
+	return out;
+}
+
 /* Relative time from now until the CLOCK_MONOTONIC deadline (>= 0). */
 static inline struct timespec xaio__until(const struct timespec *deadline)
 {

@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "core/sys.h"
 #include "posix/posix.h"
 #include "xaio/posix.h"
 
@@ -143,13 +144,7 @@ XAIO_POSIX_API ssize_t aio_waitcomplete(struct aiocb **iocbp,
 		if (timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000L ||
 		    timeout->tv_sec < 0)
 			return xaio__ret_errno(-EINVAL);
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += timeout->tv_sec;
-		deadline.tv_nsec += timeout->tv_nsec;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_nsec -= 1000000000L;
-			deadline.tv_sec++;
-		}
+		deadline = xaio__deadline(timeout);
 	}
 	for (;;) {
 		uint32_t seq = xaio__seq();

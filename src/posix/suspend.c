@@ -32,23 +32,6 @@ static int scan(const struct aiocb *const list[], int nent, bool *any)
 	return 0;
 }
 
-/* Turns a relative timeout into a deadline; -EINVAL if malformed. */
-static int deadline_of(const struct timespec *rel, struct timespec *out)
-{
-	if (rel->tv_nsec < 0 || rel->tv_nsec >= 1000000000L)
-		return -EINVAL;
-	clock_gettime(CLOCK_MONOTONIC, out);
-	if (rel->tv_sec < 0) /* already expired */
-		return 0;
-	out->tv_sec += rel->tv_sec;
-	out->tv_nsec += rel->tv_nsec;
-	if (out->tv_nsec >= 1000000000L) {
-		out->tv_nsec -= 1000000000L;
-		out->tv_sec++;
-	}
-	return 0;
-}
-
 XAIO_POSIX_API int aio_suspend(const struct aiocb *const list[], int nent,
 			       const struct timespec *timeout)
 {
@@ -57,8 +40,11 @@ XAIO_POSIX_API int aio_suspend(const struct aiocb *const list[], int nent,
 
 	if (nent < 0)
 		return xaio__ret_errno(-EINVAL);
-	if (timeout && deadline_of(timeout, &deadline) < 0)
+	if (timeout &&
+	    (timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000L))
 		return xaio__ret_errno(-EINVAL);
+	if (timeout)
+		deadline = xaio__deadline(timeout);
 	pthread_testcancel();
 	for (;;) {
 		uint32_t seq = xaio__seq();

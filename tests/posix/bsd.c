@@ -292,9 +292,8 @@ static void *submit_late(void *arg)
  * nothing else to see it through (on io_uring, the waiter must learn that
  * the ring went busy, or the completion sits unreaped).
  */
-static int waitcomplete_later_submission(void)
+static int later_submission(struct timespec ts)
 {
-	struct timespec ts = {3, 0};
 	struct aiocb *got = NULL;
 	void *sub_ret;
 	pthread_t t;
@@ -317,6 +316,17 @@ static int waitcomplete_later_submission(void)
 	return XT_PASS;
 }
 
+static int waitcomplete_later_submission(void)
+{
+	return later_submission((struct timespec){3, 0});
+}
+
+/* The same with the largest timeout there is (no overflow: UBSan). */
+static int waitcomplete_huge_timeout(void)
+{
+	return later_submission((struct timespec){LONG_MAX, 999999999});
+}
+
 static const struct xt_case cases[] = {
 	{"readv_scatters", readv_scatters},
 	{"writev_gathers", writev_gathers},
@@ -326,6 +336,7 @@ static const struct xt_case cases[] = {
 	{"waitcomplete_error_and_timeout", waitcomplete_error_and_timeout},
 	{"waitcomplete_return_in_handler", waitcomplete_return_in_handler},
 	{"waitcomplete_later_submission", waitcomplete_later_submission},
+	{"waitcomplete_huge_timeout", waitcomplete_huge_timeout},
 };
 
 XT_MAIN(cases)

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -421,10 +422,9 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-static int wake_body(struct pending *pr)
+static int wake_body(struct pending *pr, struct timespec ts)
 {
 	const struct aiocb *list[1] = {&pr->cb};
-	struct timespec ts = {5, 0};
 	struct writer w = {pr->p[1], 50, "wake", 0};
 	pthread_t t;
 	int64_t t0;
@@ -461,7 +461,21 @@ static int suspend_wake_by_thread(void)
 
 	XT_REQUIRE_BACKEND();
 	XT_ASSERT_OK(pending_start(&pr));
-	r = wake_body(&pr);
+	r = wake_body(&pr, (struct timespec){5, 0});
+	if (pending_finish(&pr))
+		r = XT_FAIL;
+	return r;
+}
+
+/* The same with the largest timeout there is (no overflow: UBSan). */
+static int suspend_wake_huge_timeout(void)
+{
+	static struct pending pr;
+	int r;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pending_start(&pr));
+	r = wake_body(&pr, (struct timespec){LONG_MAX, 999999999});
 	if (pending_finish(&pr))
 		r = XT_FAIL;
 	return r;
@@ -677,6 +691,7 @@ static struct xt_case cases[] = {
 	{"suspend_poll", suspend_poll},
 	{"suspend_timeout", suspend_timeout},
 	{"suspend_wake_by_thread", suspend_wake_by_thread},
+	{"suspend_wake_huge_timeout", suspend_wake_huge_timeout},
 	{"suspend_cancel_first_waiter", suspend_cancel_first_waiter},
 	{"suspend_cancel_second_waiter", suspend_cancel_second_waiter},
 	{"suspend_nent_negative", suspend_nent_negative},
