@@ -19,7 +19,14 @@
  * Refusals.  A CQE of -EOPNOTSUPP or -EINVAL makes the engine re-issue the
  * request on the thread pool once (some file systems refuse some ops on
  * the ring).  -ECANCELED is never asked for by xaio: the kernel cancels
- * pending requests of a thread that exits, so those are re-issued too.
+ * pending requests of a thread that exits, so those are re-issued too, and
+ * so is -EINTR (a blocking operation cut short by that exit; it moved no
+ * data, or the result would be a count, and POSIX AIO never reports EINTR).
+ *
+ * Short writes.  io_uring returns a short count for a write to a pipe or
+ * a socket that had room for part of it; write(2) on a blocking
+ * descriptor writes everything.  Such writes (XAIO__RF_WHOLE, set by the
+ * engine) are continued from where they stopped (xaio__continue_write).
  *
  * SQPOLL only when asked (XAIO_SQPOLL=ms): a kernel thread then takes
  * SQEs from the ring as they are pushed, and a submitter enters the kernel
@@ -462,11 +469,13 @@ static void process(const struct io_uring_cqe *cqes, int n)
 
 		taken_back(req);
 		atomic_fetch_sub(&R.inflight, 1);
-		if (!req->reissued && (res == -ECANCELED ||
+		if (!req->reissued && (res == -ECANCELED || res == -EINTR ||
 				       res == -EOPNOTSUPP || res == -EINVAL)) {
 			xaio__reissue(req);
 			continue;
 		}
+		if (xaio__continue_write(req, res))
+			continue;
 		/* The caller wakes waiters once for the whole batch. */
 		xaio__finish(req, res);
 	}

@@ -406,6 +406,7 @@ struct xaio__req *xaio__req_alloc(void)
 	req->note = NULL;
 	req->fail = 0;
 	req->reissued = 0;
+	req->partial = 0;
 	req->fde = NULL;
 	req->fd_prev = req->fd_next = req->lane_next = req->q_next = NULL;
 	return req;
@@ -476,6 +477,22 @@ void xaio__reissue(struct xaio__req *req)
 	issue_later(req);
 }
 
+bool xaio__continue_write(struct xaio__req *req, int64_t res)
+{
+	/* What one write(2) writes: everything, up to the kernel's cap. */
+	uint64_t cap = XAIO__MAX_RW - req->partial;
+	uint64_t want = req->len < cap ? req->len : cap;
+
+	if (!(req->flags & XAIO__RF_WHOLE) || res <= 0 || (uint64_t)res >= want)
+		return false;
+	req->buf = (char *)req->buf + res;
+	req->len = want - (uint64_t)res;
+	req->partial += (uint64_t)res;
+	/* The thread pool when the ring is full: it writes all or fails. */
+	issue_later(req);
+	return true;
+}
+
 /*
  * Decides how the fd table orders req.  Reads and positioned writes to
  * seekable files need no ordering and no system call here; writes ask the
@@ -496,11 +513,18 @@ static int classify(struct xaio__req *req)
 		fl = fcntl(req->fd, F_GETFL);
 		if (fl < 0 || fstat(req->fd, &st) < 0)
 			return -EBADF;
-		if ((fl & O_APPEND) ||
-		    !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
-			req->kind = XAIO__K_LANE;
-		else
-			req->kind = XAIO__K_FREE;
+		if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
+			req->kind = fl & O_APPEND ? XAIO__K_LANE : XAIO__K_FREE;
+			return 0;
+		}
+		req->kind = XAIO__K_LANE;
+		if (!(fl & O_NONBLOCK)) {
+			req->flags |= XAIO__RF_WHOLE;
+			/* The ring cannot continue a vector: the pool writes
+			 * it. */
+			if (req->op == XAIO__OP_WRITEV)
+				req->reissued = 1;
+		}
 		return 0;
 	default:
 		req->kind = XAIO__K_FREE;
@@ -639,6 +663,11 @@ void xaio__finish(struct xaio__req *req, int64_t res)
 	uint8_t flags = req->flags;
 
 	xaio__in_engine++;
+	/* A continued stream write: what it wrote before counts, as in write(2)
+	 */
+	if (req->partial)
+		res = res >= 0 ? res + (int64_t)req->partial
+			       : (int64_t)req->partial;
 	req->res = res;
 	if (req->xfd != req->fd)
 		xaio__close(req->xfd);

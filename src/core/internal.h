@@ -42,6 +42,7 @@ enum xaio__op {
 /* Request flags set by the submitter. */
 enum {
 	XAIO__RF_NOTIFY = 1u << 0, /* someone must see it complete: reaper */
+	XAIO__RF_WHOLE = 1u << 1, /* engine: blocking stream write, no short */
 	XAIO__RF_HELD = 1u << 7, /* engine: may be held, keeps the reaper on */
 };
 
@@ -79,6 +80,7 @@ struct xaio__req {
 	uint8_t backend; /* XAIO_BACKEND_* it was issued to */
 	uint8_t kind; /* XAIO__K_*: how the fd table orders it */
 	uint8_t reissued;
+	uint64_t partial; /* bytes a short stream write already wrote */
 	uint64_t seq; /* submission order on its fd */
 	struct xaio__fdent *fde;
 	struct xaio__req *fd_prev, *fd_next; /* fd table list, by seq */
@@ -168,6 +170,13 @@ XAIO__HIDDEN void xaio__finish(struct xaio__req *req, int64_t res);
 XAIO__HIDDEN void xaio__wake(void);
 /* A ring request the kernel refused: run it on the thread pool instead. */
 XAIO__HIDDEN void xaio__reissue(struct xaio__req *req);
+/*
+ * For the ring's completions: true when req is a write to a blocking
+ * stream that wrote res bytes, fewer than asked, and was issued again for
+ * the rest (io_uring returns short writes on pipes and sockets; write(2)
+ * on a blocking descriptor does not).
+ */
+XAIO__HIDDEN bool xaio__continue_write(struct xaio__req *req, int64_t res);
 
 /*
  * Starts a detached library thread (128 KiB stack, every signal blocked so

@@ -3,7 +3,8 @@
  * aio_read() and aio_write() basics: data integrity on regular files, EOF and
  * short transfers, the argument errors (negative offset, bad fd, wrong
  * direction, aio_reqprio out of range) and how they are reported, O_APPEND
- * and pipe write ordering, independence of reads and writes on one socket,
+ * and pipe write ordering (also of writes larger than the pipe, which must
+ * complete whole), independence of reads and writes on one socket,
  * many requests in flight on one fd, huge aio_nbytes and O_NONBLOCK pipes.
  */
 #include <aio.h>
@@ -458,34 +459,40 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-static int t_pipe_write_order(void)
+/*
+ * nrec writes of rec bytes each, submitted at once to a blocking pipe, land
+ * whole and in submission order.  Records larger than the pipe (64 KiB)
+ * cannot go in one piece: each must still complete with its full count
+ * before the next starts, as write(2) on a blocking pipe would.
+ */
+static int pipe_order(int nrec, size_t rec)
 {
-	enum { NREC = 32, REC = 4096 };
-	static unsigned char recs[NREC][REC], got[NREC * REC];
-	static struct aiocb cbs[NREC];
-	struct reader rd;
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	unsigned char *recs = malloc((size_t)nrec * rec);
+	unsigned char *got = calloc((size_t)nrec, rec);
+	struct aiocb *cbs = calloc((size_t)nrec, sizeof(*cbs));
+	struct reader rd;
 	pthread_t th;
-	int p[2], r = XT_FAIL, done;
+	int p[2] = {-1, -1}, r = XT_FAIL, done = 0;
 
-	XT_REQUIRE_BACKEND();
-	XT_ASSERT_OK(pipe(p));
-	XT_ASSERT_OK(sigaction(SIGPIPE, &ign, &old));
-	for (int i = 0; i < NREC; i++) {
-		xt_fill_pattern(recs[i], REC, 7777u * (i + 1));
-		memcpy(recs[i], &i, sizeof(i));
-		xt_cb_set(&cbs[i], p[1], recs[i], REC, 0);
+	if (!recs || !got || !cbs || pipe(p) ||
+	    sigaction(SIGPIPE, &ign, &old)) {
+		fprintf(stderr, "set-up: %s\n", strerror(errno));
+		goto free;
 	}
-	memset(got, 0, sizeof(got));
-	done = 0;
-	for (int i = 0; i < NREC; i++, done++)
-		if (aio_write(&cbs[i])) {
-			fprintf(stderr, "aio_write %d: %s\n", i,
+	for (int i = 0; i < nrec; i++) {
+		xt_fill_pattern(recs + i * rec, rec, 7777u * (i + 1));
+		memcpy(recs + i * rec, &i, sizeof(i));
+		xt_cb_set(&cbs[i], p[1], recs + i * rec, rec, 0);
+	}
+	for (; done < nrec; done++)
+		if (aio_write(&cbs[done])) {
+			fprintf(stderr, "aio_write %d: %s\n", done,
 				strerror(errno));
 			break;
 		}
 	rd = (struct reader){.fd = p[0],
-			     .want = (size_t)done * REC,
+			     .want = (size_t)done * rec,
 			     .buf = got,
 			     .deadline = xt_now_ms() + 5000};
 	if (pthread_create(&th, NULL, reader_main, &rd)) {
@@ -497,21 +504,24 @@ static int t_pipe_write_order(void)
 	if (!wait_all(cbs, done, 5000))
 		fprintf(stderr, "pipe writes did not complete\n");
 	pthread_join(th, NULL);
-	if (done != NREC || rd.got != rd.want) {
-		fprintf(stderr, "%d submitted, reader got %zu of %zu bytes\n",
-			done, rd.got, rd.want);
-		goto out;
-	}
-	for (int i = 0; i < NREC; i++) {
-		int idx;
-
-		if (aio_error(&cbs[i]) != 0 || aio_return(&cbs[i]) != REC) {
+	for (int i = 0; i < done; i++) {
+		if (aio_error(&cbs[i]) != 0 ||
+		    aio_return(&cbs[i]) != (ssize_t)rec) {
 			fprintf(stderr, "write %d: error %d return %zd\n", i,
 				aio_error(&cbs[i]), aio_return(&cbs[i]));
 			goto out;
 		}
-		memcpy(&idx, got + (size_t)i * REC, sizeof(idx));
-		if (memcmp(got + (size_t)i * REC, recs[i], REC)) {
+	}
+	if (done != nrec || rd.got != rd.want) {
+		fprintf(stderr, "%d submitted, reader got %zu of %zu bytes\n",
+			done, rd.got, rd.want);
+		goto out;
+	}
+	for (int i = 0; i < nrec; i++) {
+		int idx;
+
+		memcpy(&idx, got + i * rec, sizeof(idx));
+		if (memcmp(got + i * rec, recs + i * rec, rec)) {
 			fprintf(stderr, "slot %d holds record %d\n", i, idx);
 			goto out;
 		}
@@ -524,7 +534,23 @@ out:
 	wait_all(cbs, done, 2000);
 	close(p[1]);
 	sigaction(SIGPIPE, &old, NULL);
+free:
+	free(recs);
+	free(got);
+	free(cbs);
 	return r;
+}
+
+static int t_pipe_write_order(void)
+{
+	XT_REQUIRE_BACKEND();
+	return pipe_order(32, 4096);
+}
+
+static int t_pipe_write_whole(void)
+{
+	XT_REQUIRE_BACKEND();
+	return pipe_order(3, 200000);
 }
 
 /*
@@ -734,6 +760,7 @@ static struct xt_case cases[] = {
 	{"append_order", t_append_order},
 	{"append_direct_order", t_append_direct_order},
 	{"pipe_write_order", t_pipe_write_order},
+	{"pipe_write_whole", t_pipe_write_whole},
 	{"socket_read_write", t_socket_read_write},
 	{"many_reads", t_many_reads},
 	{"huge_write", t_huge_write},
