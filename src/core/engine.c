@@ -433,6 +433,23 @@ struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen,
 	return !owner || o == owner ? req : NULL;
 }
 
+/*
+ * Closes req's private duplicate of its descriptor, if it has one.  The
+ * slot forgets it before it is closed: a child forked meanwhile then keeps
+ * it open (a leak) rather than closing whatever reused the number
+ * (xaio__pool_atfork_child closes the duplicates the slots still name).
+ */
+static void drop_dup(struct xaio__req *req)
+{
+	int dup = req->xfd;
+
+	if (dup == req->fd)
+		return;
+	req->xfd = req->fd;
+	atomic_signal_fence(memory_order_seq_cst); /* forget, then close */
+	xaio__close(dup);
+}
+
 /* Hands req to a backend: 0, or -EAGAIN when no worker could take it. */
 static int issue(struct xaio__req *req)
 {
@@ -616,8 +633,7 @@ refuse:
 		progress_put();
 	if (req->flags & XAIO__RF_HELD)
 		progress_put();
-	if (req->xfd != req->fd)
-		xaio__close(req->xfd);
+	drop_dup(req);
 	xaio__pool_put(req);
 	issue_list(ready);
 	r = -EAGAIN;
@@ -663,14 +679,12 @@ void xaio__finish(struct xaio__req *req, int64_t res)
 	uint8_t flags = req->flags;
 
 	xaio__in_engine++;
-	/* A continued stream write: what it wrote before counts, as in write(2)
-	 */
+	/* A continued stream write: what it wrote before counts (write(2)). */
 	if (req->partial)
 		res = res >= 0 ? res + (int64_t)req->partial
 			       : (int64_t)req->partial;
 	req->res = res;
-	if (req->xfd != req->fd)
-		xaio__close(req->xfd);
+	drop_dup(req);
 	/*
 	 * Publish first, then let go: until done() has published, the
 	 * request must stay findable (xaio__req_find, the fd table), or

@@ -19,13 +19,16 @@
  * a signal handler that interrupts them never re-enters them (xaio__poll
  * stays out).  fork: the prepare handler takes `lock` so the child sees a
  * consistent slab table; the child rebuilds the free list from every slab
- * (no request survives a fork) and empties the forking thread's cache.
+ * (no request survives a fork), closes the private duplicates of
+ * descriptors the parent's requests held, and empties the forking
+ * thread's cache.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/sys.h"
 
 #define SLAB_SHIFT 8
 #define SLAB_SIZE (1u << SLAB_SHIFT)
@@ -188,6 +191,13 @@ void xaio__pool_atfork_child(void)
 		for (uint32_t i = 0; i < SLAB_SIZE; i++) {
 			struct xaio__req *req = &slabs[s][i];
 
+			/*
+			 * The parent's private duplicate (see drop_dup in
+			 * engine.c): the child must not keep the file open.
+			 */
+			if (req->xfd != req->fd && req->xfd >= 0)
+				xaio__close(req->xfd);
+			req->xfd = req->fd;
 			atomic_store(&req->state, XAIO__RS_FREE);
 			req->q_next = free_list;
 			free_list = req;

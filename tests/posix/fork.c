@@ -4,12 +4,14 @@
  * the parent was idle (a request had just completed) or had a request
  * blocked at fork time; in the child, regular-file and pipe reads and
  * SIGEV_THREAD notification work; the parent's blocked request still
- * completes in the parent.  Each child runs under alarm(5) so that a hang
- * (glibc G5) becomes a failure.  The child's view of the parent's
- * in-flight aiocb is unspecified and not tested.
+ * completes in the parent; the child does not keep the private duplicates
+ * of descriptors the parent's requests run on.  Each child runs under alarm(5)
+ * so that a hang (glibc G5) becomes a failure.  The child's view of the
+ * parent's in-flight aiocb is unspecified and not tested.
  */
 #include <aio.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -277,9 +279,79 @@ static int fork_with_blocked_request(void)
 	return r;
 }
 
+/*
+ * A write held behind a blocked one on a pipe (and, on the thread pool,
+ * every queued write) runs on a private duplicate of the write end.  A
+ * child forked meanwhile must not keep those open: once the parent's
+ * writes are done and every write end the program knows of is closed (the
+ * child closes its copies and waits), the reader sees end of file.
+ */
+static int fork_drops_private_dups(void)
+{
+	static char big[65536], sink[65536];
+	static struct aiocb cbs[2];
+	int p[2], go[2], eof = 0, status;
+	int64_t end;
+	pid_t pid;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pipe(p));
+	XT_ASSERT_OK(pipe(go));
+	XT_ASSERT_GE(fcntl(p[1], F_SETPIPE_SZ, 4096), 4096);
+	for (int i = 0; i < 2; i++) {
+		xt_cb_set(&cbs[i], p[1], big, sizeof(big), 0);
+		XT_ASSERT_OK(aio_write(&cbs[i]));
+	}
+	xt_sleep_ms(50); /* the first blocks on the full pipe */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	XT_ASSERT(pid >= 0);
+	if (pid == 0) {
+		char c;
+
+		close(p[0]);
+		close(p[1]);
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 0 ? 0
+					      : 1); /* until the parent says */
+	}
+	close(go[0]);
+	end = xt_now_ms() + 5000;
+	while ((aio_error(&cbs[0]) == EINPROGRESS ||
+		aio_error(&cbs[1]) == EINPROGRESS) &&
+	       xt_now_ms() < end) {
+		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+
+		if (poll(&pfd, 1, 10) > 0 && read(p[0], sink, sizeof(sink)) < 0)
+			break;
+	}
+	close(p[1]);
+	XT_ASSERT_OK(fcntl(p[0], F_SETFL, O_NONBLOCK));
+	end = xt_now_ms() + 2000;
+	while (!eof && xt_now_ms() < end) {
+		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+		ssize_t n = read(p[0], sink, sizeof(sink));
+
+		if (n == 0)
+			eof = 1;
+		else if (n < 0)
+			poll(&pfd, 1, 50);
+	}
+	close(go[1]);
+	XT_ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+	XT_ASSERT_EQ(aio_return(&cbs[0]), (ssize_t)sizeof(big));
+	XT_ASSERT_EQ(aio_return(&cbs[1]), (ssize_t)sizeof(big));
+	XT_ASSERT_EQ(eof, 1);
+	XT_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return XT_PASS;
+}
+
 static struct xt_case cases[] = {
 	{"fork_after_idle", fork_after_idle},
 	{"fork_with_blocked_request", fork_with_blocked_request},
+	{"fork_drops_private_dups", fork_drops_private_dups},
 };
 
 XT_MAIN(cases)
