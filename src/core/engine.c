@@ -303,8 +303,14 @@ static void progress_put(void)
 
 /* --- start-up and fork --- */
 
+/*
+ * The forking thread holds the pool's and the thread pool's locks from
+ * prepare to parent/child: it counts as inside the engine meanwhile, so a
+ * signal handler there never reaps into them.
+ */
 static void atfork_prepare(void)
 {
+	xaio__in_engine++;
 	xaio__pool_atfork_prepare();
 	xaio__tp_atfork_prepare();
 }
@@ -313,6 +319,7 @@ static void atfork_parent(void)
 {
 	xaio__tp_atfork_parent();
 	xaio__pool_atfork_parent();
+	xaio__in_engine--;
 }
 
 static void atfork_child(void)

@@ -253,7 +253,9 @@ bool xaio__fd_unhold(struct xaio__req *req, uint32_t gen,
 	bool held;
 
 	pthread_mutex_lock(&b->lock);
-	held = xaio__req_gen(req) == gen && req->fde &&
+	/* req->fd was read unlocked: an aiocb reused meanwhile may move it. */
+	held = b == bucket_of(req->fd) && xaio__req_gen(req) == gen &&
+	       req->fde &&
 	       atomic_load_explicit(&req->state, memory_order_relaxed) ==
 		       XAIO__RS_HELD;
 	if (held)

@@ -93,11 +93,18 @@ static void run(struct note *n)
 		if (detach != PTHREAD_CREATE_DETACHED)
 			pthread_detach(t);
 	} else {
-		/* No thread to be had: run it here rather than lose it. */
+		/*
+		 * No thread to be had: run it here rather than lose it, with
+		 * the empty signal mask a new thread would have had.
+		 */
 		struct note copy = *n;
+		sigset_t none, old;
 
 		free(n);
+		sigemptyset(&none);
+		pthread_sigmask(SIG_SETMASK, &none, &old);
 		copy.fn(copy.value);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	if (attr == &def)
 		pthread_attr_destroy(&def);
