@@ -551,13 +551,26 @@ static int leader_sleep(const struct timespec *deadline, bool cancel)
 	return r;
 }
 
+/*
+ * Nonzero while this thread is the leader asleep in leader_sleep(): it
+ * holds cq_lock, and a signal handler that interrupted it can only have
+ * done so in that system call, so the handler may lead in its place.
+ */
+static __thread int parked __attribute__((tls_model("initial-exec")));
+
+bool xaio__uring_parked(void)
+{
+	return parked != 0;
+}
+
 int xaio__uring_wait(uint32_t snap, const struct timespec *deadline,
 		     bool cancel)
 {
 	struct io_uring_cqe cqes[HARVEST];
+	bool nested = parked; /* in a handler, under our own leader's sleep */
 	int n, r = 0;
 
-	if (pthread_mutex_trylock(&R.cq_lock))
+	if (!nested && pthread_mutex_trylock(&R.cq_lock))
 		return -EBUSY;
 	n = harvest(cqes);
 	if (!n) {
@@ -572,12 +585,17 @@ int xaio__uring_wait(uint32_t snap, const struct timespec *deadline,
 		}
 		/* Dekker pair with xaio__uring_kick(): flag, then recheck. */
 		atomic_store(&R.leader_waiting, 1);
-		if (xaio__seq() == snap)
+		if (xaio__seq() == snap) {
+			parked++;
 			r = leader_sleep(deadline, cancel);
-		atomic_store(&R.leader_waiting, 0);
+			parked--;
+		}
+		/* Nested, the interrupted sleep still waits for a kick. */
+		atomic_store(&R.leader_waiting, nested);
 		n = harvest(cqes);
 	}
-	pthread_mutex_unlock(&R.cq_lock);
+	if (!nested)
+		pthread_mutex_unlock(&R.cq_lock);
 	process(cqes, n);
 	return n ? 0 : r;
 }

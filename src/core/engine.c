@@ -155,7 +155,11 @@ static int wait_in_engine(uint32_t snap, const struct timespec *deadline,
 	int r = -EBUSY;
 
 	if (ring && !idle) {
-		if (xaio__in_engine == 1) {
+		/*
+		 * A handler that interrupted this thread's own leader sleep
+		 * leads in its place (the reaper could not: the lock is ours).
+		 */
+		if (xaio__in_engine == 1 || xaio__uring_parked()) {
 			r = xaio__uring_wait(snap, deadline, cancel);
 			/*
 			 * Every release of the completion lock moves seq, even

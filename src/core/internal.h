@@ -242,6 +242,8 @@ XAIO__HIDDEN int xaio__uring_wait(uint32_t seq, const struct timespec *deadline,
 				  bool cancel);
 XAIO__HIDDEN void xaio__uring_kick(void);
 XAIO__HIDDEN bool xaio__uring_busy(void);
+/* Is this thread the ring's leader, asleep (a handler interrupted it)? */
+XAIO__HIDDEN bool xaio__uring_parked(void);
 
 /*
  * Reads len bytes at off from fd's page cache at once, without blocking:

@@ -679,6 +679,74 @@ static int suspend_eintr(void)
 	return r;
 }
 
+/*
+ * A signal handler calls aio_suspend while the thread it interrupted is
+ * itself asleep in aio_suspend, as the ring's leader (holding what a
+ * reaper would need): the handler's request must still be seen done.
+ */
+static struct pending outer, inner;
+static atomic_int inner_ret = -2, inner_ms = -1;
+static pthread_t outer_thread;
+
+static void inner_handler(int sig)
+{
+	const struct aiocb *list[1] = {&inner.cb};
+	struct timespec ts = {3, 0};
+	int saved = errno;
+	int64_t t0 = xt_now_ms();
+
+	(void)sig;
+	if (write(inner.p[1], "i", 1) == 1)
+		atomic_store(&inner_ret, aio_suspend(list, 1, &ts));
+	atomic_store(&inner_ms, (int)(xt_now_ms() - t0));
+	errno = saved;
+}
+
+static void *signaller_main(void *arg)
+{
+	int64_t end = xt_now_ms() + 5000;
+
+	(void)arg;
+	xt_sleep_ms(200); /* the case's thread is asleep in aio_suspend */
+	pthread_kill(outer_thread, SIGRTMIN + 4);
+	while (atomic_load(&inner_ms) < 0 && xt_now_ms() < end)
+		xt_sleep_ms(1);
+	if (write(outer.p[1], "o", 1) != 1)
+		return NULL;
+	return NULL;
+}
+
+static int suspend_in_handler_over_waiter(void)
+{
+	const struct aiocb *list[1] = {&outer.cb};
+	struct sigaction sa = {.sa_handler = inner_handler}, old;
+	struct timespec ts = {10, 0};
+	pthread_t t;
+	int r, pr = XT_PASS;
+
+	XT_REQUIRE_BACKEND();
+	atomic_store(&inner_ret, -2);
+	atomic_store(&inner_ms, -1);
+	sigemptyset(&sa.sa_mask);
+	XT_ASSERT_OK(sigaction(SIGRTMIN + 4, &sa, &old));
+	XT_ASSERT_OK(pending_start(&outer));
+	XT_ASSERT_OK(pending_start(&inner));
+	outer_thread = pthread_self();
+	XT_ASSERT_EQ(xt_start_thread(&t, signaller_main, NULL), 0);
+	/* The handler ran during it: 0, or EINTR (timed waits return). */
+	r = aio_suspend(list, 1, &ts);
+	if (r == -1 && errno == EINTR)
+		r = 0;
+	pthread_join(t, NULL);
+	sigaction(SIGRTMIN + 4, &old, NULL);
+	if (pending_finish(&inner) || pending_finish(&outer))
+		pr = XT_FAIL;
+	XT_ASSERT_EQ(r, 0);
+	XT_ASSERT_EQ(ld(&inner_ret), 0);
+	XT_ASSERT_LT(ld(&inner_ms), 2000);
+	return pr;
+}
+
 static struct xt_case cases[] = {
 	/* Forked cases first (see the comment at the top). */
 	{"suspend_bad_nsec_big", suspend_bad_nsec_big},
@@ -692,6 +760,7 @@ static struct xt_case cases[] = {
 	{"suspend_timeout", suspend_timeout},
 	{"suspend_wake_by_thread", suspend_wake_by_thread},
 	{"suspend_wake_huge_timeout", suspend_wake_huge_timeout},
+	{"suspend_in_handler_over_waiter", suspend_in_handler_over_waiter},
 	{"suspend_cancel_first_waiter", suspend_cancel_first_waiter},
 	{"suspend_cancel_second_waiter", suspend_cancel_second_waiter},
 	{"suspend_nent_negative", suspend_nent_negative},
