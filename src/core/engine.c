@@ -548,8 +548,7 @@ static int classify(struct xaio__req *req)
 		req->kind = XAIO__K_LANE;
 		if (!(fl & O_NONBLOCK)) {
 			req->flags |= XAIO__RF_WHOLE;
-			/* The ring cannot continue a vector: the pool writes
-			 * it. */
+			/* A vector cannot be continued: the pool writes it. */
 			if (req->op == XAIO__OP_WRITEV)
 				req->reissued = 1;
 		}
