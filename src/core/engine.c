@@ -38,6 +38,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -699,9 +700,11 @@ void xaio__finish(struct xaio__req *req, int64_t res)
 	 * Publish first, then let go: until done() has published, the
 	 * request must stay findable (xaio__req_find, the fd table), or
 	 * aio_suspend and aio_cancel would take an aiocb that still says
-	 * EINPROGRESS for a finished one.  done() marks it DONE as soon as
-	 * it has published (xaio__req_published), before it notifies.
+	 * EINPROGRESS for a finished one.  It is COMPLETING until done()
+	 * has published (xaio__req_published): see running_still().
 	 */
+	atomic_store_explicit(&req->state, XAIO__RS_COMPLETING,
+			      memory_order_relaxed);
 	req->done(req);
 	atomic_store_explicit(&req->state, XAIO__RS_DONE, memory_order_release);
 	xaio__fd_leave(req, &ready);
@@ -759,6 +762,29 @@ int xaio__cancel(uint32_t index, uint32_t gen)
 	return r;
 }
 
+/*
+ * Is ref still in progress for aio_cancel(fd, NULL)?  One that has its
+ * result is about to publish it (a few instructions, no waiting): wait
+ * for that rather than answer "not cancelled" for a request the caller
+ * may already have seen finished (aio_error reads the status, published
+ * before the request leaves COMPLETING), or "all done" for one whose
+ * status still says in progress.
+ */
+static bool running_still(struct xaio__ref ref)
+{
+	for (int i = 0; i < 10000; i++) {
+		struct xaio__req *req =
+			xaio__req_find(ref.req->index, ref.gen, NULL);
+
+		if (!req ||
+		    atomic_load_explicit(&req->state, memory_order_acquire) !=
+			    XAIO__RS_COMPLETING)
+			return req != NULL;
+		sched_yield();
+	}
+	return true;
+}
+
 int xaio__cancel_fd(int fd)
 {
 	struct xaio__req *held, *ready = NULL;
@@ -779,8 +805,7 @@ int xaio__cancel_fd(int fd)
 		if (xaio__tp_cancel(running[i].req, running[i].gen)) {
 			xaio__complete(running[i].req, -ECANCELED);
 			ncancel++;
-		} else if (xaio__req_find(running[i].req->index, running[i].gen,
-					  NULL)) {
+		} else if (running_still(running[i])) {
 			/* Running, or moving to a worker: not cancellable. */
 			nnot++;
 		}

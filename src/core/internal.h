@@ -52,6 +52,7 @@ enum {
 	XAIO__RS_HELD, /* waiting in the fd table behind earlier requests */
 	XAIO__RS_QUEUED, /* in the thread pool's queue, not started */
 	XAIO__RS_RUNNING, /* in the kernel or on a worker: not cancellable */
+	XAIO__RS_COMPLETING, /* has its result; done() is about to publish */
 	XAIO__RS_DONE,
 };
 
