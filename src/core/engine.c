@@ -772,7 +772,11 @@ int xaio__cancel(uint32_t index, uint32_t gen)
  */
 static bool running_still(struct xaio__ref ref)
 {
-	for (int i = 0; i < 10000; i++) {
+	struct timespec now, end;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += 1; /* the publisher may be preempted: give it time */
+	for (;;) {
 		struct xaio__req *req =
 			xaio__req_find(ref.req->index, ref.gen, NULL);
 
@@ -781,8 +785,11 @@ static bool running_still(struct xaio__ref ref)
 			    XAIO__RS_COMPLETING)
 			return req != NULL;
 		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec > end.tv_nsec))
+			return true; /* never seen it publish: in progress */
 	}
-	return true;
 }
 
 int xaio__cancel_fd(int fd)
