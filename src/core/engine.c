@@ -772,22 +772,21 @@ int xaio__cancel(uint32_t index, uint32_t gen)
  */
 static bool running_still(struct xaio__ref ref)
 {
-	struct timespec now, end;
+	/* The publisher may be preempted: give it a second. */
+	const struct timespec end = xaio__deadline(&(struct timespec){1, 0});
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += 1; /* the publisher may be preempted: give it time */
 	for (;;) {
 		struct xaio__req *req =
 			xaio__req_find(ref.req->index, ref.gen, NULL);
+		struct timespec rel;
 
 		if (!req ||
 		    atomic_load_explicit(&req->state, memory_order_acquire) !=
 			    XAIO__RS_COMPLETING)
 			return req != NULL;
 		sched_yield();
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > end.tv_sec ||
-		    (now.tv_sec == end.tv_sec && now.tv_nsec > end.tv_nsec))
+		rel = xaio__until(&end);
+		if (!rel.tv_sec && !rel.tv_nsec)
 			return true; /* never seen it publish: in progress */
 	}
 }
