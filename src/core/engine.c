@@ -779,11 +779,20 @@ static bool running_still(struct xaio__ref ref)
 		struct xaio__req *req =
 			xaio__req_find(ref.req->index, ref.gen, NULL);
 		struct timespec rel;
+		uint32_t st;
 
-		if (!req ||
-		    atomic_load_explicit(&req->state, memory_order_acquire) !=
-			    XAIO__RS_COMPLETING)
-			return req != NULL;
+		if (!req)
+			return false;
+		/*
+		 * It may have published since xaio__req_find looked, and its
+		 * slot may even have been reused (then the generation moved).
+		 */
+		st = atomic_load_explicit(&req->state, memory_order_acquire);
+		atomic_thread_fence(memory_order_acquire);
+		if (xaio__req_gen(req) != ref.gen)
+			return false;
+		if (st != XAIO__RS_COMPLETING)
+			return st != XAIO__RS_DONE && st != XAIO__RS_FREE;
 		sched_yield();
 		rel = xaio__until(&end);
 		if (!rel.tv_sec && !rel.tv_nsec)

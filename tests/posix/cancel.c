@@ -255,13 +255,6 @@ static int t_all_done_while_notifying(void)
 	int fd, notcanceled = 0, other = 0;
 
 	XT_REQUIRE_BACKEND();
-#ifdef __SANITIZE_THREAD__
-	/*
-	 * Open: under TSan 1 or 2 of 300 iterations still see
-	 * AIO_NOTCANCELED (never in other builds); not yet explained.
-	 */
-	XT_SKIP_IF(1, "a window TSan still shows, not yet closed");
-#endif
 	fd = xt_make_file("alldone", 0, 0);
 	XT_ASSERT_GE(fd, 0);
 	sigemptyset(&sa.sa_mask);
