@@ -16,6 +16,17 @@
  * cannot overflow (overflow is still flushed if flagged); a request beyond
  * the cap goes to the thread pool.
  *
+ * Batching.  A request marked XAIO__RF_LAZY (no notification, no ordering,
+ * submitted by a thread outside any signal handler, nobody waiting) that
+ * finds the ring busy is pushed but not submitted: the thread's next
+ * aio_read usually follows at once, and one io_uring_enter for a batch
+ * saves a system call and a device doorbell per request (1 us each in a
+ * VM).  Whoever looks next submits the batch: any submission that does not
+ * defer, a poller (xaio__poll), a waiter before it sleeps (the leader sets
+ * leader_waiting first, and a deferring submitter that sees it set submits
+ * itself), and, if nobody does, the watchdog (the background reaper, one
+ * tick of 1 ms).
+ *
  * Refusals.  A CQE of -EOPNOTSUPP or -EINVAL makes the engine re-issue the
  * request on the thread pool once (some file systems refuse some ops on
  * the ring).  -ECANCELED is never asked for by xaio: the kernel cancels
@@ -106,6 +117,10 @@ static struct {
 
 	pthread_mutex_t sq_lock; /* sq tail, sqes, unsubmitted */
 	uint32_t unsubmitted;
+	/* Some of the unsubmitted were left for a batch on purpose. */
+	_Atomic bool deferred;
+	_Atomic uint64_t deferrals; /* for the watchdog and the statistics */
+	_Atomic uint32_t flushes; /* submissions that cleared `deferred` */
 	pthread_mutex_t cq_lock; /* cq head */
 	_Atomic uint32_t inflight;
 	_Atomic int leader_waiting;
@@ -291,6 +306,9 @@ void xaio__uring_atfork_child(void)
 	if (R.efd >= 0)
 		xaio__close(R.efd);
 	R.fd = R.efd = -1;
+	R.unsubmitted = 0;
+	atomic_store(&R.deferred, false);
+	atomic_store(&R.deferrals, 0);
 }
 
 /*
@@ -322,6 +340,10 @@ static void submit_locked(void)
 
 		if (r > 0) {
 			R.unsubmitted -= (uint32_t)r;
+			if (!R.unsubmitted && atomic_load(&R.deferred)) {
+				atomic_store(&R.deferred, false);
+				atomic_fetch_add(&R.flushes, 1);
+			}
 			continue;
 		}
 		/* EINTR, EAGAIN, EBUSY: the kernel is short of memory. */
@@ -393,11 +415,28 @@ static void prep(struct io_uring_sqe *sqe, struct xaio__req *req)
 	}
 }
 
+/*
+ * Leaves the SQE just pushed for a later batch (see "Batching" above)?
+ * sq_lock held; lazy: its request allows it; was: what the ring had in
+ * flight before it.
+ */
+static bool defer(bool lazy, uint32_t was)
+{
+	if (!lazy || !was || R.sqpoll || atomic_load(&R.leader_waiting))
+		return false;
+	atomic_store(&R.deferred, true);
+	atomic_fetch_add_explicit(&R.deferrals, 1, memory_order_relaxed);
+	return true;
+}
+
 int xaio__uring_issue(struct xaio__req *req)
 {
 	struct io_uring_sqe *sqe;
 	uint32_t was = atomic_fetch_add(&R.inflight, 1);
+	bool lazy = req->flags & XAIO__RF_LAZY, deferred = false;
 
+	/* Before the request is handed over: it is the kernel's after that. */
+	req->flags &= (uint8_t)~XAIO__RF_LAZY;
 	if (was >= R.inflight_max) {
 		atomic_fetch_sub(&R.inflight, 1);
 		return -EAGAIN;
@@ -412,9 +451,17 @@ int xaio__uring_issue(struct xaio__req *req)
 	prep(sqe, req);
 	handed_over(req);
 	push_sqe();
-	if (!xaio__plugged())
+	if (xaio__plugged())
+		; /* xaio__unplug() submits */
+	else if (defer(lazy, was))
+		deferred = true;
+	else
 		submit_locked();
 	pthread_mutex_unlock(&R.sq_lock);
+	/* A leader that began to wait meanwhile may not have seen it. */
+	if (deferred &&
+	    (atomic_load(&R.leader_waiting) || !xaio__watchdog_arm()))
+		xaio__uring_flush();
 	return was == 0;
 }
 
@@ -423,6 +470,31 @@ void xaio__uring_flush(void)
 	pthread_mutex_lock(&R.sq_lock);
 	submit_locked();
 	pthread_mutex_unlock(&R.sq_lock);
+}
+
+uint64_t xaio__uring_batched(void)
+{
+	return atomic_load_explicit(&R.deferrals, memory_order_relaxed);
+}
+
+void xaio__uring_flush_deferred(void)
+{
+	if (atomic_load(&R.deferred))
+		xaio__uring_flush();
+}
+
+bool xaio__uring_watch(struct xaio__watch *w)
+{
+	uint64_t deferrals = atomic_load(&R.deferrals);
+	bool active = deferrals != w->deferrals;
+
+	/* Left since the last tick, and nobody submitted since: do it. */
+	if (w->pending && atomic_load(&R.flushes) == w->flushes)
+		xaio__uring_flush_deferred();
+	w->deferrals = deferrals;
+	w->flushes = atomic_load(&R.flushes);
+	w->pending = atomic_load(&R.deferred);
+	return active || w->pending;
 }
 
 bool xaio__uring_busy(void)
@@ -575,16 +647,20 @@ int xaio__uring_wait(uint32_t snap, const struct timespec *deadline,
 	n = harvest(cqes);
 	if (!n) {
 		/*
+		 * Dekker pair with xaio__uring_kick(): flag, then recheck.
+		 * The flag also stops submitters from deferring (defer()).
+		 */
+		atomic_store(&R.leader_waiting, 1);
+		/*
 		 * SQEs a plugged thread pushed but has not submitted yet (it
 		 * may be the thread a signal handler interrupted to wait
-		 * here) would never complete: submit them before sleeping.
+		 * here), or left for a batch, would never complete: submit
+		 * them before sleeping.
 		 */
 		if (!pthread_mutex_trylock(&R.sq_lock)) {
 			submit_locked();
 			pthread_mutex_unlock(&R.sq_lock);
 		}
-		/* Dekker pair with xaio__uring_kick(): flag, then recheck. */
-		atomic_store(&R.leader_waiting, 1);
 		if (xaio__seq() == snap) {
 			parked++;
 			r = leader_sleep(deadline, cancel);
