@@ -115,9 +115,8 @@ static struct {
 	bool sqpoll; /* a kernel thread submits */
 	int efd; /* eventfd the kernel signals for every CQE */
 
-	pthread_mutex_t sq_lock; /* sq tail, sqes, unsubmitted */
-	uint32_t unsubmitted;
-	/* Some of the unsubmitted were left for a batch on purpose. */
+	pthread_mutex_t sq_lock; /* sq tail, sqes */
+	/* Some SQEs not yet submitted were left for a batch on purpose. */
 	_Atomic bool deferred;
 	_Atomic uint64_t deferrals; /* for the watchdog and the statistics */
 	_Atomic uint32_t flushes; /* submissions that cleared `deferred` */
@@ -287,7 +286,6 @@ int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms, int *sqpoll_err)
 	R.cq_entries = p.cq_entries;
 	/* One CQE per request in flight: the CQ cannot overflow. */
 	R.inflight_max = p.cq_entries;
-	R.unsubmitted = 0;
 	atomic_store(&R.inflight, 0);
 	atomic_store(&R.leader_waiting, 0);
 	pthread_mutex_init(&R.sq_lock, NULL);
@@ -306,7 +304,6 @@ void xaio__uring_atfork_child(void)
 	if (R.efd >= 0)
 		xaio__close(R.efd);
 	R.fd = R.efd = -1;
-	R.unsubmitted = 0;
 	atomic_store(&R.deferred, false);
 	atomic_store(&R.deferrals, 0);
 }
@@ -324,32 +321,67 @@ static void wake_sq_thread(void)
 		sys_enter(0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0);
 }
 
+/*
+ * Nonzero while this thread holds sq_lock: a signal handler that
+ * interrupted it there cannot take the lock (xaio__uring_flush_interrupted).
+ */
+static __thread int sq_owner __attribute__((tls_model("initial-exec")));
+
+static void lock_sq(void)
+{
+	pthread_mutex_lock(&R.sq_lock);
+	sq_owner = 1;
+}
+
+static bool trylock_sq(void)
+{
+	if (pthread_mutex_trylock(&R.sq_lock))
+		return false;
+	sq_owner = 1;
+	return true;
+}
+
+static void unlock_sq(void)
+{
+	sq_owner = 0;
+	pthread_mutex_unlock(&R.sq_lock);
+}
+
+/*
+ * SQEs pushed that the kernel has not taken yet (without SQPOLL it takes
+ * them only in io_uring_enter).  Counted from the ring itself, not kept
+ * aside, so that a handler may submit under an interrupted holder.
+ */
+static uint32_t pending(void)
+{
+	return atomic_load_explicit(R.sq_tail, memory_order_relaxed) -
+	       atomic_load_explicit(R.sq_head, memory_order_acquire);
+}
+
 /* Hands every filled SQE to the kernel; sq_lock held. */
 static void submit_locked(void)
 {
+	uint32_t n;
 	int tries = 0;
 
 	if (R.sqpoll) {
-		if (R.unsubmitted)
+		if (pending())
 			wake_sq_thread();
-		R.unsubmitted = 0;
 		return;
 	}
-	while (R.unsubmitted) {
-		int r = sys_enter(R.unsubmitted, 0, 0, NULL, 0);
+	while ((n = pending())) {
+		int r = sys_enter(n, 0, 0, NULL, 0);
 
-		if (r > 0) {
-			R.unsubmitted -= (uint32_t)r;
-			if (!R.unsubmitted && atomic_load(&R.deferred)) {
-				atomic_store(&R.deferred, false);
-				atomic_fetch_add(&R.flushes, 1);
-			}
+		if (r > 0)
 			continue;
-		}
 		/* EINTR, EAGAIN, EBUSY: the kernel is short of memory. */
 		if (++tries > 1000 && r != -EINTR)
 			break; /* left for the next enter */
 		sched_yield();
+	}
+	if (!n && atomic_load(&R.deferred)) {
+		atomic_store(&R.deferred, false);
+		atomic_fetch_add(&R.flushes, 1);
 	}
 }
 
@@ -380,7 +412,6 @@ static void push_sqe(void)
 
 	/* Pairs with the kernel's acquire of the tail. */
 	atomic_store_explicit(R.sq_tail, tail + 1, memory_order_release);
-	R.unsubmitted++;
 }
 
 static void prep(struct io_uring_sqe *sqe, struct xaio__req *req)
@@ -425,7 +456,6 @@ static bool defer(bool lazy, uint32_t was)
 	if (!lazy || !was || R.sqpoll || atomic_load(&R.leader_waiting))
 		return false;
 	atomic_store(&R.deferred, true);
-	atomic_fetch_add_explicit(&R.deferrals, 1, memory_order_relaxed);
 	return true;
 }
 
@@ -441,10 +471,10 @@ int xaio__uring_issue(struct xaio__req *req)
 		atomic_fetch_sub(&R.inflight, 1);
 		return -EAGAIN;
 	}
-	pthread_mutex_lock(&R.sq_lock);
+	lock_sq();
 	sqe = next_sqe();
 	if (!sqe) {
-		pthread_mutex_unlock(&R.sq_lock);
+		unlock_sq();
 		atomic_fetch_sub(&R.inflight, 1);
 		return -EAGAIN;
 	}
@@ -457,19 +487,34 @@ int xaio__uring_issue(struct xaio__req *req)
 		deferred = true;
 	else
 		submit_locked();
-	pthread_mutex_unlock(&R.sq_lock);
+	unlock_sq();
 	/* A leader that began to wait meanwhile may not have seen it. */
 	if (deferred &&
 	    (atomic_load(&R.leader_waiting) || !xaio__watchdog_arm()))
 		xaio__uring_flush();
+	else if (deferred)
+		atomic_fetch_add_explicit(&R.deferrals, 1,
+					  memory_order_relaxed);
 	return was == 0;
 }
 
 void xaio__uring_flush(void)
 {
-	pthread_mutex_lock(&R.sq_lock);
+	lock_sq();
 	submit_locked();
-	pthread_mutex_unlock(&R.sq_lock);
+	unlock_sq();
+}
+
+void xaio__uring_flush_interrupted(void)
+{
+	uint32_t n;
+
+	/*
+	 * The holder is frozen under us: every SQE up to the tail is filled
+	 * (the tail moves only after), and nobody else can take the lock.
+	 */
+	if (sq_owner && !R.sqpoll && (n = pending()))
+		sys_enter(n, 0, 0, NULL, 0);
 }
 
 uint64_t xaio__uring_batched(void)
@@ -488,9 +533,16 @@ bool xaio__uring_watch(struct xaio__watch *w)
 	uint64_t deferrals = atomic_load(&R.deferrals);
 	bool active = deferrals != w->deferrals;
 
-	/* Left since the last tick, and nobody submitted since: do it. */
-	if (w->pending && atomic_load(&R.flushes) == w->flushes)
-		xaio__uring_flush_deferred();
+	/*
+	 * Left since the last tick, and nobody submitted since: do it, unless
+	 * a thread holds the lock (it submits; it may be interrupted by a
+	 * handler that waits for this very thread to lead).
+	 */
+	if (w->pending && atomic_load(&R.flushes) == w->flushes &&
+	    trylock_sq()) {
+		submit_locked();
+		unlock_sq();
+	}
 	w->deferrals = deferrals;
 	w->flushes = atomic_load(&R.flushes);
 	w->pending = atomic_load(&R.deferred);
@@ -657,9 +709,9 @@ int xaio__uring_wait(uint32_t snap, const struct timespec *deadline,
 		 * here), or left for a batch, would never complete: submit
 		 * them before sleeping.
 		 */
-		if (!pthread_mutex_trylock(&R.sq_lock)) {
+		if (trylock_sq()) {
 			submit_locked();
-			pthread_mutex_unlock(&R.sq_lock);
+			unlock_sq();
 		}
 		if (xaio__seq() == snap) {
 			parked++;

@@ -69,7 +69,8 @@ static uint32_t ring_entries;
 static uint32_t sqpoll_ms; /* granted XAIO_SQPOLL idle time, 0: none */
 static int sqpoll_errno; /* why io_uring_setup refused SQPOLL */
 static bool nowait = true; /* XAIO_NOWAIT: the page-cache fast path */
-static bool batch = true; /* XAIO_BATCH: the ring may batch submissions */
+/* XAIO_BATCH: the ring may batch submissions (off if no watchdog can run) */
+static _Atomic bool batch = true;
 
 static _Atomic uint32_t seq;
 static _Atomic uint32_t nwaiters;
@@ -184,8 +185,11 @@ static int wait_in_engine(uint32_t snap, const struct timespec *deadline,
 			/*
 			 * A signal handler interrupted this thread inside the
 			 * engine: it must not take the ring's locks, so let
-			 * the background reaper do the reaping meanwhile.
+			 * the background reaper do the reaping meanwhile.  If
+			 * the thread holds the submission lock, nobody else
+			 * can submit what it left for a batch: do it here.
 			 */
+			xaio__uring_flush_interrupted();
 			progress_get();
 			r = futex_sleep(snap, deadline, false, false);
 			progress_put();
@@ -215,8 +219,13 @@ int xaio__wait(uint32_t snap, const struct timespec *deadline, bool cancel)
 
 void xaio__poll(void)
 {
-	if (backend != XAIO_BACKEND_URING || xaio__in_engine)
+	if (backend != XAIO_BACKEND_URING)
 		return;
+	if (xaio__in_engine) {
+		/* A handler: no reaping, but a batch must not be stuck. */
+		xaio__uring_flush_interrupted();
+		return;
+	}
 	xaio__in_engine++;
 	xaio__uring_flush_deferred(); /* the caller's batch, at the latest */
 	/* The completion lock changed hands: see xaio__wait. */
@@ -317,8 +326,12 @@ static pthread_mutex_t cancel_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int start_reaper(void)
 {
+	sigset_t all, old;
 	int r = 0;
 
+	/* A handler that waits here would take reaper_lock again. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_mutex_lock(&reaper_lock);
 	if (!atomic_load(&reaper_started)) {
 		r = xaio__thread_start(reaper_main, "xaio-reaper");
@@ -326,6 +339,7 @@ static int start_reaper(void)
 			atomic_store(&reaper_started, 1);
 	}
 	pthread_mutex_unlock(&reaper_lock);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
 
@@ -334,8 +348,10 @@ bool xaio__watchdog_arm(void)
 	if (atomic_load(&watching))
 		return true;
 	if (!atomic_load_explicit(&reaper_started, memory_order_relaxed) &&
-	    start_reaper() < 0)
+	    start_reaper() < 0) {
+		atomic_store(&batch, false); /* no watchdog: no batching */
 		return false;
+	}
 	if (!atomic_exchange(&watching, 1))
 		ring_bell();
 	return true;
@@ -646,16 +662,37 @@ static bool read_now(struct xaio__req *req)
 }
 
 /*
- * May the ring leave req for a batch?  Only what nobody is told about, that
- * waits for nothing, submitted outside any signal handler while no thread
- * waits (a waiter might be waiting for it).  The ring decides the rest.
+ * The kernel reads a ring request's descriptor number when it takes the
+ * SQE: within the submitting call when that enters the kernel, but later
+ * for a request left for a batch or taken by an SQPOLL thread, perhaps
+ * after the caller closed the number and opened another file at it.  Such
+ * a request carries a private duplicate.  False when none could be made.
  */
-static bool may_batch(const struct xaio__req *req)
+static bool own_file(struct xaio__req *req)
+{
+	int dup;
+
+	if (req->xfd != req->fd)
+		return true;
+	dup = fcntl(req->fd, F_DUPFD_CLOEXEC, 0);
+	if (dup < 0)
+		return false;
+	req->xfd = dup;
+	return true;
+}
+
+/*
+ * May the ring leave req for a batch?  Only what nobody is told about, that
+ * waits for nothing, submitted outside any signal handler to a busy ring
+ * while no thread waits (a waiter might be waiting for it), and that owns
+ * its file.  The ring decides the rest.
+ */
+static bool may_batch(struct xaio__req *req)
 {
 	return batch && backend == XAIO_BACKEND_URING && !sqpoll_ms &&
 	       req->kind == XAIO__K_FREE && !(req->flags & XAIO__RF_NOTIFY) &&
 	       !req->reissued && xaio__in_engine == 1 &&
-	       !atomic_load(&nwaiters);
+	       !atomic_load(&nwaiters) && xaio__uring_busy() && own_file(req);
 }
 
 int xaio__submit(struct xaio__req *req)
@@ -705,6 +742,9 @@ int xaio__submit(struct xaio__req *req)
 		goto refuse;
 	if (r == 1 && may_batch(req))
 		req->flags |= XAIO__RF_LAZY;
+	/* Out of descriptors: the caller's fd, as the pool does. */
+	if (r == 1 && sqpoll_ms && !req->reissued)
+		own_file(req);
 	if (r == 1 && issue(req) < 0) {
 		xaio__fd_leave(req, &ready);
 		goto refuse;

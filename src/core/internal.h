@@ -240,6 +240,11 @@ XAIO__HIDDEN int xaio__uring_issue(struct xaio__req *req);
 XAIO__HIDDEN void xaio__uring_flush(void);
 /* Submits the SQEs left for batching (XAIO__RF_LAZY), if any. */
 XAIO__HIDDEN void xaio__uring_flush_deferred(void);
+/*
+ * For a signal handler about to wait or poll: if it interrupted its thread
+ * while that held the submission lock, submits the SQ without the lock.
+ */
+XAIO__HIDDEN void xaio__uring_flush_interrupted(void);
 /* Submissions deferred to a batch so far. */
 XAIO__HIDDEN uint64_t xaio__uring_batched(void);
 /* The watchdog's state between two of its ticks. */

@@ -6,6 +6,8 @@
  *
  *  - it is submitted even if the program never calls into AIO again: by
  *    the watchdog, within milliseconds;
+ *  - it acts on the file it was made on, even if the caller closes the
+ *    descriptor and reuses its number before the batch is submitted;
  *  - it is not deferred when a thread is waiting (that thread might be
  *    waiting for it), when it has a notification, or with XAIO_BATCH=0;
  *  - a program that polls as fio does (many reads in flight, aio_error on
@@ -144,6 +146,33 @@ static int child_waiter(void)
 	return XT_PASS;
 }
 
+/*
+ * The descriptor is closed and its number reused right after aio_write
+ * returns, before anything submits the batch: the write still goes to the
+ * file it was made on (the kernel would resolve the number only then).
+ */
+static int child_reuse(void)
+{
+	struct aiocb cb;
+	int b, a = busy_then_write("reuse-a", &cb, NULL, false);
+
+	if (a < 0)
+		return XT_FAIL;
+	XT_ASSERT_OK(close(a));
+	b = open(xt_path("reuse-b"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	XT_ASSERT_EQ(b, a); /* the lowest free number */
+	XT_ASSERT_EQ(fx_wait(&cb, 5000), 0);
+	XT_ASSERT_EQ(aio_error(&cb), 0);
+	XT_ASSERT_EQ(aio_return(&cb), BLK);
+	XT_ASSERT_EQ(lseek(b, 0, SEEK_END), 0); /* nothing landed in b */
+	close(b);
+	a = open(xt_path("reuse-a"), O_RDONLY);
+	XT_ASSERT_GE(a, 0);
+	XT_ASSERT(landed(a, 0));
+	close(a);
+	return end_busy();
+}
+
 static void ignore(int sig)
 {
 	(void)sig;
@@ -225,6 +254,7 @@ static int child_poll_loop(void)
 static const struct fx_mode modes[] = {{"watchdog", child_watchdog},
 				       {"waiter", child_waiter},
 				       {"notify", child_notify},
+				       {"reuse", child_reuse},
 				       {"poll_loop", child_poll_loop}};
 
 static int child_main(const char *mode)
@@ -286,6 +316,15 @@ static int batch_not_with_waiter(void)
 	return XT_PASS;
 }
 
+static int batch_reuse(void)
+{
+	struct fx_report r;
+
+	RUN("reuse", NULL, &r);
+	XT_ASSERT_EQ(r.batched, batching(NULL) ? 1 : 0);
+	return XT_PASS;
+}
+
 static int batch_not_notified(void)
 {
 	struct fx_report r;
@@ -314,6 +353,7 @@ static const struct xt_case cases[] = {
 	{"batch_off", batch_off},
 	{"batch_not_with_waiter", batch_not_with_waiter},
 	{"batch_not_notified", batch_not_notified},
+	{"batch_reuse", batch_reuse},
 	{"batch_poll_loop", batch_poll_loop},
 };
 
