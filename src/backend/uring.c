@@ -25,7 +25,10 @@
  * defer, a poller (xaio__poll), a waiter before it sleeps (the leader sets
  * leader_waiting first, and a deferring submitter that sees it set submits
  * itself), and, if nobody does, the watchdog (the background reaper, one
- * tick of 1 ms).
+ * tick of 1 ms).  A deferred request carries a private duplicate of its
+ * descriptor (the kernel reads the number only when it takes the SQE);
+ * such duplicates are closed by IORING_OP_CLOSE SQEs that go with the next
+ * batch (xaio__uring_close_later), whose CQEs have odd user_data.
  *
  * Refusals.  A CQE of -EOPNOTSUPP or -EINVAL makes the engine re-issue the
  * request on the thread pool once (some file systems refuse some ops on
@@ -498,6 +501,37 @@ int xaio__uring_issue(struct xaio__req *req)
 	return was == 0;
 }
 
+bool xaio__uring_close_later(int fd)
+{
+	struct io_uring_sqe *sqe;
+
+	if (atomic_fetch_add(&R.inflight, 1) >= R.inflight_max)
+		goto no;
+	if (!trylock_sq())
+		goto no;
+	sqe = next_sqe();
+	if (!sqe) {
+		unlock_sq();
+		goto no;
+	}
+	sqe->opcode = IORING_OP_CLOSE;
+	sqe->fd = fd;
+	sqe->user_data = (uint64_t)fd << 1 | 1; /* not a request: odd */
+	push_sqe();
+	if (R.sqpoll || xaio__plugged())
+		submit_locked();
+	else
+		atomic_store(&R.deferred, true);
+	unlock_sq();
+	if (atomic_load(&R.deferred) &&
+	    (atomic_load(&R.leader_waiting) || !xaio__watchdog_arm()))
+		xaio__uring_flush();
+	return true;
+no:
+	atomic_fetch_sub(&R.inflight, 1);
+	return false;
+}
+
 void xaio__uring_flush(void)
 {
 	lock_sq();
@@ -591,8 +625,13 @@ static void process(const struct io_uring_cqe *cqes, int n)
 			(struct xaio__req *)(uintptr_t)cqes[i].user_data;
 		int res = cqes[i].res;
 
-		taken_back(req);
 		atomic_fetch_sub(&R.inflight, 1);
+		if (cqes[i].user_data & 1) { /* xaio__uring_close_later() */
+			if (res < 0 && res != -EBADF)
+				xaio__close((int)(cqes[i].user_data >> 1));
+			continue;
+		}
+		taken_back(req);
 		if (!req->reissued && (res == -ECANCELED || res == -EINTR ||
 				       res == -EOPNOTSUPP || res == -EINVAL)) {
 			xaio__reissue(req);

@@ -536,7 +536,10 @@ static void drop_dup(struct xaio__req *req)
 		return;
 	req->xfd = req->fd;
 	atomic_signal_fence(memory_order_seq_cst); /* forget, then close */
-	xaio__close(dup);
+	/* On a busy ring, with the next batch: no system call of its own. */
+	if (backend != XAIO_BACKEND_URING || !atomic_load(&batch) ||
+	    !xaio__uring_busy() || !xaio__uring_close_later(dup))
+		xaio__close(dup);
 }
 
 /* Hands req to a backend: 0, or -EAGAIN when no worker could take it. */
