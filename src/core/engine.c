@@ -424,8 +424,9 @@ struct xaio__req *xaio__req_alloc(void)
 	return req;
 }
 
-struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen,
-				 const void *owner)
+/* xaio__req_find(), also giving the state it read (not FREE nor DONE). */
+static struct xaio__req *find_state(uint32_t index, uint32_t gen,
+				    const void *owner, uint32_t *state)
 {
 	struct xaio__req *req = xaio__pool_slot(index);
 	uint32_t st;
@@ -442,7 +443,16 @@ struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen,
 		return NULL;
 	if (st == XAIO__RS_FREE || st == XAIO__RS_DONE)
 		return NULL;
+	*state = st;
 	return !owner || o == owner ? req : NULL;
+}
+
+struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen,
+				 const void *owner)
+{
+	uint32_t st;
+
+	return find_state(index, gen, owner, &st);
 }
 
 /*
@@ -776,23 +786,14 @@ static bool running_still(struct xaio__ref ref)
 	const struct timespec end = xaio__deadline(&(struct timespec){1, 0});
 
 	for (;;) {
-		struct xaio__req *req =
-			xaio__req_find(ref.req->index, ref.gen, NULL);
 		struct timespec rel;
 		uint32_t st;
 
-		if (!req)
-			return false;
-		/*
-		 * It may have published since xaio__req_find looked, and its
-		 * slot may even have been reused (then the generation moved).
-		 */
-		st = atomic_load_explicit(&req->state, memory_order_acquire);
-		atomic_thread_fence(memory_order_acquire);
-		if (xaio__req_gen(req) != ref.gen)
+		/* One reading: a second one could see it publish meanwhile. */
+		if (!find_state(ref.req->index, ref.gen, NULL, &st))
 			return false;
 		if (st != XAIO__RS_COMPLETING)
-			return st != XAIO__RS_DONE && st != XAIO__RS_FREE;
+			return true;
 		sched_yield();
 		rel = xaio__until(&end);
 		if (!rel.tv_sec && !rel.tv_nsec)

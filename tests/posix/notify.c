@@ -42,7 +42,6 @@ static int first_pending(void)
 	return 0;
 }
 
-/* Number of lines of /proc/self/maps (one per mapping). */
 /*
  * Notification threads of the joinable-attribute case get a stack of this
  * size, which no other thread here uses: a leaked thread keeps one mapped.
