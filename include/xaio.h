@@ -71,7 +71,9 @@ struct xaio_runtime_info {
 				    time; 0 when there is no such thread */
 	int32_t sqpoll_errno; /* XAIO_SQPOLL asked but io_uring_setup refused
 				 it (the ring runs without it), or 0 */
-	uint64_t reserved[6];
+	uint64_t batched; /* of on_ring, submitted in a later batch
+			     rather than at once (XAIO_BATCH) */
+	uint64_t reserved[5];
 };
 
 /*

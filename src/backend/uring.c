@@ -16,6 +16,20 @@
  * cannot overflow (overflow is still flushed if flagged); a request beyond
  * the cap goes to the thread pool.
  *
+ * Batching.  A request marked XAIO__RF_LAZY (no notification, no ordering,
+ * submitted by a thread outside any signal handler, nobody waiting) that
+ * finds the ring busy is pushed but not submitted: the thread's next
+ * aio_read usually follows at once, and one io_uring_enter for a batch
+ * saves a system call and a device doorbell per request (1 us each in a
+ * VM).  Whoever looks next submits the batch: any submission that does not
+ * defer, a poller (xaio__poll), a waiter before it sleeps (the leader sets
+ * leader_waiting first, and a deferring submitter that sees it set submits
+ * itself), and, if nobody does, the watchdog (the background reaper, one
+ * tick of 1 ms).  A deferred request carries a private duplicate of its
+ * descriptor (the kernel reads the number only when it takes the SQE);
+ * such duplicates are closed by IORING_OP_CLOSE SQEs that go with the next
+ * batch (xaio__uring_close_later), whose CQEs have odd user_data.
+ *
  * Refusals.  A CQE of -EOPNOTSUPP or -EINVAL makes the engine re-issue the
  * request on the thread pool once (some file systems refuse some ops on
  * the ring).  -ECANCELED is never asked for by xaio: the kernel cancels
@@ -104,8 +118,11 @@ static struct {
 	bool sqpoll; /* a kernel thread submits */
 	int efd; /* eventfd the kernel signals for every CQE */
 
-	pthread_mutex_t sq_lock; /* sq tail, sqes, unsubmitted */
-	uint32_t unsubmitted;
+	pthread_mutex_t sq_lock; /* sq tail, sqes */
+	/* Some SQEs not yet submitted were left for a batch on purpose. */
+	_Atomic bool deferred;
+	_Atomic uint64_t deferrals; /* for the watchdog and the statistics */
+	_Atomic uint32_t flushes; /* submissions that cleared `deferred` */
 	pthread_mutex_t cq_lock; /* cq head */
 	_Atomic uint32_t inflight;
 	_Atomic int leader_waiting;
@@ -272,7 +289,6 @@ int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms, int *sqpoll_err)
 	R.cq_entries = p.cq_entries;
 	/* One CQE per request in flight: the CQ cannot overflow. */
 	R.inflight_max = p.cq_entries;
-	R.unsubmitted = 0;
 	atomic_store(&R.inflight, 0);
 	atomic_store(&R.leader_waiting, 0);
 	pthread_mutex_init(&R.sq_lock, NULL);
@@ -291,6 +307,8 @@ void xaio__uring_atfork_child(void)
 	if (R.efd >= 0)
 		xaio__close(R.efd);
 	R.fd = R.efd = -1;
+	atomic_store(&R.deferred, false);
+	atomic_store(&R.deferrals, 0);
 }
 
 /*
@@ -306,28 +324,67 @@ static void wake_sq_thread(void)
 		sys_enter(0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0);
 }
 
+/*
+ * Nonzero while this thread holds sq_lock: a signal handler that
+ * interrupted it there cannot take the lock (xaio__uring_flush_interrupted).
+ */
+static __thread int sq_owner __attribute__((tls_model("initial-exec")));
+
+static void lock_sq(void)
+{
+	pthread_mutex_lock(&R.sq_lock);
+	sq_owner = 1;
+}
+
+static bool trylock_sq(void)
+{
+	if (pthread_mutex_trylock(&R.sq_lock))
+		return false;
+	sq_owner = 1;
+	return true;
+}
+
+static void unlock_sq(void)
+{
+	sq_owner = 0;
+	pthread_mutex_unlock(&R.sq_lock);
+}
+
+/*
+ * SQEs pushed that the kernel has not taken yet (without SQPOLL it takes
+ * them only in io_uring_enter).  Counted from the ring itself, not kept
+ * aside, so that a handler may submit under an interrupted holder.
+ */
+static uint32_t pending(void)
+{
+	return atomic_load_explicit(R.sq_tail, memory_order_relaxed) -
+	       atomic_load_explicit(R.sq_head, memory_order_acquire);
+}
+
 /* Hands every filled SQE to the kernel; sq_lock held. */
 static void submit_locked(void)
 {
+	uint32_t n;
 	int tries = 0;
 
 	if (R.sqpoll) {
-		if (R.unsubmitted)
+		if (pending())
 			wake_sq_thread();
-		R.unsubmitted = 0;
 		return;
 	}
-	while (R.unsubmitted) {
-		int r = sys_enter(R.unsubmitted, 0, 0, NULL, 0);
+	while ((n = pending())) {
+		int r = sys_enter(n, 0, 0, NULL, 0);
 
-		if (r > 0) {
-			R.unsubmitted -= (uint32_t)r;
+		if (r > 0)
 			continue;
-		}
 		/* EINTR, EAGAIN, EBUSY: the kernel is short of memory. */
 		if (++tries > 1000 && r != -EINTR)
 			break; /* left for the next enter */
 		sched_yield();
+	}
+	if (!n && atomic_load(&R.deferred)) {
+		atomic_store(&R.deferred, false);
+		atomic_fetch_add(&R.flushes, 1);
 	}
 }
 
@@ -358,7 +415,6 @@ static void push_sqe(void)
 
 	/* Pairs with the kernel's acquire of the tail. */
 	atomic_store_explicit(R.sq_tail, tail + 1, memory_order_release);
-	R.unsubmitted++;
 }
 
 static void prep(struct io_uring_sqe *sqe, struct xaio__req *req)
@@ -393,36 +449,138 @@ static void prep(struct io_uring_sqe *sqe, struct xaio__req *req)
 	}
 }
 
+/*
+ * Leaves the SQE just pushed for a later batch (see "Batching" above)?
+ * sq_lock held; lazy: its request allows it; was: what the ring had in
+ * flight before it.
+ */
+static bool defer(bool lazy, uint32_t was)
+{
+	if (!lazy || !was || R.sqpoll || atomic_load(&R.leader_waiting))
+		return false;
+	atomic_store(&R.deferred, true);
+	return true;
+}
+
 int xaio__uring_issue(struct xaio__req *req)
 {
 	struct io_uring_sqe *sqe;
 	uint32_t was = atomic_fetch_add(&R.inflight, 1);
+	bool lazy = req->flags & XAIO__RF_LAZY, deferred = false;
 
+	/* Before the request is handed over: it is the kernel's after that. */
+	req->flags &= (uint8_t)~XAIO__RF_LAZY;
 	if (was >= R.inflight_max) {
 		atomic_fetch_sub(&R.inflight, 1);
 		return -EAGAIN;
 	}
-	pthread_mutex_lock(&R.sq_lock);
+	lock_sq();
 	sqe = next_sqe();
 	if (!sqe) {
-		pthread_mutex_unlock(&R.sq_lock);
+		unlock_sq();
 		atomic_fetch_sub(&R.inflight, 1);
 		return -EAGAIN;
 	}
 	prep(sqe, req);
 	handed_over(req);
 	push_sqe();
-	if (!xaio__plugged())
+	if (xaio__plugged())
+		; /* xaio__unplug() submits */
+	else if (defer(lazy, was))
+		deferred = true;
+	else
 		submit_locked();
-	pthread_mutex_unlock(&R.sq_lock);
+	unlock_sq();
+	/* A leader that began to wait meanwhile may not have seen it. */
+	if (deferred &&
+	    (atomic_load(&R.leader_waiting) || !xaio__watchdog_arm()))
+		xaio__uring_flush();
+	else if (deferred)
+		atomic_fetch_add_explicit(&R.deferrals, 1,
+					  memory_order_relaxed);
 	return was == 0;
+}
+
+bool xaio__uring_close_later(int fd)
+{
+	struct io_uring_sqe *sqe;
+
+	if (atomic_fetch_add(&R.inflight, 1) >= R.inflight_max)
+		goto no;
+	if (!trylock_sq())
+		goto no;
+	sqe = next_sqe();
+	if (!sqe) {
+		unlock_sq();
+		goto no;
+	}
+	sqe->opcode = IORING_OP_CLOSE;
+	sqe->fd = fd;
+	sqe->user_data = (uint64_t)fd << 1 | 1; /* not a request: odd */
+	push_sqe();
+	if (R.sqpoll || xaio__plugged())
+		submit_locked();
+	else
+		atomic_store(&R.deferred, true);
+	unlock_sq();
+	if (atomic_load(&R.deferred) &&
+	    (atomic_load(&R.leader_waiting) || !xaio__watchdog_arm()))
+		xaio__uring_flush();
+	return true;
+no:
+	atomic_fetch_sub(&R.inflight, 1);
+	return false;
 }
 
 void xaio__uring_flush(void)
 {
-	pthread_mutex_lock(&R.sq_lock);
+	lock_sq();
 	submit_locked();
-	pthread_mutex_unlock(&R.sq_lock);
+	unlock_sq();
+}
+
+void xaio__uring_flush_interrupted(void)
+{
+	uint32_t n;
+
+	/*
+	 * The holder is frozen under us: every SQE up to the tail is filled
+	 * (the tail moves only after), and nobody else can take the lock.
+	 */
+	if (sq_owner && !R.sqpoll && (n = pending()))
+		sys_enter(n, 0, 0, NULL, 0);
+}
+
+uint64_t xaio__uring_batched(void)
+{
+	return atomic_load_explicit(&R.deferrals, memory_order_relaxed);
+}
+
+void xaio__uring_flush_deferred(void)
+{
+	if (atomic_load(&R.deferred))
+		xaio__uring_flush();
+}
+
+bool xaio__uring_watch(struct xaio__watch *w)
+{
+	uint64_t deferrals = atomic_load(&R.deferrals);
+	bool active = deferrals != w->deferrals;
+
+	/*
+	 * Left since the last tick, and nobody submitted since: do it, unless
+	 * a thread holds the lock (it submits; it may be interrupted by a
+	 * handler that waits for this very thread to lead).
+	 */
+	if (w->pending && atomic_load(&R.flushes) == w->flushes &&
+	    trylock_sq()) {
+		submit_locked();
+		unlock_sq();
+	}
+	w->deferrals = deferrals;
+	w->flushes = atomic_load(&R.flushes);
+	w->pending = atomic_load(&R.deferred);
+	return active || w->pending;
 }
 
 bool xaio__uring_busy(void)
@@ -467,8 +625,13 @@ static void process(const struct io_uring_cqe *cqes, int n)
 			(struct xaio__req *)(uintptr_t)cqes[i].user_data;
 		int res = cqes[i].res;
 
-		taken_back(req);
 		atomic_fetch_sub(&R.inflight, 1);
+		if (cqes[i].user_data & 1) { /* xaio__uring_close_later() */
+			if (res < 0 && res != -EBADF)
+				xaio__close((int)(cqes[i].user_data >> 1));
+			continue;
+		}
+		taken_back(req);
 		if (!req->reissued && (res == -ECANCELED || res == -EINTR ||
 				       res == -EOPNOTSUPP || res == -EINVAL)) {
 			xaio__reissue(req);
@@ -575,16 +738,20 @@ int xaio__uring_wait(uint32_t snap, const struct timespec *deadline,
 	n = harvest(cqes);
 	if (!n) {
 		/*
+		 * Dekker pair with xaio__uring_kick(): flag, then recheck.
+		 * The flag also stops submitters from deferring (defer()).
+		 */
+		atomic_store(&R.leader_waiting, 1);
+		/*
 		 * SQEs a plugged thread pushed but has not submitted yet (it
 		 * may be the thread a signal handler interrupted to wait
-		 * here) would never complete: submit them before sleeping.
+		 * here), or left for a batch, would never complete: submit
+		 * them before sleeping.
 		 */
-		if (!pthread_mutex_trylock(&R.sq_lock)) {
+		if (trylock_sq()) {
 			submit_locked();
-			pthread_mutex_unlock(&R.sq_lock);
+			unlock_sq();
 		}
-		/* Dekker pair with xaio__uring_kick(): flag, then recheck. */
-		atomic_store(&R.leader_waiting, 1);
 		if (xaio__seq() == snap) {
 			parked++;
 			r = leader_sleep(deadline, cancel);

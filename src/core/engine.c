@@ -18,6 +18,10 @@
  * background reaper thread takes part only while `progress` is nonzero,
  * that is while some request in flight has a notification to deliver or is
  * holding back another one: those must complete even when no thread waits.
+ * It is also the watchdog of batched submissions (backend/uring.c): while
+ * `watching` is up it ticks every WATCH_TICK_NS and submits what nobody
+ * else did since the previous tick.  It sleeps on `bell`, which
+ * progress_get() and xaio__watchdog_arm() ring.
  *
  * Memory ordering.  done() publishes the result before the seq bump
  * (release); waiters read seq (acquire) and then the result.  nwaiters and
@@ -49,6 +53,8 @@
 #include "core/sys.h"
 
 #define SQPOLL_MAX_MS 60000 /* XAIO_SQPOLL's largest idle time */
+#define WATCH_TICK_NS 1000000L /* a deferred submission waits <= 2 ticks */
+#define WATCH_IDLE_TICKS 100 /* ticks without batching: the watchdog stops */
 
 __thread int xaio__in_engine __attribute__((tls_model("initial-exec")));
 static __thread int plug_depth __attribute__((tls_model("initial-exec")));
@@ -63,10 +69,14 @@ static uint32_t ring_entries;
 static uint32_t sqpoll_ms; /* granted XAIO_SQPOLL idle time, 0: none */
 static int sqpoll_errno; /* why io_uring_setup refused SQPOLL */
 static bool nowait = true; /* XAIO_NOWAIT: the page-cache fast path */
+/* XAIO_BATCH: the ring may batch submissions (off if no watchdog can run) */
+static _Atomic bool batch = true;
 
 static _Atomic uint32_t seq;
 static _Atomic uint32_t nwaiters;
 static _Atomic uint32_t progress;
+static _Atomic uint32_t bell; /* the reaper's futex */
+static _Atomic int watching;
 static _Atomic int reaper_started;
 
 static struct {
@@ -175,8 +185,11 @@ static int wait_in_engine(uint32_t snap, const struct timespec *deadline,
 			/*
 			 * A signal handler interrupted this thread inside the
 			 * engine: it must not take the ring's locks, so let
-			 * the background reaper do the reaping meanwhile.
+			 * the background reaper do the reaping meanwhile.  If
+			 * the thread holds the submission lock, nobody else
+			 * can submit what it left for a batch: do it here.
 			 */
+			xaio__uring_flush_interrupted();
 			progress_get();
 			r = futex_sleep(snap, deadline, false, false);
 			progress_put();
@@ -206,9 +219,15 @@ int xaio__wait(uint32_t snap, const struct timespec *deadline, bool cancel)
 
 void xaio__poll(void)
 {
-	if (backend != XAIO_BACKEND_URING || xaio__in_engine)
+	if (backend != XAIO_BACKEND_URING)
 		return;
+	if (xaio__in_engine) {
+		/* A handler: no reaping, but a batch must not be stuck. */
+		xaio__uring_flush_interrupted();
+		return;
+	}
 	xaio__in_engine++;
+	xaio__uring_flush_deferred(); /* the caller's batch, at the latest */
 	/* The completion lock changed hands: see xaio__wait. */
 	if (xaio__uring_busy() && xaio__uring_reap() >= 0)
 		xaio__wake();
@@ -217,14 +236,50 @@ void xaio__poll(void)
 
 /* --- the background reaper --- */
 
+static void ring_bell(void)
+{
+	atomic_fetch_add(&bell, 1);
+	xaio__futex_wake(&bell, 1);
+}
+
+/* Ticks while submissions are batched and nobody needs the reaper. */
+static void watch(void)
+{
+	const struct timespec tick = {0, WATCH_TICK_NS};
+	struct xaio__watch w = {0};
+	int idle = 0;
+
+	for (;;) {
+		uint32_t b = atomic_load(&bell);
+
+		/* Leading instead, it submits the SQ before it sleeps. */
+		if (atomic_load(&progress))
+			return;
+		xaio__futex_wait(&bell, b, &tick, false);
+		if (xaio__uring_watch(&w)) {
+			idle = 0;
+		} else if (++idle == WATCH_IDLE_TICKS) {
+			/* Dekker pair with xaio__watchdog_arm(). */
+			atomic_store(&watching, 0);
+			if (!xaio__uring_watch(&w))
+				return;
+			atomic_store(&watching, 1);
+			idle = 0;
+		}
+	}
+}
+
 static void *reaper_main(void *arg)
 {
 	for (;;) {
 		struct timespec deadline;
-		uint32_t p = atomic_load(&progress);
+		uint32_t b = atomic_load(&bell);
 
-		if (!p) {
-			xaio__futex_wait(&progress, 0, NULL, false);
+		if (!atomic_load(&progress)) {
+			if (atomic_load(&watching))
+				watch();
+			else
+				xaio__futex_wait(&bell, b, NULL, false);
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -271,8 +326,12 @@ static pthread_mutex_t cancel_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int start_reaper(void)
 {
+	sigset_t all, old;
 	int r = 0;
 
+	/* A handler that waits here would take reaper_lock again. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_mutex_lock(&reaper_lock);
 	if (!atomic_load(&reaper_started)) {
 		r = xaio__thread_start(reaper_main, "xaio-reaper");
@@ -280,7 +339,22 @@ static int start_reaper(void)
 			atomic_store(&reaper_started, 1);
 	}
 	pthread_mutex_unlock(&reaper_lock);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
+}
+
+bool xaio__watchdog_arm(void)
+{
+	if (atomic_load(&watching))
+		return true;
+	if (!atomic_load_explicit(&reaper_started, memory_order_relaxed) &&
+	    start_reaper() < 0) {
+		atomic_store(&batch, false); /* no watchdog: no batching */
+		return false;
+	}
+	if (!atomic_exchange(&watching, 1))
+		ring_bell();
+	return true;
 }
 
 /*
@@ -296,7 +370,7 @@ static int progress_get(void)
 	    start_reaper() < 0)
 		return -EAGAIN;
 	if (atomic_fetch_add(&progress, 1) == 0)
-		xaio__futex_wake(&progress, 1);
+		ring_bell();
 	return 0;
 }
 
@@ -343,6 +417,7 @@ static void atfork_child(void)
 	sqpoll_errno = 0;
 	atomic_store(&nwaiters, 0);
 	atomic_store(&progress, 0);
+	atomic_store(&watching, 0);
 	atomic_store(&reaper_started, 0);
 	memset(&stats, 0, sizeof(stats));
 	xaio__in_engine = 0;
@@ -353,12 +428,14 @@ static void choose_backend(void)
 {
 	const char *env = xaio__getenv("XAIO_BACKEND");
 	const char *nw = xaio__getenv("XAIO_NOWAIT");
-	const char *sq;
+	const char *bt, *sq;
 	long ms;
 	int r;
 
 	/* XAIO_FAULT's errors are injected in the pool: reads must go there. */
 	nowait = !(nw && !strcmp(nw, "0")) && !xaio__getenv("XAIO_FAULT");
+	bt = xaio__getenv("XAIO_BATCH");
+	batch = !(bt && !strcmp(bt, "0"));
 	reason = XAIO_REASON_DEFAULT;
 	if (env && *env && strcmp(env, "auto"))
 		reason = XAIO_REASON_ENV;
@@ -469,7 +546,10 @@ static void drop_dup(struct xaio__req *req)
 		return;
 	req->xfd = req->fd;
 	atomic_signal_fence(memory_order_seq_cst); /* forget, then close */
-	xaio__close(dup);
+	/* On a busy ring, with the next batch: no system call of its own. */
+	if (backend != XAIO_BACKEND_URING || !atomic_load(&batch) ||
+	    !xaio__uring_busy() || !xaio__uring_close_later(dup))
+		xaio__close(dup);
 }
 
 /* Hands req to a backend: 0, or -EAGAIN when no worker could take it. */
@@ -594,6 +674,40 @@ static bool read_now(struct xaio__req *req)
 	return true;
 }
 
+/*
+ * The kernel reads a ring request's descriptor number when it takes the
+ * SQE: within the submitting call when that enters the kernel, but later
+ * for a request left for a batch or taken by an SQPOLL thread, perhaps
+ * after the caller closed the number and opened another file at it.  Such
+ * a request carries a private duplicate.  False when none could be made.
+ */
+static bool own_file(struct xaio__req *req)
+{
+	int dup;
+
+	if (req->xfd != req->fd)
+		return true;
+	dup = fcntl(req->fd, F_DUPFD_CLOEXEC, 0);
+	if (dup < 0)
+		return false;
+	req->xfd = dup;
+	return true;
+}
+
+/*
+ * May the ring leave req for a batch?  Only what nobody is told about, that
+ * waits for nothing, submitted outside any signal handler to a busy ring
+ * while no thread waits (a waiter might be waiting for it), and that owns
+ * its file.  The ring decides the rest.
+ */
+static bool may_batch(struct xaio__req *req)
+{
+	return batch && backend == XAIO_BACKEND_URING && !sqpoll_ms &&
+	       req->kind == XAIO__K_FREE && !(req->flags & XAIO__RF_NOTIFY) &&
+	       !req->reissued && xaio__in_engine == 1 &&
+	       !atomic_load(&nwaiters) && xaio__uring_busy() && own_file(req);
+}
+
 int xaio__submit(struct xaio__req *req)
 {
 	struct xaio__req *ready = NULL;
@@ -639,6 +753,11 @@ int xaio__submit(struct xaio__req *req)
 	}
 	if (r < 0)
 		goto refuse;
+	if (r == 1 && may_batch(req))
+		req->flags |= XAIO__RF_LAZY;
+	/* Out of descriptors: the caller's fd, as the pool does. */
+	if (r == 1 && sqpoll_ms && !req->reissued)
+		own_file(req);
 	if (r == 1 && issue(req) < 0) {
 		xaio__fd_leave(req, &ready);
 		goto refuse;
@@ -879,5 +998,6 @@ void xaio__engine_info(struct xaio_runtime_info *info)
 	out.fallbacks = atomic_load(&stats.fallbacks);
 	out.completed = atomic_load(&stats.completed);
 	out.inline_reads = atomic_load(&stats.inline_reads);
+	out.batched = backend == XAIO_BACKEND_URING ? xaio__uring_batched() : 0;
 	memcpy(info, &out, size);
 }

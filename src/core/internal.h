@@ -43,6 +43,7 @@ enum xaio__op {
 enum {
 	XAIO__RF_NOTIFY = 1u << 0, /* someone must see it complete: reaper */
 	XAIO__RF_WHOLE = 1u << 1, /* engine: blocking stream write, no short */
+	XAIO__RF_LAZY = 1u << 2, /* engine: the ring may defer its submission */
 	XAIO__RF_HELD = 1u << 7, /* engine: may be held, keeps the reaper on */
 };
 
@@ -237,6 +238,36 @@ XAIO__HIDDEN void xaio__uring_atfork_child(void);
  */
 XAIO__HIDDEN int xaio__uring_issue(struct xaio__req *req);
 XAIO__HIDDEN void xaio__uring_flush(void);
+/*
+ * Queues a close of fd (a private duplicate) to go with the next batch:
+ * false if it cannot (then the caller closes it).
+ */
+XAIO__HIDDEN bool xaio__uring_close_later(int fd);
+/* Submits the SQEs left for batching (XAIO__RF_LAZY), if any. */
+XAIO__HIDDEN void xaio__uring_flush_deferred(void);
+/*
+ * For a signal handler about to wait or poll: if it interrupted its thread
+ * while that held the submission lock, submits the SQ without the lock.
+ */
+XAIO__HIDDEN void xaio__uring_flush_interrupted(void);
+/* Submissions deferred to a batch so far. */
+XAIO__HIDDEN uint64_t xaio__uring_batched(void);
+/* The watchdog's state between two of its ticks. */
+struct xaio__watch {
+	uint64_t deferrals;
+	uint32_t flushes;
+	bool pending;
+};
+/*
+ * One watchdog tick: submits deferred SQEs that have waited since the
+ * previous tick.  False when nothing was deferred since then.
+ */
+XAIO__HIDDEN bool xaio__uring_watch(struct xaio__watch *w);
+/*
+ * From the ring, after it deferred a submission: makes sure the watchdog
+ * runs.  False if it cannot (then the caller submits at once).
+ */
+XAIO__HIDDEN bool xaio__watchdog_arm(void);
 /* Reaps what is posted: the count, or -EBUSY if it did not take the lock. */
 XAIO__HIDDEN int xaio__uring_reap(void);
 XAIO__HIDDEN int xaio__uring_wait(uint32_t seq, const struct timespec *deadline,

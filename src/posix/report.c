@@ -49,12 +49,13 @@ void xaio__posix_report(void)
 	xaio__engine_info(&info);
 	fprintf(stderr,
 		"xaio: backend %s (%s), %llu requests: %llu from the page "
-		"cache, %llu on io_uring, %llu on threads (%llu re-issued), "
-		"%llu completed\n",
+		"cache, %llu on io_uring (%llu batched), %llu on threads "
+		"(%llu re-issued), %llu completed\n",
 		xaio_backend_name(info.backend), why(&info),
 		(unsigned long long)info.submitted,
 		(unsigned long long)info.inline_reads,
 		(unsigned long long)info.on_ring,
+		(unsigned long long)info.batched,
 		(unsigned long long)info.on_threads,
 		(unsigned long long)info.fallbacks,
 		(unsigned long long)info.completed);

@@ -37,8 +37,9 @@ OFF(completed, 56);
 OFF(inline_reads, 64);
 OFF(sqpoll_idle_ms, 72);
 OFF(sqpoll_errno, 76);
-OFF(reserved, 80);
-_Static_assert(sizeof(((struct xaio_runtime_info *)0)->reserved) == 48,
+OFF(batched, 80);
+OFF(reserved, 88);
+_Static_assert(sizeof(((struct xaio_runtime_info *)0)->reserved) == 40,
 	       "xaio_runtime_info.reserved changed size");
 
 _Static_assert(XAIO_BACKEND_NONE == 0 && XAIO_BACKEND_URING == 1 &&

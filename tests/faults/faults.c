@@ -347,6 +347,35 @@ static void dump(const char *what, const char *text)
 	}
 }
 
+int fx_run_mode(const char *mode, const struct fx_mode *modes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(mode, modes[i].name))
+			return modes[i].fn();
+	fprintf(stderr, "unknown child mode %s\n", mode);
+	return XT_FAIL;
+}
+
+int fx_run_report(const char *mode, const char *const *env, struct fx_report *r)
+{
+	struct fx_proc p;
+	int v;
+
+	memset(&p, 0, sizeof(p));
+	p.mode = mode;
+	p.env = env;
+	if (fx_run(&p))
+		return XT_FAIL;
+	v = fx_verdict(&p);
+	if (v != XT_PASS)
+		return v;
+	if (fx_parse_report(p.err, r)) {
+		fprintf(stderr, "no report from the child:\n%s", p.err);
+		return XT_FAIL;
+	}
+	return XT_PASS;
+}
+
 int fx_verdict(struct fx_proc *p)
 {
 	const char *who = p->mode ? p->mode : "fork";
@@ -402,10 +431,11 @@ int fx_parse_report(const char *text, struct fx_report *r)
 		return -1;
 	memcpy(r->reason, open + 2, len);
 	if (sscanf(close_ + 3,
-		   "%llu requests: %llu from the page cache, %llu on io_uring, "
-		   "%llu on threads (%llu re-issued), %llu completed",
-		   &r->submitted, &r->inline_reads, &r->on_ring, &r->on_threads,
-		   &r->reissued, &r->completed) != 6)
+		   "%llu requests: %llu from the page cache, %llu on io_uring "
+		   "(%llu batched), %llu on threads (%llu re-issued), "
+		   "%llu completed",
+		   &r->submitted, &r->inline_reads, &r->on_ring, &r->batched,
+		   &r->on_threads, &r->reissued, &r->completed) != 7)
 		return -1;
 	return 0;
 }

@@ -57,6 +57,14 @@ int fx_note_count(int id);
  */
 int fx_notes_expect(int n, int ms);
 
+/* A child mode: its name and its work, which returns the child's verdict. */
+struct fx_mode {
+	const char *name;
+	int (*fn)(void);
+};
+/* Runs the one of modes[0..n) named mode; XT_FAIL for an unknown name. */
+int fx_run_mode(const char *mode, const struct fx_mode *modes, size_t n);
+
 /* A child process. */
 struct fx_proc {
 	const char *mode; /* re-exec this program in this child mode; NULL:
@@ -85,11 +93,25 @@ int fx_verdict(struct fx_proc *p);
 struct fx_report {
 	char backend[32];
 	char reason[128];
-	unsigned long long submitted, inline_reads, on_ring, on_threads,
-		reissued, completed;
+	unsigned long long submitted, inline_reads, on_ring, batched,
+		on_threads, reissued, completed;
 };
 /* Finds and parses the "xaio: backend" line in text: 0, or -1. */
 int fx_parse_report(const char *text, struct fx_report *r);
+/*
+ * Re-executes this program in child mode with env (which must set
+ * XAIO_VERBOSE=1) and parses the child's report into *r.  XT_PASS, or the
+ * child's failure or skip.
+ */
+int fx_run_report(const char *mode, const char *const *env,
+		  struct fx_report *r);
+/* Returns from the calling test unless expr, a verdict, is XT_PASS. */
+#define FX_TRY(expr)                                                           \
+	do {                                                                   \
+		int v_ = (expr);                                               \
+		if (v_ != XT_PASS)                                             \
+			return v_;                                             \
+	} while (0)
 
 /* The size of the SQ (SqMask + 1) of each io_uring fd of this process,
  * from /proc/self/fdinfo; returns the number found (<= max). */

@@ -292,21 +292,15 @@ static int child_busy_pool(void)
 	return XT_PASS;
 }
 
+static const struct fx_mode modes[] = {
+	{"hot", child_hot},	  {"direct", child_direct},
+	{"reopen", child_reopen}, {"setfl", child_setfl},
+	{"cold", child_cold},	  {"eof", child_eof},
+	{"stream", child_stream}, {"busy_pool", child_busy_pool}};
+
 static int child_main(const char *mode)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(void);
-	} modes[] = {{"hot", child_hot},       {"direct", child_direct},
-		     {"reopen", child_reopen}, {"setfl", child_setfl},
-		     {"cold", child_cold},     {"eof", child_eof},
-		     {"stream", child_stream}, {"busy_pool", child_busy_pool}};
-
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (!strcmp(mode, modes[i].name))
-			return modes[i].fn();
-	fprintf(stderr, "unknown child mode %s\n", mode);
-	return XT_FAIL;
+	return fx_run_mode(mode, modes, sizeof(modes) / sizeof(modes[0]));
 }
 
 FX_CHILD_MAIN(child_main)
@@ -319,33 +313,15 @@ static int run(const char *mode, const char *extra, struct fx_report *r)
 {
 	/* The fast path as it is by default, whatever the suite runs with. */
 	const char *env[] = {"XAIO_VERBOSE=1", "XAIO_NOWAIT", extra, NULL};
-	struct fx_proc p;
-	int v;
 
-	memset(&p, 0, sizeof(p));
-	p.mode = mode;
-	p.env = env;
-	if (fx_run(&p))
-		return XT_FAIL;
-	v = fx_verdict(&p);
-	if (v != XT_PASS)
-		return v;
-	if (fx_parse_report(p.err, r)) {
-		fprintf(stderr, "no report from the child:\n%s", p.err);
-		return XT_FAIL;
-	}
+	FX_TRY(fx_run_report(mode, env, r));
 	XT_ASSERT_EQ(r->completed, r->submitted);
 	XT_ASSERT_EQ(r->inline_reads + r->on_ring + r->on_threads,
 		     r->submitted);
 	return XT_PASS;
 }
 
-#define RUN(mode, extra, r)                                                    \
-	do {                                                                   \
-		int v_ = run(mode, extra, r);                                  \
-		if (v_ != XT_PASS)                                             \
-			return v_;                                             \
-	} while (0)
+#define RUN(mode, extra, r) FX_TRY(run(mode, extra, r))
 
 /* Child mode ran submitted requests, inl of them done at once. */
 static int expect(const char *mode, const char *extra,
