@@ -17,8 +17,9 @@
  * the cap goes to the thread pool.
  *
  * Batching.  A request marked XAIO__RF_LAZY (no notification, no ordering,
- * submitted by a thread outside any signal handler, nobody waiting) that
- * finds the ring busy is pushed but not submitted: the thread's next
+ * submitted by a thread outside any signal handler, nobody waiting, enough
+ * in flight: XAIO_BATCH, the engine decides) that finds the ring busy
+ * still is pushed but not submitted: the thread's next
  * aio_read usually follows at once, and one io_uring_enter for a batch
  * saves a system call and a device doorbell per request (1 us each in a
  * VM).  Whoever looks next submits the batch: any submission that does not
@@ -587,6 +588,11 @@ bool xaio__uring_busy(void)
 {
 	/* seq_cst: the waiter's side of the pair in engine.c's futex_sleep. */
 	return atomic_load(&R.inflight) != 0;
+}
+
+uint32_t xaio__uring_inflight(void)
+{
+	return atomic_load_explicit(&R.inflight, memory_order_relaxed);
 }
 
 void xaio__uring_kick(void)

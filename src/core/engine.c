@@ -55,6 +55,8 @@
 #define SQPOLL_MAX_MS 60000 /* XAIO_SQPOLL's largest idle time */
 #define WATCH_TICK_NS 1000000L /* a deferred submission waits <= 2 ticks */
 #define WATCH_IDLE_TICKS 100 /* ticks without batching: the watchdog stops */
+#define BATCH_MIN 8 /* XAIO_BATCH's default */
+#define BATCH_MAX 65536
 
 __thread int xaio__in_engine __attribute__((tls_model("initial-exec")));
 static __thread int plug_depth __attribute__((tls_model("initial-exec")));
@@ -69,8 +71,11 @@ static uint32_t ring_entries;
 static uint32_t sqpoll_ms; /* granted XAIO_SQPOLL idle time, 0: none */
 static int sqpoll_errno; /* why io_uring_setup refused SQPOLL */
 static bool nowait = true; /* XAIO_NOWAIT: the page-cache fast path */
-/* XAIO_BATCH: the ring may batch submissions (off if no watchdog can run) */
-static _Atomic bool batch = true;
+/*
+ * XAIO_BATCH: the ring may batch a submission when at least this many
+ * requests are in flight on it; 0: never (also when no watchdog can run).
+ */
+static _Atomic uint32_t batch = BATCH_MIN;
 
 static _Atomic uint32_t seq;
 static _Atomic uint32_t nwaiters;
@@ -349,7 +354,7 @@ bool xaio__watchdog_arm(void)
 		return true;
 	if (!atomic_load_explicit(&reaper_started, memory_order_relaxed) &&
 	    start_reaper() < 0) {
-		atomic_store(&batch, false); /* no watchdog: no batching */
+		atomic_store(&batch, 0); /* no watchdog: no batching */
 		return false;
 	}
 	if (!atomic_exchange(&watching, 1))
@@ -435,7 +440,8 @@ static void choose_backend(void)
 	/* XAIO_FAULT's errors are injected in the pool: reads must go there. */
 	nowait = !(nw && !strcmp(nw, "0")) && !xaio__getenv("XAIO_FAULT");
 	bt = xaio__getenv("XAIO_BATCH");
-	batch = !(bt && !strcmp(bt, "0"));
+	ms = bt ? strtol(bt, NULL, 10) : BATCH_MIN;
+	batch = ms >= 0 && ms <= BATCH_MAX ? (uint32_t)ms : BATCH_MIN;
 	reason = XAIO_REASON_DEFAULT;
 	if (env && *env && strcmp(env, "auto"))
 		reason = XAIO_REASON_ENV;
@@ -696,16 +702,20 @@ static bool own_file(struct xaio__req *req)
 
 /*
  * May the ring leave req for a batch?  Only what nobody is told about, that
- * waits for nothing, submitted outside any signal handler to a busy ring
- * while no thread waits (a waiter might be waiting for it), and that owns
- * its file.  The ring decides the rest.
+ * waits for nothing, submitted outside any signal handler to a ring with
+ * XAIO_BATCH requests in flight (below that, the duplicate costs more than
+ * the batch saves) while no thread waits (a waiter might be waiting for
+ * it), and that owns its file.  The ring decides the rest.
  */
 static bool may_batch(struct xaio__req *req)
 {
-	return batch && backend == XAIO_BACKEND_URING && !sqpoll_ms &&
+	uint32_t min = atomic_load_explicit(&batch, memory_order_relaxed);
+
+	return min && backend == XAIO_BACKEND_URING && !sqpoll_ms &&
 	       req->kind == XAIO__K_FREE && !(req->flags & XAIO__RF_NOTIFY) &&
 	       !req->reissued && xaio__in_engine == 1 &&
-	       !atomic_load(&nwaiters) && xaio__uring_busy() && own_file(req);
+	       !atomic_load(&nwaiters) && xaio__uring_inflight() >= min &&
+	       own_file(req);
 }
 
 int xaio__submit(struct xaio__req *req)

@@ -274,6 +274,8 @@ XAIO__HIDDEN int xaio__uring_wait(uint32_t seq, const struct timespec *deadline,
 				  bool cancel);
 XAIO__HIDDEN void xaio__uring_kick(void);
 XAIO__HIDDEN bool xaio__uring_busy(void);
+/* Requests in flight on the ring (submitted or left for a batch). */
+XAIO__HIDDEN uint32_t xaio__uring_inflight(void);
 /* Is this thread the ring's leader, asleep (a handler interrupted it)? */
 XAIO__HIDDEN bool xaio__uring_parked(void);
 

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -181,7 +182,27 @@ int fx_notes_expect(int n, int ms)
 
 /* --- child processes --- */
 
-/* environ with p->env applied and FX_MODE_ENV set; malloc'ed. */
+/* Do the settings (NAME=value or NAME) a and b name the same variable? */
+static bool same_name(const char *a, const char *b)
+{
+	size_t la = strcspn(a, "="), lb = strcspn(b, "=");
+
+	return la == lb && !strncmp(a, b, la);
+}
+
+/* Does a setting after e in list name the same variable? */
+static bool overridden(const char *const *e)
+{
+	for (const char *const *f = e + 1; *f; f++)
+		if (same_name(*e, *f))
+			return true;
+	return false;
+}
+
+/*
+ * environ with p->env applied (NAME=value sets, NAME unsets, the last
+ * setting of a name wins) and FX_MODE_ENV set; malloc'ed.
+ */
 static char **child_env(const struct fx_proc *p)
 {
 	size_t n = 0, k = 0, extra = 2;
@@ -195,23 +216,15 @@ static char **child_env(const struct fx_proc *p)
 	if (!env)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		const char *eq = strchr(environ[i], '=');
-		size_t len =
-			eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-		int drop = !strncmp(environ[i], FX_MODE_ENV "=",
-				    strlen(FX_MODE_ENV) + 1);
+		bool drop = same_name(environ[i], FX_MODE_ENV);
 
-		for (const char *const *e = p->env; e && *e && !drop; e++) {
-			const char *q = strchr(*e, '=');
-			size_t l = q ? (size_t)(q - *e) : strlen(*e);
-
-			drop = l == len && !strncmp(*e, environ[i], len);
-		}
+		for (const char *const *e = p->env; e && *e && !drop; e++)
+			drop = same_name(*e, environ[i]);
 		if (!drop)
 			env[k++] = environ[i];
 	}
 	for (const char *const *e = p->env; e && *e; e++)
-		if (strchr(*e, '='))
+		if (strchr(*e, '=') && !overridden(e))
 			env[k++] = (char *)*e;
 	{
 		static char mode[256];

@@ -264,22 +264,21 @@ static int child_main(const char *mode)
 
 FX_CHILD_MAIN(child_main)
 
-/* Does this run batch at all (a ring without SQPOLL, XAIO_BATCH unset)? */
-static bool batching(const char *extra)
+/* Did the child's run batch at all (on a ring without SQPOLL)? */
+static bool batching(const struct fx_report *r)
 {
-	const char *sq = getenv("XAIO_SQPOLL");
-
-	return !strcmp(xt_backend(), "uring") && !(sq && atoi(sq) > 0) &&
-	       !(extra && !strcmp(extra, "XAIO_BATCH=0"));
+	return !strcmp(r->backend, "io_uring") && !strstr(r->reason, "SQPOLL");
 }
 
 /*
- * Runs child mode with XAIO_VERBOSE=1 (and extra, if not NULL); *r gets
- * its report.  XT_PASS, or the child's failure or skip.
+ * Runs child mode with XAIO_VERBOSE=1 and XAIO_BATCH=1 (one request in
+ * flight is enough to batch), then the settings a and b (if not NULL); *r
+ * gets its report.  XT_PASS, or the child's failure or skip.
  */
-static int run(const char *mode, const char *extra, struct fx_report *r)
+static int run_report(const char *mode, const char *a, const char *b,
+		      struct fx_report *r)
 {
-	const char *env[] = {"XAIO_VERBOSE=1", "XAIO_BATCH", extra, NULL};
+	const char *env[] = {"XAIO_VERBOSE=1", "XAIO_BATCH=1", a, b, NULL};
 
 	XT_REQUIRE_BACKEND();
 	FX_TRY(fx_run_report(mode, env, r));
@@ -287,14 +286,14 @@ static int run(const char *mode, const char *extra, struct fx_report *r)
 	return XT_PASS;
 }
 
-#define RUN(mode, extra, r) FX_TRY(run(mode, extra, r))
+#define RUN(mode, extra, r) FX_TRY(run_report(mode, extra, NULL, r))
 
 static int batch_watchdog(void)
 {
 	struct fx_report r;
 
 	RUN("watchdog", NULL, &r);
-	XT_ASSERT_EQ(r.batched, batching(NULL) ? 1 : 0);
+	XT_ASSERT_EQ(r.batched, batching(&r) ? 1 : 0);
 	return XT_PASS;
 }
 
@@ -303,6 +302,18 @@ static int batch_off(void)
 	struct fx_report r;
 
 	RUN("watchdog", "XAIO_BATCH=0", &r);
+	XT_ASSERT_EQ(r.batched, 0);
+	return XT_PASS;
+}
+
+/* XAIO_BATCH=N: not with fewer than N in flight (the default is 8). */
+static int batch_threshold(void)
+{
+	struct fx_report r;
+
+	RUN("watchdog", "XAIO_BATCH=2", &r);
+	XT_ASSERT_EQ(r.batched, 0);
+	RUN("watchdog", "XAIO_BATCH", &r);
 	XT_ASSERT_EQ(r.batched, 0);
 	return XT_PASS;
 }
@@ -321,7 +332,7 @@ static int batch_reuse(void)
 	struct fx_report r;
 
 	RUN("reuse", NULL, &r);
-	XT_ASSERT_EQ(r.batched, batching(NULL) ? 1 : 0);
+	XT_ASSERT_EQ(r.batched, batching(&r) ? 1 : 0);
 	return XT_PASS;
 }
 
@@ -338,10 +349,13 @@ static int batch_poll_loop(void)
 {
 	struct fx_report r;
 
-	/* Through the ring: the file is in the page cache. */
-	RUN("poll_loop", "XAIO_NOWAIT=0", &r);
+	/*
+	 * Through the ring (the file is in the page cache), with 16 in
+	 * flight: over XAIO_BATCH's default.
+	 */
+	FX_TRY(run_report("poll_loop", "XAIO_NOWAIT=0", "XAIO_BATCH", &r));
 	XT_ASSERT_EQ(r.submitted, NREADS);
-	if (batching(NULL))
+	if (batching(&r))
 		XT_ASSERT_GT(r.batched, NREADS / 2);
 	else
 		XT_ASSERT_EQ(r.batched, 0);
@@ -351,6 +365,7 @@ static int batch_poll_loop(void)
 static const struct xt_case cases[] = {
 	{"batch_watchdog", batch_watchdog},
 	{"batch_off", batch_off},
+	{"batch_threshold", batch_threshold},
 	{"batch_not_with_waiter", batch_not_with_waiter},
 	{"batch_not_notified", batch_not_notified},
 	{"batch_reuse", batch_reuse},
