@@ -26,7 +26,7 @@
 set -euo pipefail
 
 cmdline=$(printf '%q ' "$0" "$@")
-for v in XAIO_BACKEND XAIO_SQPOLL XAIO_NOWAIT XAIO_BENCH_DIR TMPDIR; do
+for v in XAIO_BACKEND XAIO_SQPOLL XAIO_NOWAIT XAIO_BATCH XAIO_BENCH_DIR TMPDIR; do
 	[ -z "${!v:-}" ] || cmdline="$v=$(printf %q "${!v}") $cmdline"
 done
 root=$(cd "$(dirname "$0")/.." && pwd)

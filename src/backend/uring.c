@@ -328,8 +328,11 @@ static void wake_sq_thread(void)
 /*
  * Nonzero while this thread holds sq_lock: a signal handler that
  * interrupted it there cannot take the lock (xaio__uring_flush_interrupted).
+ * volatile: only a handler reads it, so the compiler would drop the store
+ * of 1 before an unlock it can see.
  */
-static __thread int sq_owner __attribute__((tls_model("initial-exec")));
+static __thread volatile int sq_owner
+	__attribute__((tls_model("initial-exec")));
 
 static void lock_sq(void)
 {
@@ -505,8 +508,13 @@ int xaio__uring_issue(struct xaio__req *req)
 bool xaio__uring_close_later(int fd)
 {
 	struct io_uring_sqe *sqe;
+	uint32_t was = atomic_fetch_add(&R.inflight, 1);
 
-	if (atomic_fetch_add(&R.inflight, 1) >= R.inflight_max)
+	/*
+	 * Not on an idle ring: nobody would reap it, and the next request
+	 * would not see the ring go busy (the waiters' wake-up).
+	 */
+	if (!was || was >= R.inflight_max)
 		goto no;
 	if (!trylock_sq())
 		goto no;
@@ -633,7 +641,13 @@ static void process(const struct io_uring_cqe *cqes, int n)
 
 		atomic_fetch_sub(&R.inflight, 1);
 		if (cqes[i].user_data & 1) { /* xaio__uring_close_later() */
-			if (res < 0 && res != -EBADF)
+			/*
+			 * Only if it never ran: once it has, the number is
+			 * gone even if the close failed (a ->flush error),
+			 * and may be another file's already.
+			 */
+			if (res == -EINVAL || res == -EOPNOTSUPP ||
+			    res == -ECANCELED)
 				xaio__close((int)(cqes[i].user_data >> 1));
 			continue;
 		}
