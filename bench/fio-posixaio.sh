@@ -149,7 +149,7 @@ echo "Command: \`${cmdline% }\`"
 echo
 echo "- fio: $(fio --version); kernel $(uname -r); $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "- file: $file ($((bytes >> 20)) MiB of /dev/urandom data, $(stat -f -c %T "$dir")); 4 KiB randread, 1 job, runtime ${runtime}s + ramp ${ramp}s, time_based, ${reps} repetition(s), medians shown"
-echo "- xaio: $lib, XAIO_BACKEND=${XAIO_BACKEND:-(unset)}, XAIO_SQPOLL=${XAIO_SQPOLL:-(unset)}; probe: ${xaioline#xaio: }"
+echo "- xaio: $lib, XAIO_BACKEND=${XAIO_BACKEND:-(unset)}, XAIO_SQPOLL=${XAIO_SQPOLL:-(unset)}, XAIO_BATCH=${XAIO_BATCH:-(unset)}; probe: ${xaioline#xaio: }"
 echo "- buffered: file pre-read with cat, invalidate=0; direct: direct=1; io_uring engine with fio's default options"
 
 # --- the runs -----------------------------------------------------------------
