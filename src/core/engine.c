@@ -434,14 +434,16 @@ static void choose_backend(void)
 	const char *env = xaio__getenv("XAIO_BACKEND");
 	const char *nw = xaio__getenv("XAIO_NOWAIT");
 	const char *bt, *sq;
+	char *end = NULL;
 	long ms;
 	int r;
 
 	/* XAIO_FAULT's errors are injected in the pool: reads must go there. */
 	nowait = !(nw && !strcmp(nw, "0")) && !xaio__getenv("XAIO_FAULT");
+	/* Anything but a number in range is the default. */
 	bt = xaio__getenv("XAIO_BATCH");
-	ms = bt ? strtol(bt, NULL, 10) : BATCH_MIN;
-	batch = ms >= 0 && ms <= BATCH_MAX ? (uint32_t)ms : BATCH_MIN;
+	ms = bt && *bt ? strtol(bt, &end, 10) : -1;
+	batch = ms >= 0 && ms <= BATCH_MAX && !*end ? (uint32_t)ms : BATCH_MIN;
 	reason = XAIO_REASON_DEFAULT;
 	if (env && *env && strcmp(env, "auto"))
 		reason = XAIO_REASON_ENV;

@@ -345,21 +345,30 @@ static int batch_not_notified(void)
 	return XT_PASS;
 }
 
-static int batch_poll_loop(void)
+/*
+ * Through the ring (the file is in the page cache), with 16 in flight:
+ * over XAIO_BATCH's default, which setting holds (unset, or not a number
+ * in range).
+ */
+static int poll_loop(const char *setting)
 {
 	struct fx_report r;
 
-	/*
-	 * Through the ring (the file is in the page cache), with 16 in
-	 * flight: over XAIO_BATCH's default.
-	 */
-	FX_TRY(run_report("poll_loop", "XAIO_NOWAIT=0", "XAIO_BATCH", &r));
+	FX_TRY(run_report("poll_loop", "XAIO_NOWAIT=0", setting, &r));
 	XT_ASSERT_EQ(r.submitted, NREADS);
 	if (batching(&r))
 		XT_ASSERT_GT(r.batched, NREADS / 2);
 	else
 		XT_ASSERT_EQ(r.batched, 0);
 	return XT_PASS;
+}
+
+static int batch_poll_loop(void)
+{
+	FX_TRY(poll_loop("XAIO_BATCH"));
+	FX_TRY(poll_loop("XAIO_BATCH=many"));
+	FX_TRY(poll_loop("XAIO_BATCH=4x"));
+	return poll_loop("XAIO_BATCH=99999999999");
 }
 
 static const struct xt_case cases[] = {
