@@ -17,9 +17,9 @@
  * the cap goes to the thread pool.
  *
  * Batching.  A request marked XAIO__RF_LAZY (no notification, no ordering,
- * submitted by a thread outside any signal handler, nobody waiting, enough
- * in flight: XAIO_BATCH, the engine decides) that finds the ring busy
- * still is pushed but not submitted: the thread's next
+ * submitted by a thread outside any signal handler, nobody waiting, at
+ * least XAIO_BATCH in flight: the engine decides) that still finds the
+ * ring busy is pushed but not submitted: the thread's next
  * aio_read usually follows at once, and one io_uring_enter for a batch
  * saves a system call and a device doorbell per request (1 us each in a
  * VM).  Whoever looks next submits the batch: any submission that does not

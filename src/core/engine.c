@@ -435,15 +435,15 @@ static void choose_backend(void)
 	const char *nw = xaio__getenv("XAIO_NOWAIT");
 	const char *bt, *sq;
 	char *end = NULL;
-	long ms;
+	long ms, n;
 	int r;
 
 	/* XAIO_FAULT's errors are injected in the pool: reads must go there. */
 	nowait = !(nw && !strcmp(nw, "0")) && !xaio__getenv("XAIO_FAULT");
 	/* Anything but a number in range is the default. */
 	bt = xaio__getenv("XAIO_BATCH");
-	ms = bt && *bt ? strtol(bt, &end, 10) : -1;
-	batch = ms >= 0 && ms <= BATCH_MAX && !*end ? (uint32_t)ms : BATCH_MIN;
+	n = bt && *bt ? strtol(bt, &end, 10) : -1;
+	batch = n >= 0 && n <= BATCH_MAX && !*end ? (uint32_t)n : BATCH_MIN;
 	reason = XAIO_REASON_DEFAULT;
 	if (env && *env && strcmp(env, "auto"))
 		reason = XAIO_REASON_ENV;
@@ -556,7 +556,7 @@ static void drop_dup(struct xaio__req *req)
 	atomic_signal_fence(memory_order_seq_cst); /* forget, then close */
 	/* On a busy ring, with the next batch: no system call of its own. */
 	if (backend != XAIO_BACKEND_URING || !atomic_load(&batch) ||
-	    !xaio__uring_busy() || !xaio__uring_close_later(dup))
+	    !xaio__uring_close_later(dup))
 		xaio__close(dup);
 }
 

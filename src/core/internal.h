@@ -240,7 +240,7 @@ XAIO__HIDDEN int xaio__uring_issue(struct xaio__req *req);
 XAIO__HIDDEN void xaio__uring_flush(void);
 /*
  * Queues a close of fd (a private duplicate) to go with the next batch:
- * false if it cannot (then the caller closes it).
+ * false if it cannot, as on an idle ring (then the caller closes it).
  */
 XAIO__HIDDEN bool xaio__uring_close_later(int fd);
 /* Submits the SQEs left for batching (XAIO__RF_LAZY), if any. */
