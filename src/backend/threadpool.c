@@ -13,8 +13,9 @@
  *
  * A queued request runs on a private dup of the caller's descriptor, taken
  * when it is queued, so closing the fd and reusing its number can never
- * redirect it to another file.  On an O_NONBLOCK stream a request waits
- * for readiness (as on io_uring) instead of failing with EAGAIN.
+ * redirect it to another file.  On an O_NONBLOCK stream a request fails
+ * with EAGAIN as read(2) would (XAIO__RF_NBIO, set by the engine), or
+ * waits for readiness with XAIO_NONBLOCK=wait.
  *
  * XAIO_FAULT=NAME[:N] (NAME one of EIO, ENOSPC, EDQUOT, ENOMEM) is a test
  * hook: every Nth request (default every one) fails with that error
@@ -50,32 +51,41 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static struct xaio__req *head, *tail;
 static uint32_t nthreads, nidle, nqueued, max_threads;
 
+/*
+ * One system call.  The count goes to the kernel as it is (it clamps it and
+ * checks the buffer as pread(2) does); a stream gets no offset.
+ */
 static int64_t run_once(struct xaio__req *req)
 {
-	size_t len = req->len < XAIO__MAX_RW ? (size_t)req->len : XAIO__MAX_RW;
-	int fd = req->xfd;
-	ssize_t r;
+	bool pos = !(req->flags & XAIO__RF_STREAM);
+	int fd = req->xfd, iovcnt = (int)req->len;
+	ssize_t r = -1;
 
+	errno = ESPIPE;
 	switch (req->op) {
 	case XAIO__OP_READ:
-		r = pread(fd, req->buf, len, req->off);
+		if (pos)
+			r = pread(fd, req->buf, req->len, req->off);
 		if (r < 0 && errno == ESPIPE)
-			r = read(fd, req->buf, len);
+			r = read(fd, req->buf, req->len);
 		return r;
 	case XAIO__OP_WRITE:
-		r = pwrite(fd, req->buf, len, req->off);
+		if (pos)
+			r = pwrite(fd, req->buf, req->len, req->off);
 		if (r < 0 && errno == ESPIPE)
-			r = write(fd, req->buf, len);
+			r = write(fd, req->buf, req->len);
 		return r;
 	case XAIO__OP_READV:
-		r = preadv(fd, req->buf, (int)req->len, req->off);
+		if (pos)
+			r = preadv(fd, req->buf, iovcnt, req->off);
 		if (r < 0 && errno == ESPIPE)
-			r = readv(fd, req->buf, (int)req->len);
+			r = readv(fd, req->buf, iovcnt);
 		return r;
 	case XAIO__OP_WRITEV:
-		r = pwritev(fd, req->buf, (int)req->len, req->off);
+		if (pos)
+			r = pwritev(fd, req->buf, iovcnt, req->off);
 		if (r < 0 && errno == ESPIPE)
-			r = writev(fd, req->buf, (int)req->len);
+			r = writev(fd, req->buf, iovcnt);
 		return r;
 	case XAIO__OP_FSYNC:
 		return fsync(fd);
@@ -97,9 +107,10 @@ static int64_t run(struct xaio__req *req)
 			return r;
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN)
+		/* An O_NONBLOCK stream fails as read(2) would, by default. */
+		if (errno != EAGAIN || (req->flags & XAIO__RF_NBIO))
 			return -errno;
-		/* An O_NONBLOCK stream: wait until it is ready. */
+		/* XAIO_NONBLOCK=wait: until it is ready. */
 		pfd.fd = req->xfd;
 		pfd.events =
 			(req->op == XAIO__OP_READ || req->op == XAIO__OP_READV)

@@ -425,17 +425,20 @@ static void prep(struct io_uring_sqe *sqe, struct xaio__req *req)
 {
 	sqe->fd = req->xfd;
 	sqe->user_data = (uint64_t)(uintptr_t)req;
-	sqe->off = (uint64_t)req->off;
+	/* A stream has no offset: -1, "the current position", is ignored. */
+	sqe->off = req->flags & XAIO__RF_STREAM ? (uint64_t)-1
+						: (uint64_t)req->off;
 	sqe->addr = (uint64_t)(uintptr_t)req->buf;
+	/* O_NONBLOCK on a stream: EAGAIN, as read(2) (the ring would wait). */
+	if (req->flags & XAIO__RF_NBIO)
+		sqe->rw_flags = RWF_NOWAIT;
 	switch (req->op) {
 	case XAIO__OP_READ:
 	case XAIO__OP_WRITE:
 		sqe->opcode = req->op == XAIO__OP_READ ? IORING_OP_READ
 						       : IORING_OP_WRITE;
-		/* sqe->len is 32 bits: clamp, as the kernel would, never wrap.
-		 */
-		sqe->len = (uint32_t)(req->len < XAIO__MAX_RW ? req->len
-							      : XAIO__MAX_RW);
+		/* Larger counts go to the pool (classify()). */
+		sqe->len = (uint32_t)req->len;
 		break;
 	case XAIO__OP_READV:
 	case XAIO__OP_WRITEV:
@@ -657,7 +660,8 @@ static void process(const struct io_uring_cqe *cqes, int n)
 			xaio__reissue(req);
 			continue;
 		}
-		if (xaio__continue_write(req, res))
+		if (xaio__continue_write(req, res) ||
+		    xaio__stream_retry(req, res))
 			continue;
 		/* The caller wakes waiters once for the whole batch. */
 		xaio__finish(req, res);

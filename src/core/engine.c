@@ -71,6 +71,7 @@ static uint32_t ring_entries;
 static uint32_t sqpoll_ms; /* granted XAIO_SQPOLL idle time, 0: none */
 static int sqpoll_errno; /* why io_uring_setup refused SQPOLL */
 static bool nowait = true; /* XAIO_NOWAIT: the page-cache fast path */
+static bool nonblock_wait; /* XAIO_NONBLOCK=wait: O_NONBLOCK streams wait */
 /*
  * XAIO_BATCH: the ring may batch a submission when at least this many
  * requests are in flight on it; 0: never (also when no watchdog can run).
@@ -433,13 +434,15 @@ static void choose_backend(void)
 {
 	const char *env = xaio__getenv("XAIO_BACKEND");
 	const char *nw = xaio__getenv("XAIO_NOWAIT");
-	const char *bt, *sq;
+	const char *bt, *sq, *nb;
 	char *end = NULL;
 	long ms, n;
 	int r;
 
 	/* XAIO_FAULT's errors are injected in the pool: reads must go there. */
 	nowait = !(nw && !strcmp(nw, "0")) && !xaio__getenv("XAIO_FAULT");
+	nb = xaio__getenv("XAIO_NONBLOCK");
+	nonblock_wait = nb && !strcmp(nb, "wait");
 	/* Anything but a number in range is the default. */
 	bt = xaio__getenv("XAIO_BATCH");
 	n = bt && *bt ? strtol(bt, &end, 10) : -1;
@@ -621,15 +624,42 @@ bool xaio__continue_write(struct xaio__req *req, int64_t res)
 }
 
 /*
- * Decides how the fd table orders req.  Reads and positioned writes to
- * seekable files need no ordering and no system call here; writes ask the
- * kernel whether the descriptor appends or is a stream.
+ * What the kernel says about req's descriptor that changes how it runs: a
+ * stream (pipe, socket, tty...) has no offset, and an O_NONBLOCK stream
+ * fails with EAGAIN where a blocking one would wait, as read(2) and
+ * write(2) do (unless XAIO_NONBLOCK=wait).  -EBADF: not a descriptor.
+ */
+static int describe(struct xaio__req *req, int *fl)
+{
+	struct stat st;
+
+	*fl = fcntl(req->fd, F_GETFL);
+	if (*fl < 0)
+		return -EBADF;
+	/* Reads on regular files (the common case) need nothing more. */
+	if (!(*fl & O_NONBLOCK) && (req->op == XAIO__OP_READ ||
+				   req->op == XAIO__OP_READV))
+		return 0;
+	if (fstat(req->fd, &st) < 0)
+		return -EBADF;
+	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+		return 0;
+	req->flags |= XAIO__RF_STREAM;
+	if ((*fl & O_NONBLOCK) && !nonblock_wait)
+		req->flags |= XAIO__RF_NBIO;
+	return 0;
+}
+
+/*
+ * Decides how the fd table orders req.  Positioned requests on seekable
+ * files need no ordering; writes to O_APPEND descriptors and streams run
+ * one at a time, fsyncs after everything before them.
  */
 static int classify(struct xaio__req *req)
 {
-	struct stat st;
 	int fl;
 
+	req->kind = XAIO__K_FREE;
 	switch (req->op) {
 	case XAIO__OP_FSYNC:
 	case XAIO__OP_FDATASYNC:
@@ -637,12 +667,12 @@ static int classify(struct xaio__req *req)
 		return 0;
 	case XAIO__OP_WRITE:
 	case XAIO__OP_WRITEV:
-		fl = fcntl(req->fd, F_GETFL);
-		if (fl < 0 || fstat(req->fd, &st) < 0)
+		if (describe(req, &fl) < 0)
 			return -EBADF;
-		if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
-			req->kind = fl & O_APPEND ? XAIO__K_LANE : XAIO__K_FREE;
-			return 0;
+		if (!(req->flags & XAIO__RF_STREAM)) {
+			if (fl & O_APPEND)
+				req->kind = XAIO__K_LANE;
+			break;
 		}
 		req->kind = XAIO__K_LANE;
 		if (!(fl & O_NONBLOCK)) {
@@ -651,11 +681,28 @@ static int classify(struct xaio__req *req)
 			if (req->op == XAIO__OP_WRITEV)
 				req->reissued = 1;
 		}
-		return 0;
+		break;
 	default:
-		req->kind = XAIO__K_FREE;
-		return 0;
+		if (describe(req, &fl) < 0)
+			return -EBADF;
+		break;
 	}
+	/* The ring's count is 32 bits: larger ones go to pread/pwrite. */
+	if ((req->op == XAIO__OP_READ || req->op == XAIO__OP_WRITE) &&
+	    req->len > XAIO__MAX_RW)
+		req->reissued = 1;
+	return 0;
+}
+
+bool xaio__stream_retry(struct xaio__req *req, int64_t res)
+{
+	if (res != -ESPIPE || (req->flags & XAIO__RF_STREAM) ||
+	    req->op > XAIO__OP_WRITEV)
+		return false;
+	/* Not seekable after all (a blocking stream read): no offset. */
+	req->flags |= XAIO__RF_STREAM;
+	issue_later(req);
+	return true;
 }
 
 /*

@@ -44,6 +44,8 @@ enum {
 	XAIO__RF_NOTIFY = 1u << 0, /* someone must see it complete: reaper */
 	XAIO__RF_WHOLE = 1u << 1, /* engine: blocking stream write, no short */
 	XAIO__RF_LAZY = 1u << 2, /* engine: the ring may defer its submission */
+	XAIO__RF_STREAM = 1u << 3, /* engine: not seekable, the offset is moot */
+	XAIO__RF_NBIO = 1u << 4, /* engine: O_NONBLOCK stream, EAGAIN not wait */
 	XAIO__RF_HELD = 1u << 7, /* engine: may be held, keeps the reaper on */
 };
 
@@ -179,6 +181,12 @@ XAIO__HIDDEN void xaio__reissue(struct xaio__req *req);
  * on a blocking descriptor does not).
  */
 XAIO__HIDDEN bool xaio__continue_write(struct xaio__req *req, int64_t res);
+/*
+ * For the ring's completions: true when res is ESPIPE for a request that
+ * did not know its descriptor is a stream, now issued again without an
+ * offset (POSIX: aio_offset is ignored where the file cannot seek).
+ */
+XAIO__HIDDEN bool xaio__stream_retry(struct xaio__req *req, int64_t res);
 
 /*
  * Starts a detached library thread (128 KiB stack, every signal blocked so

@@ -114,6 +114,8 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 	else if ((op == XAIO__OP_READV || op == XAIO__OP_WRITEV) &&
 		 req->len > IOV_MAX)
 		req->fail = EINVAL;
+	else if (req->len > SSIZE_MAX) /* read(2): implementation-defined */
+		req->fail = EINVAL;
 	if (lio) {
 		atomic_fetch_add(&lio->refs, 1);
 		atomic_fetch_add(&lio->pending, 1);

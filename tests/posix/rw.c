@@ -5,7 +5,8 @@
  * direction, aio_reqprio out of range) and how they are reported, O_APPEND
  * and pipe write ordering (also of writes larger than the pipe, which must
  * complete whole), independence of reads and writes on one socket,
- * many requests in flight on one fd, huge aio_nbytes and O_NONBLOCK pipes.
+ * many requests in flight on one fd, huge aio_nbytes, O_NONBLOCK pipes
+ * (EAGAIN) and stream descriptors with an aio_offset (ignored).
  */
 #include <aio.h>
 #include <fcntl.h>
@@ -706,28 +707,57 @@ static int t_huge_write(void)
 }
 
 /*
- * An empty O_NONBLOCK pipe: xaio waits for data (as io_uring does) rather
- * than failing with glibc's EAGAIN.
+ * O_NONBLOCK streams: a read of an empty pipe and a write to a full one
+ * fail with EAGAIN, as read(2), write(2) and glibc's AIO do (on 58309d6 the
+ * read waited for data).
  */
 static int t_nonblock_pipe(void)
+{
+	static struct aiocb rd, wr;
+	static unsigned char buf[64];
+	int p[2], e;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pipe2(p, O_NONBLOCK));
+	xt_cb_set(&rd, p[0], buf, sizeof(buf), 0);
+	XT_ASSERT_OK(aio_read(&rd));
+	e = xt_cb_wait(&rd, 2000);
+	if (e == EINPROGRESS) { /* the old behaviour: unblock it, then fail */
+		close(p[1]);
+		xt_cb_wait(&rd, 2000);
+	}
+	XT_ASSERT_EQ(e, EAGAIN);
+	XT_ASSERT_EQ(aio_return(&rd), -1);
+
+	XT_ASSERT_GT(xt_fill_pipe(p[1]), 0);
+	xt_cb_set(&wr, p[1], buf, sizeof(buf), 0);
+	XT_ASSERT_OK(aio_write(&wr));
+	e = xt_cb_wait(&wr, 2000);
+	if (e == EINPROGRESS) {
+		close(p[0]);
+		xt_cb_wait(&wr, 2000);
+	}
+	XT_ASSERT_EQ(e, EAGAIN);
+	close(p[0]);
+	close(p[1]);
+	return XT_PASS;
+}
+
+/* XAIO_NONBLOCK=wait keeps the waiting behaviour (a fresh engine). */
+static int nonblock_wait_child(void)
 {
 	static struct aiocb cb;
 	static unsigned char buf[64];
 	int p[2], r = XT_FAIL, e;
 
-	XT_REQUIRE_BACKEND();
+	setenv("XAIO_NONBLOCK", "wait", 1);
 	XT_ASSERT_OK(pipe2(p, O_NONBLOCK));
 	xt_cb_set(&cb, p[0], buf, sizeof(buf), 0);
-	if (aio_read(&cb)) {
-		fprintf(stderr, "aio_read: %s\n", strerror(errno));
-		goto out;
-	}
+	XT_ASSERT_OK(aio_read(&cb));
 	e = xt_cb_wait(&cb, 200);
 	if (e != EINPROGRESS) {
-		fprintf(stderr,
-			"empty pipe: aio_error %d (%s), want "
-			"EINPROGRESS\n",
-			e, strerror(e));
+		fprintf(stderr, "empty pipe: aio_error %d, want EINPROGRESS\n",
+			e);
 		goto out;
 	}
 	if (write(p[1], "nonblock", 8) != 8)
@@ -744,6 +774,133 @@ out:
 	xt_cb_wait(&cb, 2000);
 	close(p[0]);
 	return r;
+}
+
+static int t_nonblock_wait(void)
+{
+	XT_REQUIRE_BACKEND();
+	return xt_run_child(nonblock_wait_child, 10000);
+}
+
+/*
+ * Streams ignore aio_offset (POSIX): reads and writes with an offset that
+ * is not zero work on a pipe and a socket, alone and through lio_listio
+ * (vectored: bsd.c) (on 58309d6 the ring answered ESPIPE).
+ */
+static int t_stream_offset(void)
+{
+	static struct aiocb cbs[4];
+	static char got[4][8];
+	struct aiocb *list[2] = {&cbs[2], &cbs[3]};
+	int p[2], sv[2];
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pipe(p));
+	XT_ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	XT_ASSERT_EQ(write(p[1], "pipeVECT", 8), 8);
+	XT_ASSERT_EQ(write(sv[1], "sockLIST", 8), 8);
+
+	xt_cb_set(&cbs[0], p[0], got[0], 4, 4096);
+	XT_ASSERT_OK(aio_read(&cbs[0]));
+	XT_ASSERT_EQ(xt_cb_wait(&cbs[0], 2000), 0);
+	XT_ASSERT_EQ(aio_return(&cbs[0]), 4);
+	XT_ASSERT_MEM_EQ(got[0], "pipe", 4);
+
+	xt_cb_set(&cbs[1], p[0], got[1], 4, 12345);
+	XT_ASSERT_OK(aio_read(&cbs[1]));
+	XT_ASSERT_EQ(xt_cb_wait(&cbs[1], 2000), 0);
+	XT_ASSERT_EQ(aio_return(&cbs[1]), 4);
+	XT_ASSERT_MEM_EQ(got[1], "VECT", 4);
+
+	xt_cb_set_op(&cbs[2], LIO_READ, sv[0], got[2], 8, 777);
+	xt_cb_set_op(&cbs[3], LIO_WRITE, sv[0], "back", 4, 1 << 20);
+	XT_ASSERT_OK(lio_listio(LIO_WAIT, list, 2, NULL));
+	XT_ASSERT_EQ(aio_return(&cbs[2]), 8);
+	XT_ASSERT_MEM_EQ(got[2], "sockLIST", 8);
+	XT_ASSERT_EQ(aio_return(&cbs[3]), 4);
+	XT_ASSERT_EQ(read(sv[1], got[3], 4), 4);
+	XT_ASSERT_MEM_EQ(got[3], "back", 4);
+
+	xt_cb_set(&cbs[0], p[1], "wr", 2, 99);
+	XT_ASSERT_OK(aio_write(&cbs[0]));
+	XT_ASSERT_EQ(xt_cb_wait(&cbs[0], 2000), 0);
+	XT_ASSERT_EQ(aio_return(&cbs[0]), 2);
+	XT_ASSERT_EQ(read(p[0], got[3], 2), 2);
+	XT_ASSERT_MEM_EQ(got[3], "wr", 2);
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+	return XT_PASS;
+}
+
+/* Submits one request and returns what aio_error/aio_return say. */
+static int64_t huge_one(int write_op, int fd, void *buf, size_t n, int *err)
+{
+	static struct aiocb cb;
+
+	xt_cb_set(&cb, fd, buf, n, 0);
+	if (write_op ? aio_write(&cb) : aio_read(&cb)) {
+		*err = errno;
+		return -2;
+	}
+	*err = xt_cb_wait(&cb, 5000);
+	return aio_return(&cb);
+}
+
+/*
+ * Huge aio_nbytes with a small buffer: above SSIZE_MAX it is EINVAL; below
+ * it, exactly what pread(2)/pwrite(2) answer for the same arguments (the
+ * kernel checks the whole range: EFAULT, or a count no larger than what
+ * the buffer holds).  On 58309d6 both backends clamped the count first and
+ * reported success.  The buffer is one page followed by PROT_NONE.
+ */
+static int t_nbytes_huge(void)
+{
+	static const size_t lens[] = {(size_t)1 << 40, (size_t)1 << 46,
+				      (size_t)1 << 62};
+	long pg = sysconf(_SC_PAGESIZE);
+	unsigned char *map;
+	int fd, wfd, e;
+	int64_t r;
+
+	XT_REQUIRE_BACKEND();
+	XT_SKIP_IF(sizeof(size_t) < 8, "32-bit size_t");
+	XT_SKIP_IF(xt_sanitized(), "sanitizers check the whole buffer");
+	fd = xt_make_file("hugeread", 64 * 1024, 0);
+	wfd = xt_make_file("hugewrite", 0, 0);
+	XT_ASSERT_GE(fd, 0);
+	XT_ASSERT_GE(wfd, 0);
+	map = mmap(NULL, 2 * (size_t)pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	XT_ASSERT(map != MAP_FAILED);
+	XT_ASSERT_OK(mprotect(map + pg, (size_t)pg, PROT_NONE));
+
+	r = huge_one(0, fd, map, SIZE_MAX, &e);
+	XT_ASSERT_EQ(e, EINVAL);
+	XT_ASSERT_EQ(r, -1);
+	r = huge_one(1, wfd, map, (size_t)1 << 63, &e);
+	XT_ASSERT_EQ(e, EINVAL);
+	XT_ASSERT_EQ(r, -1);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		ssize_t want = pread(fd, map, lens[i], 0);
+		int want_err = want < 0 ? errno : 0;
+
+		r = huge_one(0, fd, map, lens[i], &e);
+		XT_ASSERT_EQ(e, want_err);
+		XT_ASSERT_EQ(r, want);
+		XT_ASSERT_LE(r, pg);
+		want = pwrite(wfd, map, lens[i], 0);
+		want_err = want < 0 ? errno : 0;
+		r = huge_one(1, wfd, map, lens[i], &e);
+		XT_ASSERT_EQ(e, want_err);
+		XT_ASSERT_EQ(r, want);
+		XT_ASSERT_LE(r, pg);
+	}
+	munmap(map, 2 * (size_t)pg);
+	close(fd);
+	close(wfd);
+	return XT_PASS;
 }
 
 static struct xt_case cases[] = {
@@ -765,6 +922,9 @@ static struct xt_case cases[] = {
 	{"many_reads", t_many_reads},
 	{"huge_write", t_huge_write},
 	{"nonblock_pipe", t_nonblock_pipe},
+	{"nonblock_wait", t_nonblock_wait},
+	{"stream_offset", t_stream_offset},
+	{"nbytes_huge", t_nbytes_huge},
 };
 
 XT_MAIN(cases)
