@@ -211,9 +211,9 @@ int xaio__tp_issue(struct xaio__req *req)
 	int r = 0;
 
 	if (req->xfd == req->fd) {
-		int dup = fcntl(req->fd, F_DUPFD_CLOEXEC, 0);
+		int dup = xaio__fd_private(req->fd);
 
-		if (dup < 0 && errno == EBADF) {
+		if (dup == -EBADF) {
 			xaio__complete(req, -EBADF);
 			return 0;
 		}

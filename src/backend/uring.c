@@ -61,6 +61,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "core/internal.h"
 #include "core/sys.h"
@@ -127,7 +128,16 @@ static struct {
 	pthread_mutex_t cq_lock; /* cq head */
 	_Atomic uint32_t inflight;
 	_Atomic int leader_waiting;
+
+	/* The program closed or replaced our descriptors (see "Lost"). */
+	_Atomic bool lost; /* the ring's: no more submissions */
+	_Atomic bool efd_lost; /* the eventfd's: leaders poll the CQ */
+	dev_t efd_dev;
+	ino_t efd_ino;
+	_Atomic(struct xaio__req *) orphans; /* taken back from the SQ */
 } R = {.fd = -1, .efd = -1};
+
+static void ring_lost(void);
 
 static int sys_setup(uint32_t entries, struct io_uring_params *p)
 {
@@ -138,8 +148,13 @@ static int sys_setup(uint32_t entries, struct io_uring_params *p)
 static int sys_enter(uint32_t to_submit, uint32_t min_complete, uint32_t flags,
 		     void *arg, size_t argsz)
 {
-	return (int)xaio__sys(__NR_io_uring_enter, R.fd, to_submit,
-			      min_complete, flags, (long)arg, (long)argsz);
+	int r = (int)xaio__sys(__NR_io_uring_enter, R.fd, to_submit,
+			       min_complete, flags, (long)arg, (long)argsz);
+
+	/* Closed (EBADF) or replaced by another file (EOPNOTSUPP). */
+	if (r == -EBADF || r == -EOPNOTSUPP || r == -ENXIO)
+		ring_lost();
+	return r;
 }
 
 static void unmap(void)
@@ -227,16 +242,25 @@ static int register_eventfd(void)
 {
 	int r;
 
+	struct stat st;
+
 	R.efd = eventfd(0, EFD_CLOEXEC);
 	if (R.efd < 0)
 		return -errno;
+	R.efd = xaio__fd_adopt(R.efd);
 	r = (int)xaio__sys(__NR_io_uring_register, R.fd,
 			   IORING_REGISTER_EVENTFD, (long)&R.efd, 1, 0, 0);
+	if (r == 0 && fstat(R.efd, &st) < 0)
+		r = -errno;
 	if (r < 0) {
-		xaio__close(R.efd);
+		xaio__fd_close(R.efd);
 		R.efd = -1;
+		return r;
 	}
-	return r;
+	R.efd_dev = st.st_dev;
+	R.efd_ino = st.st_ino;
+	atomic_store(&R.efd_lost, false);
+	return 0;
 }
 
 int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms, int *sqpoll_err)
@@ -273,7 +297,8 @@ int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms, int *sqpoll_err)
 		}
 		return fd;
 	}
-	R.fd = fd;
+	R.fd = xaio__fd_adopt(fd);
+	atomic_store(&R.lost, false);
 	R.sqpoll = flags & IORING_SETUP_SQPOLL;
 	r = map_ring(&p);
 	if (r == 0)
@@ -282,7 +307,7 @@ int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms, int *sqpoll_err)
 		r = register_eventfd();
 	if (r < 0) {
 		unmap();
-		xaio__close(fd);
+		xaio__fd_close(R.fd);
 		R.fd = -1;
 		return r;
 	}
@@ -303,11 +328,13 @@ void xaio__uring_atfork_child(void)
 	/* The mappings are MADV_DONTFORK: gone in the child already. */
 	R.sqes = NULL;
 	R.sq_ptr = R.cq_ptr = NULL;
-	if (R.fd >= 0)
-		xaio__close(R.fd);
-	if (R.efd >= 0)
-		xaio__close(R.efd);
+	/* Not a number the program has taken over from us. */
+	if (R.fd >= 0 && !atomic_load(&R.lost))
+		xaio__fd_close(R.fd);
+	if (R.efd >= 0 && !atomic_load(&R.efd_lost))
+		xaio__fd_close(R.efd);
 	R.fd = R.efd = -1;
+	atomic_store(&R.orphans, NULL);
 	atomic_store(&R.deferred, false);
 	atomic_store(&R.deferrals, 0);
 }
@@ -348,10 +375,14 @@ static bool trylock_sq(void)
 	return true;
 }
 
+static void rescue(void);
+
 static void unlock_sq(void)
 {
 	sq_owner = 0;
 	pthread_mutex_unlock(&R.sq_lock);
+	if (atomic_load_explicit(&R.orphans, memory_order_relaxed))
+		rescue();
 }
 
 /*
@@ -365,12 +396,88 @@ static uint32_t pending(void)
 	       atomic_load_explicit(R.sq_head, memory_order_acquire);
 }
 
+/*
+ * Lost.  A program may close descriptors it does not know about
+ * (close_range, closefrom before exec) or dup2() onto their numbers.  The
+ * ring's mappings keep it alive, so what is in the kernel still completes
+ * into the CQ and signals the registered eventfd, but nothing more can be
+ * submitted: the SQEs not yet taken are taken back (without SQPOLL, only
+ * io_uring_enter takes them) and re-issued on the thread pool, which gets
+ * every request from then on.  A lost eventfd (found by its identity, not
+ * its number, before each sleep and kick) is never read or written again:
+ * leaders then poll the CQ every millisecond instead of sleeping on it.
+ */
+static void ring_lost(void)
+{
+	if (!atomic_exchange(&R.lost, true))
+		xaio__fd_release(R.fd); /* the number is not ours now */
+}
+
+static bool efd_ok(void)
+{
+	struct stat st;
+
+	if (atomic_load_explicit(&R.efd_lost, memory_order_relaxed))
+		return false;
+	if (fstat(R.efd, &st) == 0 && st.st_dev == R.efd_dev &&
+	    st.st_ino == R.efd_ino)
+		return true;
+	if (!atomic_exchange(&R.efd_lost, true))
+		xaio__fd_release(R.efd);
+	return false;
+}
+
+/* On a lost ring: takes the unsubmitted SQEs back; sq_lock held. */
+static void take_back(void)
+{
+	uint32_t first = atomic_load_explicit(R.sq_head, memory_order_acquire);
+	uint32_t tail = atomic_load_explicit(R.sq_tail, memory_order_relaxed);
+
+	for (uint32_t head = first; head != tail; head++) {
+		struct io_uring_sqe *sqe =
+			&R.sqes[R.sq_array[head & R.sq_mask]];
+		struct xaio__req *req;
+
+		atomic_fetch_sub(&R.inflight, 1);
+		if (sqe->user_data & 1) { /* xaio__uring_close_later() */
+			xaio__close((int)(sqe->user_data >> 1));
+			continue;
+		}
+		req = (struct xaio__req *)(uintptr_t)sqe->user_data;
+		taken_back(req);
+		req->q_next = atomic_load(&R.orphans);
+		while (!atomic_compare_exchange_weak(&R.orphans, &req->q_next,
+						     req))
+			;
+	}
+	atomic_store_explicit(R.sq_tail, first, memory_order_relaxed);
+	atomic_store(&R.deferred, false);
+}
+
+/* Re-issues what take_back() took, with no ring lock held. */
+static void rescue(void)
+{
+	struct xaio__req *req = atomic_exchange(&R.orphans, NULL);
+
+	while (req) {
+		struct xaio__req *next = req->q_next;
+
+		req->q_next = NULL;
+		xaio__reissue(req);
+		req = next;
+	}
+}
+
 /* Hands every filled SQE to the kernel; sq_lock held. */
 static void submit_locked(void)
 {
 	uint32_t n;
 	int tries = 0;
 
+	if (atomic_load(&R.lost) && !R.sqpoll) {
+		take_back();
+		return;
+	}
 	if (R.sqpoll) {
 		if (pending())
 			wake_sq_thread();
@@ -381,6 +488,11 @@ static void submit_locked(void)
 
 		if (r > 0)
 			continue;
+		if (atomic_load(&R.lost)) {
+			if (!R.sqpoll)
+				take_back();
+			return;
+		}
 		/* EINTR, EAGAIN, EBUSY: the kernel is short of memory. */
 		if (++tries > 1000 && r != -EINTR)
 			break; /* left for the next enter */
@@ -477,7 +589,7 @@ int xaio__uring_issue(struct xaio__req *req)
 
 	/* Before the request is handed over: it is the kernel's after that. */
 	req->flags &= (uint8_t)~XAIO__RF_LAZY;
-	if (was >= R.inflight_max) {
+	if (was >= R.inflight_max || atomic_load(&R.lost)) {
 		atomic_fetch_sub(&R.inflight, 1);
 		return -EAGAIN;
 	}
@@ -610,7 +722,7 @@ void xaio__uring_kick(void)
 {
 	uint64_t one = 1;
 
-	if (atomic_load(&R.leader_waiting))
+	if (atomic_load(&R.leader_waiting) && efd_ok())
 		xaio__sys(SYS_write, R.efd, (long)&one, sizeof(one), 0, 0, 0);
 }
 
@@ -682,6 +794,20 @@ static int sleep_on_eventfd(const struct timespec *deadline, bool cancel)
 	uint64_t count;
 	long r;
 
+	if (!efd_ok()) {
+		/* Lost: look at the CQ again in a millisecond. */
+		rel = (struct timespec){0, 1000000};
+		if (deadline) {
+			struct timespec left = xaio__until(deadline);
+
+			if (!left.tv_sec && !left.tv_nsec)
+				return -ETIMEDOUT;
+			if (!left.tv_sec && left.tv_nsec < rel.tv_nsec)
+				rel = left;
+		}
+		r = xaio__sys_cp(cancel, SYS_ppoll, 0, 0, (long)&rel, 0, 8);
+		return r == -EINTR ? -EINTR : 0;
+	}
 	if (deadline) {
 		rel = xaio__until(deadline);
 		r = xaio__sys_cp(cancel, SYS_ppoll, (long)&pfd, 1, (long)&rel,

@@ -557,6 +557,7 @@ static void drop_dup(struct xaio__req *req)
 		return;
 	req->xfd = req->fd;
 	atomic_signal_fence(memory_order_seq_cst); /* forget, then close */
+	xaio__fd_release(dup);
 	/* On a busy ring, with the next batch: no system call of its own. */
 	if (backend != XAIO_BACKEND_URING || !atomic_load(&batch) ||
 	    !xaio__uring_close_later(dup))
@@ -742,7 +743,7 @@ static bool own_file(struct xaio__req *req)
 
 	if (req->xfd != req->fd)
 		return true;
-	dup = fcntl(req->fd, F_DUPFD_CLOEXEC, 0);
+	dup = xaio__fd_private(req->fd);
 	if (dup < 0)
 		return false;
 	req->xfd = dup;
@@ -775,6 +776,9 @@ int xaio__submit(struct xaio__req *req)
 
 	xaio__in_engine++;
 	req->xfd = req->fd;
+	/* Not the program's to use: xaio's ring, eventfd or a duplicate. */
+	if (!req->fail && xaio__fd_internal(req->fd))
+		req->fail = EBADF;
 	if (read_now(req))
 		goto out;
 	if ((req->flags & XAIO__RF_NOTIFY) && progress_get() < 0) {

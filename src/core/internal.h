@@ -236,6 +236,17 @@ XAIO__HIDDEN int xaio__fd_collect(int fd, struct xaio__req **held,
 				  struct xaio__req **ready);
 XAIO__HIDDEN void xaio__fd_atfork_child(void);
 
+/* --- the engine's own descriptors (src/core/ownfd.c) --- */
+/* A private CLOEXEC duplicate of fd, at a high number: fd or -errno. */
+XAIO__HIDDEN int xaio__fd_private(int fd);
+/* Moves a descriptor xaio created to a high number: the number to use. */
+XAIO__HIDDEN int xaio__fd_adopt(int fd);
+/* Is fd one of xaio's own (not the program's)?  Async-signal-safe. */
+XAIO__HIDDEN bool xaio__fd_internal(int fd);
+/* Forgets fd as xaio's (before the caller closes it), or closes it too. */
+XAIO__HIDDEN void xaio__fd_release(int fd);
+XAIO__HIDDEN void xaio__fd_close(int fd);
+
 /* --- backends (src/backend) --- */
 XAIO__HIDDEN int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms,
 				  int *sqpoll_err);

@@ -196,7 +196,7 @@ void xaio__pool_atfork_child(void)
 			 * engine.c): the child must not keep the file open.
 			 */
 			if (req->xfd != req->fd && req->xfd >= 0)
-				xaio__close(req->xfd);
+				xaio__fd_close(req->xfd);
 			req->xfd = req->fd;
 			atomic_store(&req->state, XAIO__RS_FREE);
 			req->q_next = free_list;

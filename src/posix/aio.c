@@ -158,7 +158,8 @@ XAIO_POSIX_API int aio_fsync(int op, struct aiocb *cb)
 
 	if (op != O_SYNC && op != O_DSYNC)
 		return xaio__ret_errno(-EINVAL);
-	if (fcntl(cb->aio_fildes, F_GETFL) < 0)
+	if (fcntl(cb->aio_fildes, F_GETFL) < 0 ||
+	    xaio__fd_internal(cb->aio_fildes))
 		return xaio__ret_errno(-EBADF);
 	r = xaio__posix_submit(cb, -1, op == O_DSYNC, NULL);
 	return xaio__ret_errno(r);
@@ -189,7 +190,7 @@ XAIO_POSIX_API int aio_cancel(int fd, struct aiocb *cb)
 {
 	int r;
 
-	if (fcntl(fd, F_GETFL) < 0)
+	if (fcntl(fd, F_GETFL) < 0 || xaio__fd_internal(fd))
 		return xaio__ret_errno(-EBADF);
 	if (!cb) {
 		xaio__engine_start();
