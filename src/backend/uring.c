@@ -707,6 +707,60 @@ bool xaio__uring_watch(struct xaio__watch *w)
 	return active || w->pending;
 }
 
+bool xaio__uring_unqueue(struct xaio__req *req, uint32_t gen)
+{
+	uint64_t key = (uint64_t)(uintptr_t)req;
+	bool found = false;
+	uint32_t head, tail;
+
+	/* An SQ thread may be reading the SQ: leave it alone then. */
+	if (R.sqpoll || !atomic_load(&R.deferred))
+		return false;
+	lock_sq();
+	head = atomic_load_explicit(R.sq_head, memory_order_acquire);
+	tail = atomic_load_explicit(R.sq_tail, memory_order_relaxed);
+	for (uint32_t i = head; i != tail && xaio__req_gen(req) == gen; i++) {
+		if (R.sqes[i & R.sq_mask].user_data != key)
+			continue;
+		/*
+		 * The kernel reads nothing before io_uring_enter: close the
+		 * gap (slots stay indexed by position, as next_sqe() wants).
+		 */
+		for (uint32_t j = i; j + 1 != tail; j++)
+			R.sqes[j & R.sq_mask] = R.sqes[(j + 1) & R.sq_mask];
+		atomic_store_explicit(R.sq_tail, tail - 1,
+				      memory_order_relaxed);
+		atomic_fetch_sub(&R.inflight, 1);
+		taken_back(req);
+		found = true;
+		break;
+	}
+	unlock_sq();
+	return found;
+}
+
+/* IORING_REGISTER_SYNC_CANCEL's argument (6.0), as <linux/io_uring.h>. */
+struct sync_cancel {
+	uint64_t addr;
+	int32_t fd;
+	uint32_t flags;
+	int64_t tv_sec, tv_nsec;
+	uint64_t pad[4];
+};
+
+#define REGISTER_SYNC_CANCEL 24
+
+int xaio__uring_cancel(struct xaio__req *req)
+{
+	/* A zero timeout: one attempt, no waiting for a running request. */
+	struct sync_cancel sc = {.addr = (uint64_t)(uintptr_t)req, .fd = -1};
+
+	if (atomic_load(&R.lost))
+		return -EBADF;
+	return (int)xaio__sys(__NR_io_uring_register, R.fd,
+			      REGISTER_SYNC_CANCEL, (long)&sc, 1, 0, 0);
+}
+
 bool xaio__uring_busy(void)
 {
 	/* seq_cst: the waiter's side of the pair in engine.c's futex_sleep. */
@@ -767,6 +821,13 @@ static void process(const struct io_uring_cqe *cqes, int n)
 			continue;
 		}
 		taken_back(req);
+		/* Cancelled at aio_cancel's request: final, not re-issued. */
+		if (res == -ECANCELED && !req->partial &&
+		    atomic_load(&req->cancel) == XAIO__CX_RING) {
+			atomic_store(&req->cancel, XAIO__CX_DONE);
+			xaio__finish(req, res);
+			continue;
+		}
 		if (!req->reissued && (res == -ECANCELED || res == -EINTR ||
 				       res == -EOPNOTSUPP || res == -EINVAL)) {
 			xaio__reissue(req);

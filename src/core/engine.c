@@ -506,6 +506,9 @@ struct xaio__req *xaio__req_alloc(void)
 	req->note = NULL;
 	req->fail = 0;
 	req->reissued = 0;
+	atomic_store_explicit(&req->cancel, XAIO__CX_NONE,
+			      memory_order_relaxed);
+	req->backend = XAIO_BACKEND_NONE;
 	req->partial = 0;
 	req->fde = NULL;
 	req->fd_prev = req->fd_next = req->lane_next = req->q_next = NULL;
@@ -569,6 +572,7 @@ static int issue(struct xaio__req *req)
 {
 	int r = -EAGAIN;
 
+	req->backend = XAIO_BACKEND_URING;
 	if (backend == XAIO_BACKEND_URING && !req->reissued)
 		r = xaio__uring_issue(req);
 	if (r >= 0) {
@@ -579,6 +583,7 @@ static int issue(struct xaio__req *req)
 			xaio__wake();
 		return 0;
 	}
+	req->backend = XAIO_BACKEND_THREADS;
 	atomic_fetch_add_explicit(&stats.on_threads, 1, memory_order_relaxed);
 	return xaio__tp_issue(req);
 }
@@ -917,49 +922,64 @@ void xaio__finish(struct xaio__req *req, int64_t res)
 
 /* --- cancellation --- */
 
-static void cancel_held(struct xaio__req *held)
+/*
+ * cancel_lock is held with every signal blocked: a handler that interrupted
+ * its holder and called aio_cancel would wait for itself.  Nothing under it
+ * completes a request (no done(), no notification): requests are taken out
+ * of their queues under it, marked XAIO__CX_TAKEN, and completed after.
+ */
+static void lock_cancel(sigset_t *old)
 {
-	while (held) {
-		struct xaio__req *next = held->q_next;
+	sigset_t all;
 
-		held->q_next = NULL;
-		atomic_store(&held->state, XAIO__RS_RUNNING);
-		xaio__complete(held, -ECANCELED);
-		held = next;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, old);
+	pthread_mutex_lock(&cancel_lock);
+}
+
+static void unlock_cancel(const sigset_t *old)
+{
+	pthread_mutex_unlock(&cancel_lock);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* Takes req out of whatever queue holds it back; cancel_lock held. */
+static bool take(struct xaio__req *req, uint32_t gen, struct xaio__req **ready)
+{
+	bool taken = xaio__fd_unhold(req, gen, ready) ||
+		     xaio__tp_cancel(req, gen) ||
+		     (req->backend == XAIO_BACKEND_URING &&
+		      xaio__uring_unqueue(req, gen));
+
+	if (taken) {
+		atomic_store(&req->state, XAIO__RS_RUNNING);
+		atomic_store(&req->cancel, XAIO__CX_TAKEN);
+	}
+	return taken;
+}
+
+static void complete_taken(struct xaio__req *list)
+{
+	while (list) {
+		struct xaio__req *next = list->q_next;
+
+		list->q_next = NULL;
+		xaio__complete(list, -ECANCELED);
+		list = next;
 	}
 }
 
-int xaio__cancel(uint32_t index, uint32_t gen)
+static void push(struct xaio__req **list, struct xaio__req *req)
 {
-	struct xaio__req *ready = NULL, *req = xaio__pool_slot(index);
-	int r = XAIO__NOTCANCELED;
-
-	if (!req)
-		return XAIO__ALLDONE;
-	xaio__in_engine++;
-	pthread_mutex_lock(&cancel_lock);
-	if (xaio__fd_unhold(req, gen, &ready)) {
-		req->q_next = NULL;
-		cancel_held(req);
-		r = XAIO__CANCELED;
-	} else if (xaio__tp_cancel(req, gen)) {
-		xaio__complete(req, -ECANCELED);
-		r = XAIO__CANCELED;
-	} else if (!xaio__req_find(index, gen, NULL)) {
-		r = XAIO__ALLDONE;
-	}
-	pthread_mutex_unlock(&cancel_lock);
-	issue_list(ready);
-	xaio__in_engine--;
-	return r;
+	req->q_next = *list;
+	*list = req;
 }
 
 /*
- * Is ref still in progress for aio_cancel(fd, NULL)?  One that has its
- * result is about to publish it (a few instructions, no waiting): wait
- * for that rather than answer "not cancelled" for a request the caller
- * may already have seen finished (aio_error reads the status, published
- * before the request leaves COMPLETING), or "all done" for one whose
+ * Is ref still in progress?  One that has its result, or that another
+ * canceller took, is about to publish it (a few instructions, no waiting):
+ * wait for that rather than answer "not cancelled" for a request the
+ * caller may already have seen finished, or "all done" for one whose
  * status still says in progress.
  */
 static bool running_still(struct xaio__ref ref)
@@ -974,7 +994,8 @@ static bool running_still(struct xaio__ref ref)
 		/* One reading: a second one could see it publish meanwhile. */
 		if (!find_state(ref.req->index, ref.gen, NULL, &st))
 			return false;
-		if (st != XAIO__RS_COMPLETING)
+		if (st != XAIO__RS_COMPLETING &&
+		    atomic_load(&ref.req->cancel) != XAIO__CX_TAKEN)
 			return true;
 		sched_yield();
 		rel = xaio__until(&end);
@@ -983,32 +1004,113 @@ static bool running_still(struct xaio__ref ref)
 	}
 }
 
+/*
+ * A request in the kernel: the ring is asked to cancel it.  True when it
+ * did; then its -ECANCELED is published before this returns, so the
+ * caller's aio_error says so at once.
+ */
+static bool cancel_on_ring(struct xaio__ref ref)
+{
+	struct xaio__req *req = ref.req;
+	struct timespec end;
+	uint8_t none = XAIO__CX_NONE;
+
+	if (backend != XAIO_BACKEND_URING || req->backend != XAIO_BACKEND_URING)
+		return false;
+	if (!atomic_compare_exchange_strong(&req->cancel, &none, XAIO__CX_RING))
+		return false;
+	/* The slot may have been reused meanwhile: not ours to cancel. */
+	if (!xaio__req_find(req->index, ref.gen, NULL) || req->partial ||
+	    xaio__uring_cancel(req) != 0)
+		return false;
+	end = xaio__deadline(&(struct timespec){5, 0});
+	while (xaio__req_find(req->index, ref.gen, NULL)) {
+		uint32_t snap = xaio__seq();
+
+		if (xaio__req_find(req->index, ref.gen, NULL) &&
+		    xaio__wait(snap, &end, false) == -ETIMEDOUT)
+			return false;
+	}
+	/*
+	 * Published: cancelled, or finished first.  The slot's mark is ours
+	 * while its generation is (allocation moves gen, then clears it).
+	 */
+	uint8_t c = atomic_load(&req->cancel);
+
+	atomic_thread_fence(memory_order_acquire);
+	return c == XAIO__CX_DONE && xaio__req_gen(req) == ref.gen;
+}
+
+int xaio__cancel(uint32_t index, uint32_t gen)
+{
+	struct xaio__req *ready = NULL, *taken = NULL;
+	struct xaio__req *req = xaio__pool_slot(index);
+	struct xaio__ref ref = {req, gen};
+	int r = XAIO__NOTCANCELED;
+	bool alive = false;
+	sigset_t old;
+
+	if (!req)
+		return XAIO__ALLDONE;
+	xaio__in_engine++;
+	lock_cancel(&old);
+	if (take(req, gen, &ready)) {
+		push(&taken, req);
+		r = XAIO__CANCELED;
+	} else {
+		alive = running_still(ref);
+		if (!alive)
+			r = XAIO__ALLDONE;
+	}
+	unlock_cancel(&old);
+	complete_taken(taken);
+	if (alive && cancel_on_ring(ref))
+		r = XAIO__CANCELED;
+	issue_list(ready);
+	xaio__in_engine--;
+	return r;
+}
+
 int xaio__cancel_fd(int fd)
 {
-	struct xaio__req *held, *ready = NULL;
+	struct xaio__req *held, *ready = NULL, *taken = NULL;
 	struct xaio__ref *running;
-	int nrunning, ncancel = 0, nnot = 0;
+	int nrunning, nalive = 0, ncancel = 0, nnot = 0;
+	sigset_t old;
 
 	xaio__in_engine++;
-	pthread_mutex_lock(&cancel_lock);
+	lock_cancel(&old);
 	if (xaio__fd_collect(fd, &held, &running, &nrunning, &ready) < 0) {
-		pthread_mutex_unlock(&cancel_lock);
+		unlock_cancel(&old);
 		xaio__in_engine--;
 		return -ENOMEM;
 	}
-	for (struct xaio__req *p = held; p; p = p->q_next)
+	while (held) {
+		struct xaio__req *next = held->q_next;
+
+		atomic_store(&held->state, XAIO__RS_RUNNING);
+		atomic_store(&held->cancel, XAIO__CX_TAKEN);
+		push(&taken, held);
 		ncancel++;
-	cancel_held(held);
+		held = next;
+	}
 	for (int i = 0; i < nrunning; i++) {
-		if (xaio__tp_cancel(running[i].req, running[i].gen)) {
-			xaio__complete(running[i].req, -ECANCELED);
+		if (take(running[i].req, running[i].gen, &ready)) {
+			push(&taken, running[i].req);
 			ncancel++;
 		} else if (running_still(running[i])) {
-			/* Running, or moving to a worker: not cancellable. */
-			nnot++;
+			running[nalive++] = running[i];
 		}
 	}
-	pthread_mutex_unlock(&cancel_lock);
+	unlock_cancel(&old);
+	complete_taken(taken);
+	/* In the kernel or on a worker: only the ring can still cancel. */
+	for (int i = 0; i < nalive; i++) {
+		if (cancel_on_ring(running[i]))
+			ncancel++;
+		else
+			nnot++;
+	}
 	free(running);
 	issue_list(ready);
 	xaio__in_engine--;

@@ -84,6 +84,8 @@ struct xaio__req {
 	uint8_t backend; /* XAIO_BACKEND_* it was issued to */
 	uint8_t kind; /* XAIO__K_*: how the fd table orders it */
 	uint8_t reissued;
+	/* XAIO__CX_*: a canceller took it, or asked the ring to cancel it. */
+	_Atomic uint8_t cancel;
 	uint64_t partial; /* bytes a short stream write already wrote */
 	uint64_t seq; /* submission order on its fd */
 	struct xaio__fdent *fde;
@@ -97,6 +99,14 @@ enum {
 	XAIO__K_FREE, /* no ordering: runs at once */
 	XAIO__K_LANE, /* one at a time, in order: O_APPEND or stream writes */
 	XAIO__K_SYNC, /* waits for every earlier request on the fd */
+};
+
+/* req->cancel. */
+enum {
+	XAIO__CX_NONE,
+	XAIO__CX_TAKEN, /* out of every queue: about to complete ECANCELED */
+	XAIO__CX_RING, /* the ring was asked: its -ECANCELED is final */
+	XAIO__CX_DONE, /* ... and it was cancelled (set before done()) */
 };
 
 /* Outcomes of xaio__cancel(), numerically equal to AIO_CANCELED etc. */
@@ -293,6 +303,17 @@ XAIO__HIDDEN int xaio__uring_wait(uint32_t seq, const struct timespec *deadline,
 				  bool cancel);
 XAIO__HIDDEN void xaio__uring_kick(void);
 XAIO__HIDDEN bool xaio__uring_busy(void);
+/*
+ * Takes req (generation gen) back out of the SQ if it was left there for a
+ * batch and not submitted yet: true when it did (req never ran).
+ */
+XAIO__HIDDEN bool xaio__uring_unqueue(struct xaio__req *req, uint32_t gen);
+/*
+ * Asks the kernel to cancel req (IORING_REGISTER_SYNC_CANCEL, 6.0): 0 when
+ * it did (req's CQE, -ECANCELED, is posted), else -errno (-ENOENT,
+ * -EALREADY: running; -EINVAL: not supported).
+ */
+XAIO__HIDDEN int xaio__uring_cancel(struct xaio__req *req);
 /* Requests in flight on the ring (submitted or left for a batch). */
 XAIO__HIDDEN uint32_t xaio__uring_inflight(void);
 /* Is this thread the ring's leader, asleep (a handler interrupted it)? */

@@ -126,6 +126,39 @@ static int child_watchdog(void)
 	return end_busy();
 }
 
+/*
+ * A write left for the next batch has not started: aio_cancel takes it out
+ * of the SQ (AIO_CANCELED, ECANCELED, the file untouched).  On 58309d6 it
+ * answered AIO_NOTCANCELED.  Where nothing is batched (thread pool,
+ * SQPOLL) the write may be done first; then it must be complete.
+ */
+static int child_cancel(void)
+{
+	struct aiocb cb;
+	bool batched = !getenv("XAIO_SQPOLL") &&
+		       strcmp(xt_backend(), "threads") && xt_uring_available();
+	int fd = busy_then_write("cancel", &cb, NULL, false);
+	int r;
+
+	if (fd < 0)
+		return XT_FAIL;
+	r = aio_cancel(fd, &cb);
+	if (batched)
+		XT_ASSERT_EQ(r, AIO_CANCELED);
+	if (r == AIO_CANCELED) {
+		XT_ASSERT_EQ(aio_error(&cb), ECANCELED);
+		XT_ASSERT_EQ(aio_return(&cb), -1);
+		xt_sleep_ms(20); /* the watchdog's ticks */
+		XT_ASSERT(!landed(fd, 0));
+	} else {
+		XT_ASSERT_EQ(fx_wait(&cb, 5000), 0);
+		XT_ASSERT_EQ(aio_return(&cb), BLK);
+		XT_ASSERT(landed(fd, 0));
+	}
+	close(fd);
+	return end_busy();
+}
+
 /* A thread waits (as the ring's leader) while a write is submitted. */
 static int child_waiter(void)
 {
@@ -251,11 +284,10 @@ static int child_poll_loop(void)
 	return XT_PASS;
 }
 
-static const struct fx_mode modes[] = {{"watchdog", child_watchdog},
-				       {"waiter", child_waiter},
-				       {"notify", child_notify},
-				       {"reuse", child_reuse},
-				       {"poll_loop", child_poll_loop}};
+static const struct fx_mode modes[] = {
+	{"watchdog", child_watchdog},	{"waiter", child_waiter},
+	{"notify", child_notify},	{"reuse", child_reuse},
+	{"poll_loop", child_poll_loop}, {"cancel", child_cancel}};
 
 static int child_main(const char *mode)
 {
@@ -336,6 +368,15 @@ static int batch_reuse(void)
 	return XT_PASS;
 }
 
+static int batch_cancel(void)
+{
+	struct fx_report r;
+
+	RUN("cancel", NULL, &r);
+	XT_ASSERT_EQ(r.batched, batching(&r) ? 1 : 0);
+	return XT_PASS;
+}
+
 static int batch_not_notified(void)
 {
 	struct fx_report r;
@@ -378,6 +419,7 @@ static const struct xt_case cases[] = {
 	{"batch_not_with_waiter", batch_not_with_waiter},
 	{"batch_not_notified", batch_not_notified},
 	{"batch_reuse", batch_reuse},
+	{"batch_cancel", batch_cancel},
 	{"batch_poll_loop", batch_poll_loop},
 };
 
