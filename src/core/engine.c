@@ -643,8 +643,8 @@ static int describe(struct xaio__req *req, int *fl)
 	if (*fl < 0)
 		return -EBADF;
 	/* Reads on regular files (the common case) need nothing more. */
-	if (!(*fl & O_NONBLOCK) && (req->op == XAIO__OP_READ ||
-				   req->op == XAIO__OP_READV))
+	if (!(*fl & O_NONBLOCK) &&
+	    (req->op == XAIO__OP_READ || req->op == XAIO__OP_READV))
 		return 0;
 	if (fstat(req->fd, &st) < 0)
 		return -EBADF;

@@ -44,8 +44,8 @@ enum {
 	XAIO__RF_NOTIFY = 1u << 0, /* someone must see it complete: reaper */
 	XAIO__RF_WHOLE = 1u << 1, /* engine: blocking stream write, no short */
 	XAIO__RF_LAZY = 1u << 2, /* engine: the ring may defer its submission */
-	XAIO__RF_STREAM = 1u << 3, /* engine: not seekable, the offset is moot */
-	XAIO__RF_NBIO = 1u << 4, /* engine: O_NONBLOCK stream, EAGAIN not wait */
+	XAIO__RF_STREAM = 1u << 3, /* engine: cannot seek, no offset */
+	XAIO__RF_NBIO = 1u << 4, /* engine: O_NONBLOCK stream: EAGAIN */
 	XAIO__RF_HELD = 1u << 7, /* engine: may be held, keeps the reaper on */
 };
 

@@ -38,7 +38,7 @@ static int floor_of(void)
 	f = 0;
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur >= 64)
 		f = rl.rlim_cur / 2 < FLOOR_MAX ? (int)(rl.rlim_cur / 2)
-						 : FLOOR_MAX;
+						: FLOOR_MAX;
 	atomic_store_explicit(&floor_fd, f, memory_order_relaxed);
 	return f;
 }
