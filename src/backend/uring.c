@@ -541,6 +541,8 @@ static void prep(struct io_uring_sqe *sqe, struct xaio__req *req)
 	sqe->off = req->flags & XAIO__RF_STREAM ? (uint64_t)-1
 						: (uint64_t)req->off;
 	sqe->addr = (uint64_t)(uintptr_t)req->buf;
+	if (req->flags & XAIO__RF_ASYNC)
+		sqe->flags |= IOSQE_ASYNC;
 	/* O_NONBLOCK on a stream: EAGAIN, as read(2) (the ring would wait). */
 	if (req->flags & XAIO__RF_NBIO)
 		sqe->rw_flags = RWF_NOWAIT;

@@ -56,10 +56,22 @@
 #define WATCH_TICK_NS 1000000L /* a deferred submission waits <= 2 ticks */
 #define WATCH_IDLE_TICKS 100 /* ticks without batching: the watchdog stops */
 #define BATCH_MIN 8 /* XAIO_BATCH's default */
+/*
+ * Inline work: io_uring copies cached data inside io_uring_enter, on the
+ * submitting thread, and so does the page-cache fast path.  A request
+ * larger than INLINE_MAX, or one that takes a call's total past
+ * INLINE_CALL_MAX (a lio_listio is one call), is sent to the kernel's
+ * workers instead (IOSQE_ASYNC), so submission does not grow with size.
+ */
+#define INLINE_MAX (256 * 1024)
+#define INLINE_CALL_MAX (1024 * 1024)
 #define BATCH_MAX 65536
 
 __thread int xaio__in_engine __attribute__((tls_model("initial-exec")));
 static __thread int plug_depth __attribute__((tls_model("initial-exec")));
+/* Bytes this thread's current call has done or queued inline. */
+static __thread uint64_t inline_bytes
+	__attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int started;
@@ -642,6 +654,8 @@ static int describe(struct xaio__req *req, int *fl)
 	*fl = fcntl(req->fd, F_GETFL);
 	if (*fl < 0)
 		return -EBADF;
+	if (*fl & O_DIRECT)
+		req->flags |= XAIO__RF_DIRECT;
 	/* Reads on regular files (the common case) need nothing more. */
 	if (!(*fl & O_NONBLOCK) &&
 	    (req->op == XAIO__OP_READ || req->op == XAIO__OP_READV))
@@ -721,11 +735,13 @@ static bool read_now(struct xaio__req *req)
 {
 	int64_t r;
 
-	if (!nowait || req->op != XAIO__OP_READ || req->fail)
+	if (!nowait || req->op != XAIO__OP_READ || req->fail ||
+	    inline_bytes + req->len > INLINE_CALL_MAX)
 		return false;
 	r = xaio__nowait_read(req->fd, req->buf, req->len, req->off);
 	if (r < 0)
 		return false;
+	inline_bytes += (uint64_t)r;
 	req->flags &= (uint8_t)~XAIO__RF_NOTIFY; /* it took no progress ref */
 	atomic_store_explicit(&req->state, XAIO__RS_RUNNING,
 			      memory_order_relaxed);
@@ -823,6 +839,14 @@ int xaio__submit(struct xaio__req *req)
 		goto refuse;
 	if (r == 1 && may_batch(req))
 		req->flags |= XAIO__RF_LAZY;
+	if ((req->op == XAIO__OP_READ || req->op == XAIO__OP_WRITE) &&
+	    !(req->flags & XAIO__RF_DIRECT)) {
+		if (req->len > INLINE_MAX ||
+		    inline_bytes + req->len > INLINE_CALL_MAX)
+			req->flags |= XAIO__RF_ASYNC;
+		else
+			inline_bytes += req->len;
+	}
 	/* Out of descriptors: the caller's fd, as the pool does. */
 	if (r == 1 && sqpoll_ms && !req->reissued)
 		own_file(req);
@@ -832,6 +856,9 @@ int xaio__submit(struct xaio__req *req)
 	}
 	r = 0;
 out:
+	/* A call is one request, or everything between plug and unplug. */
+	if (!plug_depth)
+		inline_bytes = 0;
 	xaio__in_engine--;
 	errno = saved;
 	return r;
@@ -855,7 +882,9 @@ void xaio__plug(void)
 
 void xaio__unplug(void)
 {
-	if (--plug_depth == 0 && backend == XAIO_BACKEND_URING) {
+	if (--plug_depth == 0)
+		inline_bytes = 0;
+	if (plug_depth == 0 && backend == XAIO_BACKEND_URING) {
 		/* It holds the submission lock: no reaping in a handler. */
 		xaio__in_engine++;
 		xaio__uring_flush();

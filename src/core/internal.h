@@ -46,6 +46,8 @@ enum {
 	XAIO__RF_LAZY = 1u << 2, /* engine: the ring may defer its submission */
 	XAIO__RF_STREAM = 1u << 3, /* engine: cannot seek, no offset */
 	XAIO__RF_NBIO = 1u << 4, /* engine: O_NONBLOCK stream: EAGAIN */
+	XAIO__RF_ASYNC = 1u << 5, /* engine: not inline in io_uring_enter */
+	XAIO__RF_DIRECT = 1u << 6, /* engine: O_DIRECT, no copy inline */
 	XAIO__RF_HELD = 1u << 7, /* engine: may be held, keeps the reaper on */
 };
 
