@@ -5,11 +5,17 @@
  *
  * There is no per-fd serialisation here (the fd table above orders what
  * POSIX orders): one FIFO queue, any idle worker takes the oldest request.
- * Workers start lazily, one more whenever a request arrives and none is
- * idle, up to XAIO_THREADS (default 256, because a blocked pipe or socket
- * read occupies a worker); a worker idle for IDLE_SECONDS exits.  Workers
- * block every signal so that process-directed signals reach application
- * threads, and are named "xaio-worker".
+ *
+ * Growth.  The first request starts the first worker; after that only
+ * workers start workers: one that takes a request and leaves none idle
+ * starts another (a request may block: a pipe or socket read), up to
+ * XAIO_THREADS (default 256).  So no application thread, which may be in
+ * a signal handler that interrupted malloc, ever calls pthread_create
+ * after the first; in a call that may be in a handler (xaio__restricted)
+ * not even the first, which is then left to the engine's reaper
+ * (xaio__tp_grow).  A worker idle for IDLE_SECONDS exits, except the last.
+ * Workers block every signal so that process-directed signals reach
+ * application threads, and are named "xaio-worker".
  *
  * A queued request runs on a private dup of the caller's descriptor, taken
  * when it is queued, so closing the fd and reusing its number can never
@@ -121,6 +127,8 @@ static int64_t run(struct xaio__req *req)
 	}
 }
 
+static int spawn(void);
+
 static void *worker(void *arg)
 {
 	pthread_mutex_lock(&lock);
@@ -135,7 +143,8 @@ static void *worker(void *arg)
 			nidle++;
 			int r = pthread_cond_timedwait(&cond, &lock, &ts);
 			nidle--;
-			if (r == ETIMEDOUT && !head)
+			/* The last one stays: see "Growth" above. */
+			if (r == ETIMEDOUT && !head && nthreads > 1)
 				break;
 			continue;
 		}
@@ -143,6 +152,9 @@ static void *worker(void *arg)
 		if (!head)
 			tail = NULL;
 		nqueued--;
+		/* This one may block: the next request gets a new worker. */
+		if (!nidle && nthreads < max_threads)
+			spawn();
 		req->q_next = NULL;
 		atomic_store_explicit(&req->state, XAIO__RS_RUNNING,
 				      memory_order_relaxed);
@@ -208,6 +220,7 @@ static int spawn(void)
 
 int xaio__tp_issue(struct xaio__req *req)
 {
+	bool deny = false;
 	int r = 0;
 
 	if (req->xfd == req->fd) {
@@ -221,12 +234,18 @@ int xaio__tp_issue(struct xaio__req *req)
 			req->xfd = dup;
 		/* Out of descriptors: run on the caller's fd, as glibc does. */
 	}
-	pthread_mutex_lock(&lock);
-	/* Every queued request needs a worker of its own: one may block. */
-	if (nqueued + 1 > nidle && (!nthreads || nthreads < max_threads))
-		r = spawn();
-	if (r < 0 && nthreads)
-		r = 0; /* an existing worker will get to it */
+	xaio__lock(&lock);
+	/*
+	 * Only the first worker is started here; workers start the others
+	 * (this may be a signal handler, where pthread_create deadlocks on
+	 * the malloc it interrupted).
+	 */
+	if (!nthreads) {
+		if (xaio__restricted)
+			deny = true;
+		else
+			r = spawn();
+	}
 	if (r == 0) {
 		atomic_store_explicit(&req->state, XAIO__RS_QUEUED,
 				      memory_order_relaxed);
@@ -239,8 +258,20 @@ int xaio__tp_issue(struct xaio__req *req)
 		nqueued++;
 		pthread_cond_signal(&cond);
 	}
-	pthread_mutex_unlock(&lock);
+	xaio__unlock(&lock);
+	if (deny)
+		xaio__engine_want_grow();
 	return r;
+}
+
+void xaio__tp_grow(void)
+{
+	xaio__lock(&lock);
+	/* max_threads is read at the first spawn. */
+	for (uint32_t n = nqueued > nidle ? nqueued - nidle : 0;
+	     n && (!nthreads || nthreads < max_threads) && spawn() == 0; n--)
+		;
+	xaio__unlock(&lock);
 }
 
 bool xaio__tp_cancel(struct xaio__req *req, uint32_t gen)
@@ -248,7 +279,7 @@ bool xaio__tp_cancel(struct xaio__req *req, uint32_t gen)
 	struct xaio__req **pp, *prev = NULL;
 	bool found = false;
 
-	pthread_mutex_lock(&lock);
+	xaio__lock(&lock);
 	if (xaio__req_gen(req) == gen &&
 	    atomic_load_explicit(&req->state, memory_order_relaxed) ==
 		    XAIO__RS_QUEUED) {
@@ -266,7 +297,7 @@ bool xaio__tp_cancel(struct xaio__req *req, uint32_t gen)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&lock);
+	xaio__unlock(&lock);
 	return found;
 }
 
@@ -274,9 +305,9 @@ uint32_t xaio__tp_threads(void)
 {
 	uint32_t n;
 
-	pthread_mutex_lock(&lock);
+	xaio__lock(&lock);
 	n = nthreads;
-	pthread_mutex_unlock(&lock);
+	xaio__unlock(&lock);
 	return n;
 }
 

@@ -363,14 +363,17 @@ static __thread volatile int sq_owner
 
 static void lock_sq(void)
 {
-	pthread_mutex_lock(&R.sq_lock);
+	xaio__lock(&R.sq_lock);
 	sq_owner = 1;
 }
 
 static bool trylock_sq(void)
 {
-	if (pthread_mutex_trylock(&R.sq_lock))
+	xaio__locked++;
+	if (pthread_mutex_trylock(&R.sq_lock)) {
+		xaio__locked--;
 		return false;
+	}
 	sq_owner = 1;
 	return true;
 }
@@ -380,7 +383,7 @@ static void rescue(void);
 static void unlock_sq(void)
 {
 	sq_owner = 0;
-	pthread_mutex_unlock(&R.sq_lock);
+	xaio__unlock(&R.sq_lock);
 	if (atomic_load_explicit(&R.orphans, memory_order_relaxed))
 		rescue();
 }

@@ -68,6 +68,8 @@
 #define BATCH_MAX 65536
 
 __thread int xaio__in_engine __attribute__((tls_model("initial-exec")));
+__thread int xaio__locked __attribute__((tls_model("initial-exec")));
+__thread int xaio__restricted __attribute__((tls_model("initial-exec")));
 static __thread int plug_depth __attribute__((tls_model("initial-exec")));
 /* Bytes this thread's current call has done or queued inline. */
 static __thread uint64_t inline_bytes
@@ -96,6 +98,7 @@ static _Atomic uint32_t progress;
 static _Atomic uint32_t bell; /* the reaper's futex */
 static _Atomic int watching;
 static _Atomic int reaper_started;
+static _Atomic int grow_wanted; /* the pool was denied workers */
 
 static struct {
 	_Atomic uint64_t submitted, on_ring, on_threads, fallbacks, completed,
@@ -173,6 +176,7 @@ static void unwait(void *arg)
 {
 	(void)arg;
 	xaio__wake(); /* a new leader must take over the ring */
+	xaio__restricted--;
 	xaio__in_engine--;
 }
 
@@ -223,6 +227,8 @@ int xaio__wait(uint32_t snap, const struct timespec *deadline, bool cancel)
 	int r;
 
 	xaio__in_engine++;
+	/* aio_suspend may be in a signal handler (see xaio__restricted). */
+	xaio__restricted++;
 	/* Never from a signal handler that interrupted the engine. */
 	if (cancel && xaio__in_engine == 1) {
 		pthread_cleanup_push(unwait, NULL);
@@ -231,6 +237,7 @@ int xaio__wait(uint32_t snap, const struct timespec *deadline, bool cancel)
 	} else {
 		r = wait_in_engine(snap, deadline, false);
 	}
+	xaio__restricted--;
 	xaio__in_engine--;
 	return r;
 }
@@ -293,6 +300,10 @@ static void *reaper_main(void *arg)
 		struct timespec deadline;
 		uint32_t b = atomic_load(&bell);
 
+		/* Workers a restricted caller could not start. */
+		if (atomic_exchange(&grow_wanted, 0))
+			xaio__tp_grow();
+
 		if (!atomic_load(&progress)) {
 			if (atomic_load(&watching))
 				watch();
@@ -309,6 +320,16 @@ static void *reaper_main(void *arg)
 		xaio__wait(xaio__seq(), &deadline, false);
 	}
 	return NULL;
+}
+
+void xaio__engine_want_grow(void)
+{
+	/* Async-signal-safe: the reaper (or the next submission) grows it. */
+	atomic_store(&grow_wanted, 1);
+	ring_bell();
+	bump();
+	if (backend == XAIO_BACKEND_URING)
+		xaio__uring_kick();
 }
 
 int xaio__thread_start(void *(*fn)(void *), const char *name)
@@ -347,6 +368,8 @@ static int start_reaper(void)
 	sigset_t all, old;
 	int r = 0;
 
+	if (xaio__restricted)
+		return -EAGAIN; /* no pthread_create in a handler */
 	/* A handler that waits here would take reaper_lock again. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -438,7 +461,9 @@ static void atfork_child(void)
 	atomic_store(&watching, 0);
 	atomic_store(&reaper_started, 0);
 	memset(&stats, 0, sizeof(stats));
+	atomic_store(&grow_wanted, 0);
 	xaio__in_engine = 0;
+	xaio__locked = 0;
 	plug_depth = 0;
 }
 
@@ -797,6 +822,16 @@ int xaio__submit(struct xaio__req *req)
 
 	xaio__in_engine++;
 	req->xfd = req->fd;
+	/*
+	 * On the ring, the reaper runs from the first request: a completion
+	 * reaped in a signal handler may need pool workers it cannot start.
+	 */
+	if (backend == XAIO_BACKEND_URING &&
+	    !atomic_load_explicit(&reaper_started, memory_order_relaxed))
+		start_reaper();
+	if (atomic_load_explicit(&grow_wanted, memory_order_relaxed) &&
+	    atomic_exchange(&grow_wanted, 0))
+		xaio__tp_grow();
 	/* Not the program's to use: xaio's ring, eventfd or a duplicate. */
 	if (!req->fail && xaio__fd_internal(req->fd))
 		req->fail = EBADF;

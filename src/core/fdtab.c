@@ -141,10 +141,10 @@ int xaio__fd_enter(struct xaio__req *req)
 	struct xaio__fdent *e;
 	int run = 1;
 
-	pthread_mutex_lock(&b->lock);
+	xaio__lock(&b->lock);
 	e = lookup(b, req->fd, true);
 	if (!e) {
-		pthread_mutex_unlock(&b->lock);
+		xaio__unlock(&b->lock);
 		return -ENOMEM;
 	}
 	req->fde = e;
@@ -173,7 +173,7 @@ int xaio__fd_enter(struct xaio__req *req)
 
 			req->xfd = req->fd;
 			unlink_req(e, req);
-			pthread_mutex_unlock(&b->lock);
+			xaio__unlock(&b->lock);
 			return err == EBADF ? -EBADF : -EAGAIN;
 		}
 	}
@@ -189,7 +189,7 @@ int xaio__fd_enter(struct xaio__req *req)
 	atomic_store_explicit(&req->state,
 			      run ? XAIO__RS_RUNNING : XAIO__RS_HELD,
 			      memory_order_relaxed);
-	pthread_mutex_unlock(&b->lock);
+	xaio__unlock(&b->lock);
 	return run;
 }
 
@@ -240,10 +240,10 @@ void xaio__fd_leave(struct xaio__req *req, struct xaio__req **ready)
 	if (!req->fde)
 		return;
 	b = bucket_of(req->fd);
-	pthread_mutex_lock(&b->lock);
+	xaio__lock(&b->lock);
 	if (req->fde)
 		leave(req->fde, req, ready);
-	pthread_mutex_unlock(&b->lock);
+	xaio__unlock(&b->lock);
 }
 
 bool xaio__fd_unhold(struct xaio__req *req, uint32_t gen,
@@ -252,7 +252,7 @@ bool xaio__fd_unhold(struct xaio__req *req, uint32_t gen,
 	struct bucket *b = bucket_of(req->fd);
 	bool held;
 
-	pthread_mutex_lock(&b->lock);
+	xaio__lock(&b->lock);
 	/* req->fd was read unlocked: an aiocb reused meanwhile may move it. */
 	held = b == bucket_of(req->fd) && xaio__req_gen(req) == gen &&
 	       req->fde &&
@@ -260,7 +260,7 @@ bool xaio__fd_unhold(struct xaio__req *req, uint32_t gen,
 		       XAIO__RS_HELD;
 	if (held)
 		leave(req->fde, req, ready);
-	pthread_mutex_unlock(&b->lock);
+	xaio__unlock(&b->lock);
 	return held;
 }
 
@@ -276,14 +276,14 @@ int xaio__fd_collect(int fd, struct xaio__req **held,
 	*held = NULL;
 	*running = NULL;
 	*nrunning = 0;
-	pthread_mutex_lock(&b->lock);
+	xaio__lock(&b->lock);
 	e = lookup(b, fd, false);
 	for (p = e ? e->head : NULL; p; p = p->fd_next)
 		cap++;
 	if (cap) {
 		*running = malloc(sizeof(**running) * (size_t)cap);
 		if (!*running) {
-			pthread_mutex_unlock(&b->lock);
+			xaio__unlock(&b->lock);
 			return -ENOMEM;
 		}
 	}
@@ -307,7 +307,7 @@ int xaio__fd_collect(int fd, struct xaio__req **held,
 		(*running)[n].gen = xaio__req_gen(p);
 		n++;
 	}
-	pthread_mutex_unlock(&b->lock);
+	xaio__unlock(&b->lock);
 	*nrunning = n;
 	return 0;
 }

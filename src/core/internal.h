@@ -13,6 +13,7 @@
 #define XAIO_INTERNAL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -209,6 +210,41 @@ XAIO__HIDDEN int xaio__thread_start(void *(*fn)(void *), const char *name);
 /* Per-thread guard: nonzero while this thread is inside the engine. */
 XAIO__HIDDEN extern __thread int xaio__in_engine
 	__attribute__((tls_model("initial-exec")));
+/*
+ * Blocking engine locks (and pool caches) this thread holds or is taking:
+ * a signal handler that finds it nonzero interrupted their holder, and
+ * must not take any (xaio__reentered()).  Raised before the lock is taken
+ * and lowered after it is released, so it is never zero while held.
+ */
+XAIO__HIDDEN extern __thread int xaio__locked
+	__attribute__((tls_model("initial-exec")));
+/*
+ * Nonzero inside a call POSIX makes async-signal-safe (aio_error,
+ * aio_suspend, aio_waitcomplete), which may be in a handler: work done
+ * there must not allocate or create threads (the pool defers its growth).
+ */
+XAIO__HIDDEN extern __thread int xaio__restricted
+	__attribute__((tls_model("initial-exec")));
+
+static inline void xaio__lock(pthread_mutex_t *m)
+{
+	xaio__locked++;
+	atomic_signal_fence(memory_order_seq_cst);
+	pthread_mutex_lock(m);
+}
+
+static inline void xaio__unlock(pthread_mutex_t *m)
+{
+	pthread_mutex_unlock(m);
+	atomic_signal_fence(memory_order_seq_cst);
+	xaio__locked--;
+}
+
+/* Did a signal handler interrupt this thread inside an engine lock? */
+static inline bool xaio__reentered(void)
+{
+	return xaio__locked != 0;
+}
 
 /* --- request pool (src/core/pool.c) --- */
 XAIO__HIDDEN struct xaio__req *xaio__pool_get(void);
@@ -331,6 +367,10 @@ XAIO__HIDDEN int64_t xaio__nowait_read(int fd, void *buf, uint64_t len,
 XAIO__HIDDEN int xaio__tp_issue(struct xaio__req *req);
 XAIO__HIDDEN bool xaio__tp_cancel(struct xaio__req *req, uint32_t gen);
 XAIO__HIDDEN uint32_t xaio__tp_threads(void);
+/* From a thread that may create threads: workers the pool was denied. */
+XAIO__HIDDEN void xaio__tp_grow(void);
+/* The pool was denied a worker (restricted): someone must xaio__tp_grow. */
+XAIO__HIDDEN void xaio__engine_want_grow(void);
 XAIO__HIDDEN void xaio__tp_atfork_prepare(void);
 XAIO__HIDDEN void xaio__tp_atfork_parent(void);
 XAIO__HIDDEN void xaio__tp_atfork_child(void);

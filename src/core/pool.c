@@ -132,13 +132,19 @@ struct xaio__req *xaio__pool_get(void)
 	struct xaio__req *req;
 	uint32_t gen;
 
+	xaio__locked++; /* the cache is not reentrant */
+	atomic_signal_fence(memory_order_seq_cst);
 	if (!cache.head)
 		refill();
 	req = cache.head;
+	if (req) {
+		cache.head = req->q_next;
+		cache.n--;
+	}
+	atomic_signal_fence(memory_order_seq_cst);
+	xaio__locked--;
 	if (!req)
 		return NULL;
-	cache.head = req->q_next;
-	cache.n--;
 	req->q_next = NULL;
 	/*
 	 * Writer side of the generation seqlock: the new generation is
@@ -154,10 +160,14 @@ struct xaio__req *xaio__pool_get(void)
 void xaio__pool_put(struct xaio__req *req)
 {
 	atomic_store_explicit(&req->state, XAIO__RS_FREE, memory_order_release);
+	xaio__locked++;
+	atomic_signal_fence(memory_order_seq_cst);
 	req->q_next = cache.head;
 	cache.head = req;
 	if (++cache.n > CACHE_MAX || !cache.keyed)
 		spill(cache.keyed ? CACHE_BATCH : cache.n);
+	atomic_signal_fence(memory_order_seq_cst);
+	xaio__locked--;
 }
 
 struct xaio__req *xaio__pool_slot(uint32_t index)

@@ -88,6 +88,9 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 		return refuse(cb, EINVAL);
 	if (xaio__sigev_check(&cb->aio_sigevent) < 0)
 		return refuse(cb, EINVAL);
+	/* A handler that interrupted the engine inside a lock: not now. */
+	if (xaio__reentered())
+		return refuse(cb, EAGAIN);
 	xaio__engine_start();
 	note = xaio__note_prepare(&cb->aio_sigevent, &r);
 	if (r < 0)
@@ -171,7 +174,9 @@ XAIO_POSIX_API int aio_error(const struct aiocb *cb)
 
 	if (err == EINPROGRESS) {
 		/* A polling thread reaps for itself: no hand-off. */
+		xaio__restricted++;
 		xaio__poll();
+		xaio__restricted--;
 		err = cb_error(cb);
 	}
 	return err;
@@ -194,6 +199,8 @@ XAIO_POSIX_API int aio_cancel(int fd, struct aiocb *cb)
 		return xaio__ret_errno(-EBADF);
 	if (!cb) {
 		xaio__engine_start();
+		if (xaio__reentered())
+			return AIO_NOTCANCELED;
 		return xaio__ret_errno(xaio__cancel_fd(fd));
 	}
 	if (cb->aio_fildes != fd)
@@ -205,6 +212,9 @@ XAIO_POSIX_API int aio_cancel(int fd, struct aiocb *cb)
 		return cb_error(cb) != EINPROGRESS ? AIO_ALLDONE
 						   : xaio__ret_errno(-EINVAL);
 	}
+	/* A handler that interrupted the engine inside a lock cannot wait. */
+	if (xaio__reentered())
+		return AIO_NOTCANCELED;
 	r = xaio__cancel(cb_index(cb), cb_gen(cb));
 	/* It may have finished while we looked: then it is all done. */
 	if (r == AIO_NOTCANCELED && cb_error(cb) != EINPROGRESS)

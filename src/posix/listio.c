@@ -17,17 +17,46 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "posix/posix.h"
 
 /* Lists whose last reference went in a done(): freed by lio_listio(). */
 static _Atomic(struct xaio__lio *) graveyard;
 
+/*
+ * Lists come first from a static set of SPARE, claimed and released with
+ * one atomic word (a signal handler that interrupted malloc may call
+ * lio_listio; see tests/faults/handler.c), then from calloc.
+ */
+#define SPARE 64
+static struct xaio__lio spare[SPARE];
+static _Atomic uint64_t spare_used;
+
+static struct xaio__lio *lio_alloc(void)
+{
+	uint64_t used = atomic_load(&spare_used);
+
+	while (~used) {
+		int i = __builtin_ctzll(~used);
+
+		if (atomic_compare_exchange_weak(&spare_used, &used,
+						 used | 1ull << i)) {
+			memset(&spare[i], 0, sizeof(spare[i]));
+			return &spare[i];
+		}
+	}
+	return calloc(1, sizeof(struct xaio__lio));
+}
+
 static void destroy(struct xaio__lio *lio)
 {
 	if (lio->note && !lio->notified)
 		xaio__note_discard(lio->note);
-	free(lio);
+	if (lio >= spare && lio < spare + SPARE)
+		atomic_fetch_and(&spare_used, ~(1ull << (lio - spare)));
+	else
+		free(lio);
 }
 
 void xaio__lio_put(struct xaio__lio *lio, bool in_done)
@@ -126,8 +155,11 @@ XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
 	if (mode == LIO_NOWAIT && sig && xaio__sigev_check(sig) < 0)
 		return xaio__ret_errno(-EINVAL);
 	xaio__engine_start();
+	/* A handler that interrupted the engine inside a lock: not now. */
+	if (xaio__reentered())
+		return refuse_all(list, nent);
 	bury();
-	lio = calloc(1, sizeof(*lio));
+	lio = lio_alloc();
 	if (!lio)
 		return refuse_all(list, nent);
 	atomic_store(&lio->refs, 1);
@@ -137,7 +169,7 @@ XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
 		lio->sev = *sig;
 		lio->note = xaio__note_prepare(sig, &r);
 		if (r < 0) {
-			free(lio);
+			destroy(lio);
 			return refuse_all(list, nent);
 		}
 	}
