@@ -3,11 +3,12 @@
  * Completion notification (struct sigevent) of aio_read(): SIGEV_NONE,
  * SIGEV_SIGNAL (siginfo contents, one signal per request, sigev_signo 0),
  * SIGEV_THREAD (one call per request with its value, empty signal mask,
- * joinable attributes do not leak threads; 100 000 callbacks all delivered;
- * a blocked callback does not hold up the others; the bound on outstanding
- * callbacks, EAGAIN beyond it), SIGEV_THREAD_ID (delivered to that thread),
- * and the submit-time checks of an invalid sigev_signo and an invalid
- * sigev_notify.
+ * joinable attributes do not leak threads; 100 000 callbacks all delivered
+ * by at most max(4, 2 x CPUs) notifier threads; a blocked callback does not
+ * hold up the others, nor one that calls pthread_exit; the bound on
+ * outstanding callbacks, EAGAIN beyond it), SIGEV_THREAD_ID (delivered to
+ * that thread), and the submit-time checks of an invalid sigev_signo and an
+ * invalid sigev_notify.
  */
 #include <aio.h>
 #include <fcntl.h>
@@ -744,6 +745,7 @@ static int rate_submit(int fd, int i, int64_t end)
 static int notify_thread_rate(void)
 {
 	unsigned char page[4096];
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	int64_t t0, end;
 	int fd, n, missing = 0;
 
@@ -784,6 +786,9 @@ static int notify_thread_rate(void)
 			fprintf(stderr, "request %d: %d calls\n", i,
 				atomic_load(&rate_seen[i]));
 	XT_ASSERT_EQ(missing, 0);
+	/* Bounded: at most max(4, 2 x CPUs) notifier threads (the default). */
+	XT_ASSERT_LE(xt_count_threads_named("xaio-notify"),
+		     ncpu > 2 ? 2 * ncpu : 4);
 	return XT_PASS;
 }
 
@@ -856,6 +861,64 @@ static int notify_thread_blocked(void)
 	XT_ASSERT_EQ(n, NFREE);
 	XT_ASSERT_EQ(ld(&blk_left), NBLOCKED);
 	sem_destroy(&blk_sem);
+	return XT_PASS;
+}
+
+/* ---- a callback that ends its thread ---- */
+
+#define NEXITS 8
+#define NAFTER 50
+
+static struct aiocb exit_cbs[NEXITS + NAFTER];
+static atomic_int exit_calls, after_calls;
+
+static void exit_cb(union sigval v)
+{
+	if (v.sival_int < NEXITS) {
+		atomic_fetch_add(&exit_calls, 1);
+		pthread_exit(NULL);
+	}
+	atomic_fetch_add(&after_calls, 1);
+}
+
+static int exit_submit(int fd, unsigned char (*bufs)[CHUNK], int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		xt_cb_set(&exit_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+		exit_cbs[i].aio_sigevent.sigev_notify = SIGEV_THREAD;
+		exit_cbs[i].aio_sigevent.sigev_notify_function = exit_cb;
+		exit_cbs[i].aio_sigevent.sigev_value.sival_int = i;
+		XT_ASSERT_OK(aio_read(&exit_cbs[i]));
+	}
+	return XT_PASS;
+}
+
+/*
+ * Eight callbacks call pthread_exit (legal on a callback's own thread);
+ * the 50 submitted after them all still run.
+ */
+static int notify_thread_exit(void)
+{
+	static unsigned char bufs[NEXITS + NAFTER][CHUNK];
+	int fd, r, exits, after;
+
+	XT_REQUIRE_BACKEND();
+	atomic_store(&exit_calls, 0);
+	atomic_store(&after_calls, 0);
+	fd = xt_make_file("exit", (NEXITS + NAFTER) * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	r = exit_submit(fd, bufs, 0, NEXITS);
+	exits = xt_wait_count(&exit_calls, NEXITS, 5000);
+	if (r == XT_PASS)
+		r = exit_submit(fd, bufs, NEXITS, NEXITS + NAFTER);
+	after = xt_wait_count(&after_calls, r == XT_PASS ? NAFTER : 0, 5000);
+	for (int i = 0; i < NEXITS + NAFTER; i++)
+		xt_cb_poll(&exit_cbs[i], 3000);
+	close(fd);
+	if (r != XT_PASS)
+		return r;
+	XT_ASSERT_EQ(exits, NEXITS);
+	XT_ASSERT_EQ(after, NAFTER);
 	return XT_PASS;
 }
 
@@ -1111,6 +1174,7 @@ static struct xt_case cases[] = {
 	{"notify_thread_joinable", notify_thread_joinable},
 	{"notify_thread_rate", notify_thread_rate},
 	{"notify_thread_blocked", notify_thread_blocked},
+	{"notify_thread_exit", notify_thread_exit},
 	{"notify_thread_bound", notify_thread_bound},
 };
 
