@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: MIT
-# Installation (`cmake --install build`, DESTDIR honoured, GNUInstallDirs):
+# Installation (`cmake --install build`, DESTDIR honoured, GNUInstallDirs).
+# The tree is relocatable: `cmake --install build --prefix DIR` may name a
+# prefix other than CMAKE_INSTALL_PREFIX, and the installed tree may be moved
+# (.pc files relative to ${pcfiledir}, the CMake package to its own
+# directory, xaio-run to itself); only directories given as absolute paths
+# outside the prefix stay where they were configured.
 #
 #   include/xaio.h, include/xaio/*.h and the generated xaio/version.h
 #   libxaio.so.0.1.0 + libxaio.so.0 + libxaio.so, the same for libxaio-posix
@@ -73,17 +78,55 @@ install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
 install(FILES ${PROJECT_BINARY_DIR}/include/xaio/version.h
 	DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xaio COMPONENT Development)
 
-# pkg-config: absolute paths (a relative CMAKE_INSTALL_LIBDIR made absolute
-# by GNUInstallDirs, an absolute one kept as it is).
-set(XAIO_PC_LIBDIR ${CMAKE_INSTALL_FULL_LIBDIR})
-set(XAIO_PC_INCLUDEDIR ${CMAKE_INSTALL_FULL_INCLUDEDIR})
+# pkg-config: relocatable.  prefix is ${pcfiledir} and the way up from the
+# .pc directory to the prefix (../.. for lib/pkgconfig, ../../.. for
+# lib/x86_64-linux-gnu/pkgconfig), libdir and includedir hang off
+# ${prefix}, so `cmake --install build --prefix DIR` and a moved or
+# packaged tree give the right flags.  A directory outside the prefix (an
+# absolute CMAKE_INSTALL_LIBDIR or INCLUDEDIR elsewhere) stays absolute; if
+# the .pc directory itself is outside the prefix, so does prefix.
+set(XAIO_PC_DIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# rel_to_prefix(VAR PATH): VAR = PATH relative to the prefix ("." for the
+# prefix itself), or "" if PATH is not under it.
+function(rel_to_prefix var path)
+	cmake_path(IS_PREFIX CMAKE_INSTALL_PREFIX "${path}" NORMALIZE under)
+	set(rel "")
+	if(under)
+		cmake_path(RELATIVE_PATH path BASE_DIRECTORY
+			"${CMAKE_INSTALL_PREFIX}" OUTPUT_VARIABLE rel)
+		string(REGEX REPLACE "/+$" "" rel "${rel}")
+		if(rel STREQUAL "")
+			set(rel .)
+		endif()
+	endif()
+	set(${var} "${rel}" PARENT_SCOPE)
+endfunction()
+rel_to_prefix(pc_rel ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig)
+if(pc_rel STREQUAL "")
+	set(XAIO_PC_PREFIX ${CMAKE_INSTALL_PREFIX})
+else()
+	file(RELATIVE_PATH up ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig
+		${CMAKE_INSTALL_PREFIX})
+	string(REGEX REPLACE "/+$" "" up "${up}")
+	set(XAIO_PC_PREFIX "\${pcfiledir}/${up}")
+endif()
+foreach(d LIBDIR INCLUDEDIR)
+	rel_to_prefix(rel ${CMAKE_INSTALL_FULL_${d}})
+	if(rel STREQUAL "")
+		set(XAIO_PC_${d} ${CMAKE_INSTALL_FULL_${d}})
+	elseif(rel STREQUAL ".")
+		set(XAIO_PC_${d} "\${prefix}")
+	else()
+		set(XAIO_PC_${d} "\${prefix}/${rel}")
+	endif()
+endforeach()
 configure_file(xaio.pc.in xaio.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/xaio.pc
-	DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT Development)
+	DESTINATION ${XAIO_PC_DIR} COMPONENT Development)
 if(TARGET xaio-posix)
 	configure_file(xaio-posix.pc.in xaio-posix.pc @ONLY)
 	install(FILES ${PROJECT_BINARY_DIR}/xaio-posix.pc
-		DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+		DESTINATION ${XAIO_PC_DIR}
 		COMPONENT Development)
 endif()
 

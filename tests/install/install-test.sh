@@ -13,7 +13,13 @@
 # (and, with static archives, against those too) and runs each with
 # LD_LIBRARY_PATH into the stage, expecting its "xaio-consumer: xaio
 # <version>, aio_read ok" line and libxaio-posix loaded from the stage.
-# Finally the staged bin/xaio-run must find the staged library on its own.
+# The staged bin/xaio-run must find the staged library on its own.
+# Then the relocated install: `cmake --install --prefix <tmp>/other`, a
+# prefix other than the configured one, and the same consumers built from
+# there through find_package and through pkg-config (PKG_CONFIG_PATH only,
+# no sysroot: the .pc files find their prefix from their own directory).
+# Left out when LIBDIR or INCLUDEDIR is outside PREFIX (absolute
+# directories do not move with the prefix).
 #
 # Without pkg-config, step 1 is left out and the test exits 77 (skipped)
 # after the rest has passed: install it with `apt-get install pkg-config`.
@@ -113,7 +119,7 @@ fi
 # --- consumers -------------------------------------------------------------
 expected="xaio-consumer: xaio $VERSION, aio_read ok"
 
-# run_consumer NAME BINARY [ARG]: runs it against the stage.
+# run_consumer NAME BINARY [ARG]: runs it against the libraries in $lib.
 run_consumer() {
 	if LD_LIBRARY_PATH=$lib "$2" ${3:+"$3"} >"$tmp/$1.out" 2>&1 &&
 		grep -qx "$expected" "$tmp/$1.out"; then
@@ -134,9 +140,9 @@ run_consumer() {
 		return 0
 	fi
 	if grep -q "aio_read from $lib/libxaio-posix.so" "$tmp/$1.out"; then
-		ok "$1 uses the staged libxaio-posix"
+		ok "$1 uses the installed libxaio-posix"
 	else
-		bad "$1 does not use the staged libxaio-posix:"
+		bad "$1 does not use the installed libxaio-posix:"
 		show "$tmp/$1.out"
 	fi
 }
@@ -161,7 +167,7 @@ configure_consumer() {
 	shift
 	# shellcheck disable=SC2086 # CFLAGS is a list of words
 	if "$CMAKE" -S "$SOURCE/tests/install" -B "$tmp/$name" \
-		-DCMAKE_PREFIX_PATH="$stage$PREFIX" \
+		-DCMAKE_PREFIX_PATH="$top" \
 		-DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
 		-DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="$CFLAGS" "$@" \
 		>"$tmp/$name.log" 2>&1 &&
@@ -173,9 +179,10 @@ configure_consumer() {
 		return 1
 	fi
 	dir=$(sed -n 's/^xaio_DIR:PATH=//p' "$tmp/$name/CMakeCache.txt")
-	check "$name: xaio_DIR is the staged one ($dir)" \
+	check "$name: xaio_DIR is the installed one ($dir)" \
 		test "$dir" = "$lib/cmake/xaio"
 }
+top=$stage$PREFIX
 if configure_consumer cmake-consumer; then
 	needs "$tmp/cmake-consumer/consumer" "libxaio.so.$SOVERSION" \
 		"libxaio-posix.so.$SOVERSION"
@@ -195,12 +202,42 @@ else
 	show "$tmp/run.out"
 	show "$tmp/run.err"
 fi
-# shellcheck disable=SC2016 # expanded by the inner shell
-pre=$("$stage$BINDIR/xaio-run" sh -c 'printf "%s" "$LD_PRELOAD"' || :)
-case $pre in
-"$lib"/libxaio-posix.so*) ok "staged xaio-run preloads $pre" ;;
-*) bad "staged xaio-run preloads '$pre', not from $lib" ;;
+# preloads WHICH XAIO-RUN: it preloads the library in $lib.
+preloads() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	pre=$("$2" sh -c 'printf "%s" "$LD_PRELOAD"' || :)
+	case $pre in
+	"$lib"/libxaio-posix.so*) ok "$1 xaio-run preloads $pre" ;;
+	*) bad "$1 xaio-run preloads '$pre', not from $lib" ;;
+	esac
+}
+preloads staged "$stage$BINDIR/xaio-run"
+
+# 3. relocated: installed with --prefix into another directory.
+other=$tmp/other
+case $LIBDIR/:$INCLUDEDIR/ in
+"$PREFIX"/*:"$PREFIX"/*) relocate=1 ;;
+*) relocate=0 ;;
 esac
+if [ "$relocate" = 1 ]; then
+	if "$CMAKE" --install "$BUILD" ${CONFIG:+--config "$CONFIG"} \
+		--prefix "$other" >"$tmp/install-other.log" 2>&1; then
+		ok "cmake --install --prefix <tmp>/other"
+	else
+		bad "cmake --install --prefix <tmp>/other"
+		show "$tmp/install-other.log"
+		xt_finish
+	fi
+	stage_lib=$lib
+	lib=$other${LIBDIR#"$PREFIX"} top=$other
+	if configure_consumer cmake-other; then
+		run_consumer cmake-other "$tmp/cmake-other/consumer"
+	fi
+	preloads relocated "$other${BINDIR#"$PREFIX"}/xaio-run"
+	lib=$stage_lib
+else
+	ok "# relocated install left out: LIBDIR or INCLUDEDIR not under $PREFIX"
+fi
 
 # 1. pkg-config
 if ! command -v pkg-config >/dev/null 2>&1; then
@@ -225,18 +262,24 @@ case " $priv " in
 *" -pthread "*) ok "pkg-config --static --libs xaio has -pthread: $priv" ;;
 *) bad "pkg-config --static --libs xaio lacks -pthread: $priv" ;;
 esac
-flags=$(pkg-config --cflags --libs xaio xaio-posix)
-# shellcheck disable=SC2086 # word lists
-if "$CC" $CFLAGS -Wall -Wextra -Werror -o "$tmp/pc-consumer" \
-	"$SOURCE/tests/install/consumer.c" $flags >"$tmp/pc.log" 2>&1; then
-	ok "pkg-config consumer builds: cc consumer.c $flags"
-	needs "$tmp/pc-consumer" "libxaio.so.$SOVERSION" \
-		"libxaio-posix.so.$SOVERSION"
-	run_consumer pc-consumer "$tmp/pc-consumer"
-else
-	bad "pkg-config consumer does not build: cc consumer.c $flags"
-	show "$tmp/pc.log"
-fi
+# pc_consumer NAME: builds and runs the consumer with the flags
+# pkg-config gives in the current environment.
+pc_consumer() {
+	flags=$(pkg-config --cflags --libs xaio xaio-posix)
+	# shellcheck disable=SC2086 # word lists
+	if "$CC" $CFLAGS -Wall -Wextra -Werror -o "$tmp/$1" \
+		"$SOURCE/tests/install/consumer.c" $flags >"$tmp/$1.log" 2>&1
+	then
+		ok "$1 builds: cc consumer.c $flags"
+		needs "$tmp/$1" "libxaio.so.$SOVERSION" \
+			"libxaio-posix.so.$SOVERSION"
+		run_consumer "$1" "$tmp/$1"
+	else
+		bad "$1 does not build: cc consumer.c $flags"
+		show "$tmp/$1.log"
+	fi
+}
+pc_consumer pc-consumer
 if [ "$STATIC" = ON ]; then
 	cflags=$(pkg-config --cflags xaio xaio-posix)
 	# shellcheck disable=SC2086 # word lists
@@ -250,5 +293,22 @@ if [ "$STATIC" = ON ]; then
 		bad "consumer does not build against the static archives"
 		show "$tmp/pc-static.log"
 	fi
+fi
+
+# 3. relocated, through pkg-config: no sysroot, the path alone.
+if [ "$relocate" = 1 ]; then
+	lib=$other${LIBDIR#"$PREFIX"}
+	PKG_CONFIG_PATH=$lib/pkgconfig
+	PKG_CONFIG_LIBDIR=$lib/pkgconfig
+	unset PKG_CONFIG_SYSROOT_DIR
+	for v in libdir includedir; do
+		want=$other${LIBDIR#"$PREFIX"}
+		[ "$v" = libdir ] || want=$other${INCLUDEDIR#"$PREFIX"}
+		got=$(pkg-config --variable=$v xaio-posix)
+		got=$(cd "$got" 2>/dev/null && pwd -P || echo "$got")
+		check "relocated xaio-posix.pc: $v is $got" \
+			test "$got" = "$(cd "$want" && pwd -P)"
+	done
+	pc_consumer pc-other
 fi
 xt_finish

@@ -3,13 +3,18 @@
  * Completion notification (struct sigevent) of aio_read(): SIGEV_NONE,
  * SIGEV_SIGNAL (siginfo contents, one signal per request, sigev_signo 0),
  * SIGEV_THREAD (one call per request with its value, empty signal mask,
- * joinable attributes do not leak threads), SIGEV_THREAD_ID (delivered to
+ * joinable attributes do not leak threads; 100 000 callbacks all delivered
+ * by at most max(4, 2 x CPUs) notifier threads; a blocked callback does not
+ * hold up the others, nor one that calls pthread_exit; the bound on
+ * outstanding callbacks, EAGAIN beyond it), SIGEV_THREAD_ID (delivered to
  * that thread), and the submit-time checks of an invalid sigev_signo and an
  * invalid sigev_notify.
  */
 #include <aio.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <time.h>
@@ -666,6 +671,396 @@ static int notify_thread_joinable(void)
 	return r;
 }
 
+/* ---- SIGEV_THREAD at I/O rates ---- */
+
+#define NRATE 100000
+#define RATE_WINDOW 1024
+#define RATE_READ 64
+#define RATE_LIMIT_MS 60000
+
+struct rate_slot {
+	struct aiocb cb;
+	atomic_int busy;
+	unsigned char buf[RATE_READ];
+};
+
+static struct rate_slot rate_slots[RATE_WINDOW];
+static atomic_uchar rate_seen[NRATE];
+static atomic_int rate_calls, rate_bad;
+
+static void rate_cb(union sigval v)
+{
+	int i = v.sival_int;
+	struct rate_slot *s;
+
+	if (i < 0 || i >= NRATE) {
+		atomic_fetch_add(&rate_bad, 1);
+		return;
+	}
+	s = &rate_slots[i % RATE_WINDOW];
+	/* Final inside the callback: the status, then the data. */
+	if (aio_error(&s->cb) != 0 || aio_return(&s->cb) != RATE_READ ||
+	    s->buf[0] != (unsigned char)(i % 251))
+		atomic_fetch_add(&rate_bad, 1);
+	atomic_fetch_add(&rate_seen[i], 1);
+	atomic_store(&s->busy, 0);
+	atomic_fetch_add(&rate_calls, 1);
+}
+
+/* Submits request i in its slot (aio_read, or lio_listio for 1 in 8);
+ * retried while the notification bound says EAGAIN.  0 or -1. */
+static int rate_submit(int fd, int i, int64_t end)
+{
+	struct rate_slot *s = &rate_slots[i % RATE_WINDOW];
+	struct aiocb *list[1] = {&s->cb};
+
+	while (atomic_load(&s->busy)) {
+		if (xt_now_ms() > end) {
+			errno = ETIMEDOUT; /* its slot's callback never ran */
+			return -1;
+		}
+		sched_yield();
+	}
+	xt_cb_set(&s->cb, fd, s->buf, RATE_READ, (off_t)(i % 251) * 4096);
+	s->cb.aio_lio_opcode = LIO_READ;
+	s->cb.aio_sigevent.sigev_notify = SIGEV_THREAD;
+	s->cb.aio_sigevent.sigev_notify_function = rate_cb;
+	s->cb.aio_sigevent.sigev_value.sival_int = i;
+	atomic_store(&s->busy, 1);
+	while ((i % 8 ? aio_read(&s->cb)
+		      : lio_listio(LIO_NOWAIT, list, 1, NULL)) != 0) {
+		if (errno != EAGAIN || xt_now_ms() > end)
+			return -1;
+		xt_sleep_ms(1);
+	}
+	return 0;
+}
+
+/*
+ * 100 000 SIGEV_THREAD completions of small cached reads (1 in 8 through
+ * lio_listio), at most 1024 in flight: every callback runs exactly once,
+ * with its request final, all within 60 s.  A bound on delivery, not a
+ * speed test (one thread created per callback made ASan builds miss it).
+ */
+static int notify_thread_rate(void)
+{
+	unsigned char page[4096];
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int64_t t0, end;
+	int fd, n, missing = 0;
+
+	XT_REQUIRE_BACKEND();
+	atomic_store(&rate_calls, 0);
+	atomic_store(&rate_bad, 0);
+	for (int i = 0; i < NRATE; i++)
+		atomic_store(&rate_seen[i], 0);
+	for (int i = 0; i < RATE_WINDOW; i++)
+		atomic_store(&rate_slots[i].busy, 0);
+	fd = xt_make_file("rate", 0, 0);
+	XT_ASSERT(fd >= 0);
+	for (int p = 0; p < 251; p++) {
+		memset(page, p, sizeof(page));
+		XT_ASSERT_EQ(pwrite(fd, page, sizeof(page), (off_t)p * 4096),
+			     (ssize_t)sizeof(page));
+	}
+	t0 = xt_now_ms();
+	end = t0 + RATE_LIMIT_MS;
+	for (int i = 0; i < NRATE; i++)
+		if (rate_submit(fd, i, end)) {
+			fprintf(stderr, "request %d not submitted: %s\n", i,
+				strerror(errno));
+			break;
+		}
+	n = xt_wait_count(&rate_calls, NRATE, (int)(end - xt_now_ms()));
+	fprintf(stderr, "%d callbacks in %lld ms\n", n,
+		(long long)(xt_now_ms() - t0));
+	xt_sleep_ms(50); /* any extra call would happen by now */
+	for (int i = 0; i < RATE_WINDOW; i++)
+		xt_cb_poll(&rate_slots[i].cb, 3000);
+	close(fd);
+	XT_ASSERT_EQ(n, NRATE);
+	XT_ASSERT_EQ(ld(&rate_calls), NRATE);
+	XT_ASSERT_EQ(ld(&rate_bad), 0);
+	for (int i = 0; i < NRATE; i++)
+		if (atomic_load(&rate_seen[i]) != 1 && missing++ < 5)
+			fprintf(stderr, "request %d: %d calls\n", i,
+				atomic_load(&rate_seen[i]));
+	XT_ASSERT_EQ(missing, 0);
+	/* Bounded: at most max(4, 2 x CPUs) notifier threads (the default). */
+	XT_ASSERT_LE(xt_count_threads_named("xaio-notify"),
+		     ncpu > 2 ? 2 * ncpu : 4);
+	return XT_PASS;
+}
+
+/* ---- a blocked SIGEV_THREAD callback ---- */
+
+#define NBLOCKED 2
+#define NFREE 200
+
+static struct aiocb blk_cbs[NBLOCKED + NFREE];
+static sem_t blk_sem;
+static atomic_int blk_entered, blk_left, blk_calls;
+
+static void blk_cb(union sigval v)
+{
+	if (v.sival_int < NBLOCKED) {
+		atomic_fetch_add(&blk_entered, 1);
+		while (sem_wait(&blk_sem) && errno == EINTR)
+			;
+		atomic_fetch_add(&blk_left, 1);
+		return;
+	}
+	atomic_fetch_add(&blk_calls, 1);
+}
+
+static int blk_submit(int fd, unsigned char (*bufs)[CHUNK], int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		xt_cb_set(&blk_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+		blk_cbs[i].aio_sigevent.sigev_notify = SIGEV_THREAD;
+		blk_cbs[i].aio_sigevent.sigev_notify_function = blk_cb;
+		blk_cbs[i].aio_sigevent.sigev_value.sival_int = i;
+		XT_ASSERT_OK(aio_read(&blk_cbs[i]));
+	}
+	return XT_PASS;
+}
+
+/*
+ * Two SIGEV_THREAD callbacks block (on a semaphore posted only after the
+ * rest were seen); the 200 callbacks submitted after them all run.
+ */
+static int notify_thread_blocked(void)
+{
+	static unsigned char bufs[NBLOCKED + NFREE][CHUNK];
+	int fd, entered, n, r;
+
+	XT_REQUIRE_BACKEND();
+	atomic_store(&blk_entered, 0);
+	atomic_store(&blk_left, 0);
+	atomic_store(&blk_calls, 0);
+	XT_ASSERT_OK(sem_init(&blk_sem, 0, 0));
+	fd = xt_make_file("blocked", (NBLOCKED + NFREE) * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	r = blk_submit(fd, bufs, 0, NBLOCKED);
+	entered = xt_wait_count(&blk_entered, NBLOCKED, 5000);
+	if (r == XT_PASS)
+		r = blk_submit(fd, bufs, NBLOCKED, NBLOCKED + NFREE);
+	n = xt_wait_count(&blk_calls, r == XT_PASS ? NFREE : 0, 10000);
+	for (int i = 0; i < NBLOCKED; i++)
+		sem_post(&blk_sem);
+	xt_wait_count(&blk_left, entered, 5000);
+	for (int i = 0; i < NBLOCKED + NFREE; i++)
+		xt_cb_poll(&blk_cbs[i], 3000);
+	close(fd);
+	if (r != XT_PASS)
+		return r;
+	if (n < NFREE)
+		fprintf(stderr, "%d of %d callbacks ran while %d blocked\n", n,
+			NFREE, entered);
+	XT_ASSERT_EQ(entered, NBLOCKED);
+	XT_ASSERT_EQ(n, NFREE);
+	XT_ASSERT_EQ(ld(&blk_left), NBLOCKED);
+	sem_destroy(&blk_sem);
+	return XT_PASS;
+}
+
+/* ---- a callback that ends its thread ---- */
+
+#define NEXITS 8
+#define NAFTER 50
+
+static struct aiocb exit_cbs[NEXITS + NAFTER];
+static atomic_int exit_calls, after_calls;
+
+static void exit_cb(union sigval v)
+{
+	if (v.sival_int < NEXITS) {
+		atomic_fetch_add(&exit_calls, 1);
+		pthread_exit(NULL);
+	}
+	atomic_fetch_add(&after_calls, 1);
+}
+
+static int exit_submit(int fd, unsigned char (*bufs)[CHUNK], int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		xt_cb_set(&exit_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+		exit_cbs[i].aio_sigevent.sigev_notify = SIGEV_THREAD;
+		exit_cbs[i].aio_sigevent.sigev_notify_function = exit_cb;
+		exit_cbs[i].aio_sigevent.sigev_value.sival_int = i;
+		XT_ASSERT_OK(aio_read(&exit_cbs[i]));
+	}
+	return XT_PASS;
+}
+
+/*
+ * Eight callbacks call pthread_exit (legal on a callback's own thread);
+ * the 50 submitted after them all still run.
+ */
+static int notify_thread_exit(void)
+{
+	static unsigned char bufs[NEXITS + NAFTER][CHUNK];
+	int fd, r, exits, after;
+
+	XT_REQUIRE_BACKEND();
+	atomic_store(&exit_calls, 0);
+	atomic_store(&after_calls, 0);
+	fd = xt_make_file("exit", (NEXITS + NAFTER) * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	r = exit_submit(fd, bufs, 0, NEXITS);
+	exits = xt_wait_count(&exit_calls, NEXITS, 5000);
+	if (r == XT_PASS)
+		r = exit_submit(fd, bufs, NEXITS, NEXITS + NAFTER);
+	after = xt_wait_count(&after_calls, r == XT_PASS ? NAFTER : 0, 5000);
+	for (int i = 0; i < NEXITS + NAFTER; i++)
+		xt_cb_poll(&exit_cbs[i], 3000);
+	close(fd);
+	if (r != XT_PASS)
+		return r;
+	XT_ASSERT_EQ(exits, NEXITS);
+	XT_ASSERT_EQ(after, NAFTER);
+	return XT_PASS;
+}
+
+/* ---- the bound on outstanding SIGEV_THREAD notifications ---- */
+
+#define BOUND 4 /* XAIO_NOTIFY_MAX in the child */
+
+static struct aiocb bnd_cbs[2 * BOUND + 4];
+static atomic_int bnd_calls[2 * BOUND + 4], bnd_returned, bnd_hold;
+static sem_t bnd_sem;
+
+static void bnd_cb(union sigval v)
+{
+	XT_CHECK(v.sival_int >= 0 && v.sival_int < 2 * BOUND + 4);
+	atomic_fetch_add(&bnd_calls[v.sival_int], 1);
+	if (atomic_load(&bnd_hold))
+		while (sem_wait(&bnd_sem) && errno == EINTR)
+			;
+	atomic_fetch_add(&bnd_returned, 1);
+}
+
+static void bnd_set(int fd, unsigned char (*bufs)[CHUNK], int i, int notify)
+{
+	xt_cb_set(&bnd_cbs[i], fd, bufs[i], CHUNK, (off_t)i * CHUNK);
+	bnd_cbs[i].aio_lio_opcode = LIO_READ;
+	bnd_cbs[i].aio_sigevent.sigev_notify = notify;
+	bnd_cbs[i].aio_sigevent.sigev_notify_function = bnd_cb;
+	bnd_cbs[i].aio_sigevent.sigev_value.sival_int = i;
+}
+
+/* Requests 0..BOUND-1 hold the bound: BOUND.. are refused. */
+static int bound_refused(int fd, unsigned char (*bufs)[CHUNK])
+{
+	struct sigevent lsev;
+	struct aiocb *list[1];
+	int i = BOUND;
+
+	/* aio_read: -1/EAGAIN, the aiocb says EAGAIN. */
+	bnd_set(fd, bufs, i, SIGEV_THREAD);
+	XT_ASSERT_ERRNO(aio_read(&bnd_cbs[i]), EAGAIN);
+	XT_ASSERT_EQ(aio_error(&bnd_cbs[i]), EAGAIN);
+	/* lio_listio, a member's SIGEV_THREAD: EAGAIN, the member too. */
+	bnd_set(fd, bufs, ++i, SIGEV_THREAD);
+	list[0] = &bnd_cbs[i];
+	XT_ASSERT_ERRNO(lio_listio(LIO_NOWAIT, list, 1, NULL), EAGAIN);
+	XT_ASSERT_EQ(aio_error(&bnd_cbs[i]), EAGAIN);
+	/* lio_listio, the list's SIGEV_THREAD: EAGAIN, members untouched
+	 * by the I/O but saying EAGAIN. */
+	bnd_set(fd, bufs, ++i, SIGEV_NONE);
+	memset(&lsev, 0, sizeof(lsev));
+	lsev.sigev_notify = SIGEV_THREAD;
+	lsev.sigev_notify_function = bnd_cb;
+	lsev.sigev_value.sival_int = i;
+	list[0] = &bnd_cbs[i];
+	XT_ASSERT_ERRNO(lio_listio(LIO_NOWAIT, list, 1, &lsev), EAGAIN);
+	XT_ASSERT_EQ(aio_error(&bnd_cbs[i]), EAGAIN);
+	/* Other notifications are not bounded. */
+	bnd_set(fd, bufs, ++i, SIGEV_NONE);
+	XT_ASSERT_OK(aio_read(&bnd_cbs[i]));
+	XT_ASSERT_EQ(xt_cb_poll(&bnd_cbs[i], 3000), 0);
+	XT_ASSERT_EQ(aio_return(&bnd_cbs[i]), CHUNK);
+	return XT_PASS;
+}
+
+/* Submits request i with SIGEV_THREAD, retrying EAGAIN up to 3 s (the
+ * count goes down just after a callback returns). */
+static int bound_again(int fd, unsigned char (*bufs)[CHUNK], int i)
+{
+	int64_t end = xt_now_ms() + 3000;
+
+	bnd_set(fd, bufs, i, SIGEV_THREAD);
+	while (aio_read(&bnd_cbs[i])) {
+		XT_ASSERT_EQ(errno, EAGAIN);
+		XT_ASSERT(xt_now_ms() < end);
+		xt_sleep_ms(1);
+	}
+	return XT_PASS;
+}
+
+static int bound_child(void)
+{
+	static unsigned char bufs[2 * BOUND + 4][CHUNK];
+	int fd, r = XT_PASS, held = 0;
+
+	XT_ASSERT_OK(sem_init(&bnd_sem, 0, 0));
+	atomic_store(&bnd_hold, 1);
+	fd = xt_make_file("bound", (2 * BOUND + 4) * CHUNK, 0);
+	XT_ASSERT(fd >= 0);
+	for (; held < BOUND && r == XT_PASS; held++) {
+		bnd_set(fd, bufs, held, SIGEV_THREAD);
+		if (aio_read(&bnd_cbs[held])) {
+			fprintf(stderr, "request %d: %s\n", held,
+				strerror(errno));
+			r = XT_FAIL;
+		}
+	}
+	for (int i = 0; i < held; i++)
+		if (xt_cb_poll(&bnd_cbs[i], 3000))
+			r = XT_FAIL;
+	if (r == XT_PASS)
+		r = bound_refused(fd, bufs);
+	/* Let the callbacks return: the bound frees up again. */
+	atomic_store(&bnd_hold, 0);
+	for (int i = 0; i < held; i++)
+		sem_post(&bnd_sem);
+	XT_ASSERT_EQ(xt_wait_count(&bnd_returned, held, 5000), held);
+	XT_ASSERT_EQ(r, XT_PASS);
+	for (int i = BOUND + 4; i < 2 * BOUND + 4; i++)
+		XT_ASSERT_EQ(bound_again(fd, bufs, i), XT_PASS);
+	XT_ASSERT_EQ(xt_wait_count(&bnd_returned, 2 * BOUND, 5000), 2 * BOUND);
+	xt_sleep_ms(50); /* a refused request's call would come by now */
+	close(fd);
+	for (int i = 0; i < 2 * BOUND + 4; i++) {
+		int runs = i < BOUND || i >= BOUND + 4;
+
+		if (ld(&bnd_calls[i]) != runs)
+			fprintf(stderr, "request %d: %d calls\n", i,
+				ld(&bnd_calls[i]));
+		XT_ASSERT_EQ(ld(&bnd_calls[i]), runs);
+	}
+	sem_destroy(&bnd_sem);
+	return XT_PASS;
+}
+
+/*
+ * XAIO_NOTIFY_MAX=4 (read by a forked child's own notifier pool) and four
+ * callbacks blocked: a fifth SIGEV_THREAD request is refused with EAGAIN
+ * through aio_read and lio_listio (member or list sigevent), its callback
+ * never runs, SIGEV_NONE still works; once the four return, four more are
+ * accepted and run: nothing stays counted.
+ */
+static int notify_thread_bound(void)
+{
+	int r;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(setenv("XAIO_NOTIFY_MAX", "4", 1));
+	r = xt_run_child(bound_child, 20000);
+	unsetenv("XAIO_NOTIFY_MAX");
+	return r;
+}
+
 /* ---- after SIGEV_THREAD: no library thread takes process signals ---- */
 
 static atomic_int stray_count;
@@ -777,6 +1172,10 @@ static struct xt_case cases[] = {
 	{"notify_thread", notify_thread},
 	{"notify_thread_mask_restored", notify_thread_mask_restored},
 	{"notify_thread_joinable", notify_thread_joinable},
+	{"notify_thread_rate", notify_thread_rate},
+	{"notify_thread_blocked", notify_thread_blocked},
+	{"notify_thread_exit", notify_thread_exit},
+	{"notify_thread_bound", notify_thread_bound},
 };
 
 XT_MAIN(cases)
