@@ -99,6 +99,7 @@ static _Atomic uint32_t bell; /* the reaper's futex */
 static _Atomic int watching;
 static _Atomic int reaper_started;
 static _Atomic int grow_wanted; /* the pool was denied workers */
+static _Atomic uint32_t durable; /* file writes and fsyncs in flight */
 
 static struct {
 	_Atomic uint64_t submitted, on_ring, on_threads, fallbacks, completed,
@@ -449,6 +450,8 @@ static void atfork_child(void)
 	xaio__fd_atfork_child();
 	if (backend == XAIO_BACKEND_URING)
 		xaio__uring_atfork_child();
+	xaio__fd_atfork_child_close();
+	atomic_store(&durable, 0);
 	pthread_mutex_init(&start_lock, NULL);
 	pthread_mutex_init(&cancel_lock, NULL);
 	pthread_mutex_init(&reaper_lock, NULL);
@@ -525,6 +528,50 @@ int xaio__engine_start(void)
 	return 0;
 }
 
+/*
+ * Exit.  A program that returns from main right after aio_write said yes
+ * must find its data in the file: at exit() (a destructor of the library)
+ * what was left for a batch is submitted and the file writes and fsyncs
+ * still in flight are waited for, at most XAIO_EXIT_TIMEOUT seconds
+ * (default EXIT_TIMEOUT_S; 0: do not wait).  Reads are not waited for, nor
+ * writes to pipes and sockets, which may never finish.  _exit(), a fatal
+ * signal and exec() wait for nothing: the kernel finishes what it has
+ * started and drops the rest (see docs/posix-compat.md).
+ */
+#define EXIT_TIMEOUT_S 10
+
+__attribute__((destructor)) static void drain_at_exit(void)
+{
+	const char *env;
+	struct timespec deadline;
+	long s = EXIT_TIMEOUT_S;
+	char *end;
+
+	if (!atomic_load(&started) || !atomic_load(&durable))
+		return;
+	env = xaio__getenv("XAIO_EXIT_TIMEOUT");
+	if (env && *env) {
+		long v = strtol(env, &end, 10);
+
+		if (!*end && v >= 0 && v <= 86400)
+			s = v;
+	}
+	if (!s)
+		return;
+	deadline = xaio__deadline(&(struct timespec){s, 0});
+	xaio__in_engine++;
+	if (backend == XAIO_BACKEND_URING)
+		xaio__uring_flush_deferred();
+	xaio__in_engine--;
+	while (atomic_load(&durable)) {
+		uint32_t snap = xaio__seq();
+
+		if (atomic_load(&durable) &&
+		    xaio__wait(snap, &deadline, false) == -ETIMEDOUT)
+			break;
+	}
+}
+
 /* --- requests --- */
 
 struct xaio__req *xaio__req_alloc(void)
@@ -536,6 +583,9 @@ struct xaio__req *xaio__req_alloc(void)
 	xaio__in_engine--;
 	if (!req)
 		return NULL;
+	/* Findable from now on (aio_error: in flight, not unknown). */
+	atomic_store_explicit(&req->state, XAIO__RS_RUNNING,
+			      memory_order_relaxed);
 	req->flags = 0;
 	req->group = NULL;
 	req->owner = NULL;
@@ -543,6 +593,7 @@ struct xaio__req *xaio__req_alloc(void)
 	req->note = NULL;
 	req->fail = 0;
 	req->reissued = 0;
+	req->durable = 0;
 	atomic_store_explicit(&req->cancel, XAIO__CX_NONE,
 			      memory_order_relaxed);
 	req->backend = XAIO_BACKEND_NONE;
@@ -862,6 +913,12 @@ int xaio__submit(struct xaio__req *req)
 			goto refuse;
 		req->flags |= XAIO__RF_HELD;
 	}
+	/* What "aio_write said yes" means: waited for at exit. */
+	if (req->op != XAIO__OP_READ && req->op != XAIO__OP_READV &&
+	    !(req->flags & XAIO__RF_STREAM)) {
+		req->durable = 1;
+		atomic_fetch_add(&durable, 1);
+	}
 	r = xaio__fd_enter(req);
 	if (r == -EBADF) {
 		/* The fd went away under us: report it through the request. */
@@ -903,6 +960,8 @@ refuse:
 		progress_put();
 	if (req->flags & XAIO__RF_HELD)
 		progress_put();
+	if (req->durable)
+		atomic_fetch_sub(&durable, 1);
 	drop_dup(req);
 	xaio__pool_put(req);
 	issue_list(ready);
@@ -968,6 +1027,8 @@ void xaio__finish(struct xaio__req *req, int64_t res)
 			      memory_order_relaxed);
 	req->done(req);
 	atomic_store_explicit(&req->state, XAIO__RS_DONE, memory_order_release);
+	if (req->durable)
+		atomic_fetch_sub(&durable, 1);
 	xaio__fd_leave(req, &ready);
 	atomic_fetch_add_explicit(&stats.completed, 1, memory_order_relaxed);
 	xaio__pool_put(req);

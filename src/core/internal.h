@@ -87,6 +87,7 @@ struct xaio__req {
 	uint8_t backend; /* XAIO_BACKEND_* it was issued to */
 	uint8_t kind; /* XAIO__K_*: how the fd table orders it */
 	uint8_t reissued;
+	uint8_t durable; /* a file write or fsync: waited for at exit */
 	/* XAIO__CX_*: a canceller took it, or asked the ring to cancel it. */
 	_Atomic uint8_t cancel;
 	uint64_t partial; /* bytes a short stream write already wrote */
@@ -289,6 +290,8 @@ XAIO__HIDDEN void xaio__fd_atfork_child(void);
 XAIO__HIDDEN int xaio__fd_private(int fd);
 /* Moves a descriptor xaio created to a high number: the number to use. */
 XAIO__HIDDEN int xaio__fd_adopt(int fd);
+/* fork child: closes every descriptor still marked as xaio's. */
+XAIO__HIDDEN void xaio__fd_atfork_child_close(void);
 /* Is fd one of xaio's own (not the program's)?  Async-signal-safe. */
 XAIO__HIDDEN bool xaio__fd_internal(int fd);
 /* Forgets fd as xaio's (before the caller closes it), or closes it too. */

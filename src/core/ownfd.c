@@ -88,6 +88,23 @@ int xaio__fd_adopt(int fd)
 	return high;
 }
 
+void xaio__fd_atfork_child_close(void)
+{
+	/*
+	 * What the parent had open for its requests, its ring, or queued for
+	 * an IORING_OP_CLOSE that the child's (absent) ring will never run.
+	 */
+	for (unsigned int w = 0; w < TRACKED / 64; w++) {
+		uint64_t m = atomic_exchange_explicit(&marks[w], 0,
+						      memory_order_relaxed);
+
+		while (m) {
+			xaio__close((int)(w * 64 + __builtin_ctzll(m)));
+			m &= m - 1;
+		}
+	}
+}
+
 void xaio__fd_release(int fd)
 {
 	mark(fd, false);

@@ -178,6 +178,14 @@ XAIO_POSIX_API int aio_error(const struct aiocb *cb)
 		xaio__poll();
 		xaio__restricted--;
 		err = cb_error(cb);
+		/*
+		 * In progress but no request of ours (a parent's, seen in a
+		 * forked child, or garbage): unknown.  A request publishes its
+		 * status before it stops being findable, so look once more.
+		 */
+		if (err == EINPROGRESS && !xaio__cb_in_flight(cb) &&
+		    cb_error(cb) == EINPROGRESS)
+			return xaio__ret_errno(-EINVAL);
 	}
 	return err;
 }

@@ -68,6 +68,9 @@ static void atfork_parent(void)
 static void atfork_child(void)
 {
 	pthread_mutex_unlock(&lock); /* the forking thread took it */
+	/* The parent's requests and completions are not the child's. */
+	rd = wr;
+	atomic_store(&xaio__posix_inflight, 0);
 }
 
 __attribute__((constructor)) static void register_atfork(void)

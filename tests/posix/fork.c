@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "xaio/posix.h"
 #include "xtest.h"
 #include "xaio-test.h"
 
@@ -348,10 +349,85 @@ static int fork_drops_private_dups(void)
 	return XT_PASS;
 }
 
+/*
+ * The child inherits nothing of the parent's AIO: no engine descriptor and
+ * no private duplicate (a writev to a full pipe runs on one on the pool),
+ * no request (the parent's in-flight aiocb is unknown: EINVAL), no
+ * completion (aio_waitcomplete: nothing outstanding, at once, not the
+ * parent's finished aiocb); and its own AIO works.  On 58309d6 the child
+ * kept a duplicate and aio_waitcomplete returned the parent's aiocb.
+ */
+static struct aiocb inh_done, inh_pipe;
+static int inh_p[2], inh_fd;
+static char inh_buf[16];
+
+static int inherit_child(void *arg)
+{
+	static unsigned char buf[4096];
+	struct aiocb *got = &inh_done;
+	char path[64], link[64];
+	int fds[8];
+	ssize_t len;
+
+	(void)arg;
+	XT_ASSERT_EQ(xt_count_engine_fds(), 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", inh_p[1]);
+	len = readlink(path, link, sizeof(link) - 1);
+	XT_ASSERT_GT(len, 0);
+	link[len] = 0;
+	XT_ASSERT_EQ(xt_fd_links(link, NULL, fds, 8), 2); /* p[0], p[1] */
+	XT_ASSERT_ERRNO(aio_waitcomplete(&got, NULL), EINVAL);
+	XT_ASSERT(got == NULL);
+	XT_ASSERT_ERRNO(aio_error(&inh_pipe), EINVAL);
+	/* The child's own AIO. */
+	xt_cb_set(&inh_done, inh_fd, buf, sizeof(buf), 0);
+	XT_ASSERT_OK(aio_read(&inh_done));
+	XT_ASSERT_EQ(check_file_read(&inh_done, buf, 0), XT_PASS);
+	return XT_PASS;
+}
+
+static int fork_inherits_nothing(void)
+{
+	static char big[65536];
+	static unsigned char buf[4096];
+	struct iovec iov = {big, sizeof(big)};
+	int r;
+
+	XT_REQUIRE_BACKEND();
+	inh_fd = xt_make_file("inherit", 4096, 0);
+	XT_ASSERT_GE(inh_fd, 0);
+	XT_ASSERT_OK(pipe(inh_p));
+	XT_ASSERT_GE(fcntl(inh_p[1], F_SETPIPE_SZ, 4096), 4096);
+	/* Finished, not collected: aio_waitcomplete would return it. */
+	xt_cb_set(&inh_done, inh_fd, buf, sizeof(buf), 0);
+	XT_ASSERT_OK(aio_read(&inh_done));
+	XT_ASSERT_EQ(xt_cb_wait(&inh_done, 3000), 0);
+	/* A vectored write blocked on the full pipe, on a private dup. */
+	memset(&inh_pipe, 0, sizeof(inh_pipe));
+	inh_pipe.aio_fildes = inh_p[1];
+	XAIO_AIOCB_SET_IOV(&inh_pipe, &iov, 1);
+	XT_ASSERT_OK(aio_writev(&inh_pipe));
+	xt_sleep_ms(50);
+	XT_ASSERT_EQ(aio_error(&inh_pipe), EINPROGRESS);
+	r = fork_child(inherit_child, NULL);
+	/* Drain: the write completes in the parent. */
+	for (int64_t end = xt_now_ms() + 5000;
+	     aio_error(&inh_pipe) == EINPROGRESS && xt_now_ms() < end;)
+		if (read(inh_p[0], inh_buf, sizeof(inh_buf)) < 0)
+			break;
+	XT_ASSERT_EQ(aio_return(&inh_pipe), (ssize_t)sizeof(big));
+	aio_return(&inh_done);
+	close(inh_p[0]);
+	close(inh_p[1]);
+	close(inh_fd);
+	return r;
+}
+
 static struct xt_case cases[] = {
 	{"fork_after_idle", fork_after_idle},
 	{"fork_with_blocked_request", fork_with_blocked_request},
 	{"fork_drops_private_dups", fork_drops_private_dups},
+	{"fork_inherits_nothing", fork_inherits_nothing},
 };
 
 XT_MAIN(cases)
