@@ -913,6 +913,15 @@ int xaio__submit(struct xaio__req *req)
 			goto refuse;
 		req->flags |= XAIO__RF_HELD;
 	}
+	/* Before fd_enter: from there on another thread may issue it. */
+	if ((req->op == XAIO__OP_READ || req->op == XAIO__OP_WRITE) &&
+	    !(req->flags & XAIO__RF_DIRECT)) {
+		if (req->len > INLINE_MAX ||
+		    inline_bytes + req->len > INLINE_CALL_MAX)
+			req->flags |= XAIO__RF_ASYNC;
+		else
+			inline_bytes += req->len;
+	}
 	/* What "aio_write said yes" means: waited for at exit. */
 	if (req->op != XAIO__OP_READ && req->op != XAIO__OP_READV &&
 	    !(req->flags & XAIO__RF_STREAM)) {
@@ -931,14 +940,6 @@ int xaio__submit(struct xaio__req *req)
 		goto refuse;
 	if (r == 1 && may_batch(req))
 		req->flags |= XAIO__RF_LAZY;
-	if ((req->op == XAIO__OP_READ || req->op == XAIO__OP_WRITE) &&
-	    !(req->flags & XAIO__RF_DIRECT)) {
-		if (req->len > INLINE_MAX ||
-		    inline_bytes + req->len > INLINE_CALL_MAX)
-			req->flags |= XAIO__RF_ASYNC;
-		else
-			inline_bytes += req->len;
-	}
 	/* Out of descriptors: the caller's fd, as the pool does. */
 	if (r == 1 && sqpoll_ms && !req->reissued)
 		own_file(req);
