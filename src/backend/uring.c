@@ -457,6 +457,29 @@ static void take_back(void)
 	atomic_store(&R.deferred, false);
 }
 
+/*
+ * On a lost ring with SQPOLL: the kernel thread takes SQEs while it is
+ * awake, but once asleep (NEED_WAKEUP) only io_uring_enter, which needs the
+ * lost descriptor, would wake it.  It checks the SQ once more after raising
+ * the flag, so it is known asleep only when the flag stays up and the head
+ * does not move for a while: then the SQEs are taken back.  sq_lock held.
+ */
+static void take_back_sqpoll(void)
+{
+	uint32_t head = atomic_load_explicit(R.sq_head, memory_order_acquire);
+
+	for (int ms = 0; ms < 20; ms++) {
+		if (!pending() ||
+		    !(atomic_load(R.sq_flags) & IORING_SQ_NEED_WAKEUP) ||
+		    atomic_load_explicit(R.sq_head, memory_order_acquire) !=
+			    head)
+			return;
+		xaio__sys(SYS_nanosleep, (long)&(struct timespec){0, 1000000},
+			  0, 0, 0, 0, 0);
+	}
+	take_back();
+}
+
 /* Re-issues what take_back() took, with no ring lock held. */
 static void rescue(void)
 {
@@ -477,13 +500,18 @@ static void submit_locked(void)
 	uint32_t n;
 	int tries = 0;
 
-	if (atomic_load(&R.lost) && !R.sqpoll) {
-		take_back();
+	if (atomic_load(&R.lost)) {
+		if (R.sqpoll)
+			take_back_sqpoll();
+		else
+			take_back();
 		return;
 	}
 	if (R.sqpoll) {
 		if (pending())
 			wake_sq_thread();
+		if (atomic_load(&R.lost))
+			take_back_sqpoll();
 		return;
 	}
 	while ((n = pending())) {

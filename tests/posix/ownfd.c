@@ -163,6 +163,7 @@ static int closefrom_child(void)
 	XT_ASSERT_GE(fd, 0);
 	XT_ASSERT_EQ(round_trip(fd, 1), XT_PASS);
 	XT_ASSERT_OK(syscall(SYS_close_range, 3u, ~0u, 0));
+	xt_sleep_ms(20); /* an XAIO_SQPOLL thread (2 ms idle) is asleep now */
 	fd = open(xt_path("after"), O_RDWR | O_CREAT | O_TRUNC, 0600);
 	XT_ASSERT_GE(fd, 0);
 	XT_ASSERT_EQ(round_trip(fd, 2), XT_PASS);
