@@ -772,28 +772,6 @@ bool xaio__uring_unqueue(struct xaio__req *req, uint32_t gen)
 	return found;
 }
 
-/* IORING_REGISTER_SYNC_CANCEL's argument (6.0), as <linux/io_uring.h>. */
-struct sync_cancel {
-	uint64_t addr;
-	int32_t fd;
-	uint32_t flags;
-	int64_t tv_sec, tv_nsec;
-	uint64_t pad[4];
-};
-
-#define REGISTER_SYNC_CANCEL 24
-
-int xaio__uring_cancel(struct xaio__req *req)
-{
-	/* A zero timeout: one attempt, no waiting for a running request. */
-	struct sync_cancel sc = {.addr = (uint64_t)(uintptr_t)req, .fd = -1};
-
-	if (atomic_load(&R.lost))
-		return -EBADF;
-	return (int)xaio__sys(__NR_io_uring_register, R.fd,
-			      REGISTER_SYNC_CANCEL, (long)&sc, 1, 0, 0);
-}
-
 bool xaio__uring_busy(void)
 {
 	/* seq_cst: the waiter's side of the pair in engine.c's futex_sleep. */
@@ -854,13 +832,6 @@ static void process(const struct io_uring_cqe *cqes, int n)
 			continue;
 		}
 		taken_back(req);
-		/* Cancelled at aio_cancel's request: final, not re-issued. */
-		if (res == -ECANCELED && !req->partial &&
-		    atomic_load(&req->cancel) == XAIO__CX_RING) {
-			atomic_store(&req->cancel, XAIO__CX_DONE);
-			xaio__finish(req, res);
-			continue;
-		}
 		if (!req->reissued && (res == -ECANCELED || res == -EINTR ||
 				       res == -EOPNOTSUPP || res == -EINVAL)) {
 			xaio__reissue(req);

@@ -1084,6 +1084,9 @@ static bool take(struct xaio__req *req, uint32_t gen, struct xaio__req **ready)
 	return taken;
 }
 
+/* Requests taken out of their queues and not yet completed. */
+static _Atomic uint32_t taken_pending;
+
 static void complete_taken(struct xaio__req *list)
 {
 	while (list) {
@@ -1091,12 +1094,34 @@ static void complete_taken(struct xaio__req *list)
 
 		list->q_next = NULL;
 		xaio__complete(list, -ECANCELED);
+		atomic_fetch_sub(&taken_pending, 1);
 		list = next;
 	}
 }
 
+/*
+ * Before an fd-wide answer: requests another canceller took are gone from
+ * every queue but may not have published ECANCELED yet.
+ * Completing one takes a few instructions: wait for them (a second at
+ * most, as running_still()).
+ */
+static void taken_settle(void)
+{
+	const struct timespec end = xaio__deadline(&(struct timespec){1, 0});
+
+	while (atomic_load(&taken_pending)) {
+		struct timespec rel = xaio__until(&end);
+
+		if (!rel.tv_sec && !rel.tv_nsec)
+			return;
+		sched_yield();
+	}
+}
+
+/* Adds a taken request to *list; cancel_lock held. */
 static void push(struct xaio__req **list, struct xaio__req *req)
 {
+	atomic_fetch_add(&taken_pending, 1);
 	req->q_next = *list;
 	*list = req;
 }
@@ -1130,50 +1155,12 @@ static bool running_still(struct xaio__ref ref)
 	}
 }
 
-/*
- * A request in the kernel: the ring is asked to cancel it.  True when it
- * did; then its -ECANCELED is published before this returns, so the
- * caller's aio_error says so at once.
- */
-static bool cancel_on_ring(struct xaio__ref ref)
-{
-	struct xaio__req *req = ref.req;
-	struct timespec end;
-	uint8_t none = XAIO__CX_NONE;
-
-	if (backend != XAIO_BACKEND_URING || req->backend != XAIO_BACKEND_URING)
-		return false;
-	if (!atomic_compare_exchange_strong(&req->cancel, &none, XAIO__CX_RING))
-		return false;
-	/* The slot may have been reused meanwhile: not ours to cancel. */
-	if (!xaio__req_find(req->index, ref.gen, NULL) || req->partial ||
-	    xaio__uring_cancel(req) != 0)
-		return false;
-	end = xaio__deadline(&(struct timespec){5, 0});
-	while (xaio__req_find(req->index, ref.gen, NULL)) {
-		uint32_t snap = xaio__seq();
-
-		if (xaio__req_find(req->index, ref.gen, NULL) &&
-		    xaio__wait(snap, &end, false) == -ETIMEDOUT)
-			return false;
-	}
-	/*
-	 * Published: cancelled, or finished first.  The slot's mark is ours
-	 * while its generation is (allocation moves gen, then clears it).
-	 */
-	uint8_t c = atomic_load(&req->cancel);
-
-	atomic_thread_fence(memory_order_acquire);
-	return c == XAIO__CX_DONE && xaio__req_gen(req) == ref.gen;
-}
-
 int xaio__cancel(uint32_t index, uint32_t gen)
 {
 	struct xaio__req *ready = NULL, *taken = NULL;
 	struct xaio__req *req = xaio__pool_slot(index);
 	struct xaio__ref ref = {req, gen};
 	int r = XAIO__NOTCANCELED;
-	bool alive = false;
 	sigset_t old;
 
 	if (!req)
@@ -1183,15 +1170,11 @@ int xaio__cancel(uint32_t index, uint32_t gen)
 	if (take(req, gen, &ready)) {
 		push(&taken, req);
 		r = XAIO__CANCELED;
-	} else {
-		alive = running_still(ref);
-		if (!alive)
-			r = XAIO__ALLDONE;
+	} else if (!running_still(ref)) {
+		r = XAIO__ALLDONE;
 	}
 	unlock_cancel(&old);
 	complete_taken(taken);
-	if (alive && cancel_on_ring(ref))
-		r = XAIO__CANCELED;
 	issue_list(ready);
 	xaio__in_engine--;
 	return r;
@@ -1201,7 +1184,7 @@ int xaio__cancel_fd(int fd)
 {
 	struct xaio__req *held, *ready = NULL, *taken = NULL;
 	struct xaio__ref *running;
-	int nrunning, nalive = 0, ncancel = 0, nnot = 0;
+	int nrunning, ncancel = 0, nnot = 0;
 	sigset_t old;
 
 	xaio__in_engine++;
@@ -1225,21 +1208,17 @@ int xaio__cancel_fd(int fd)
 			push(&taken, running[i].req);
 			ncancel++;
 		} else if (running_still(running[i])) {
-			running[nalive++] = running[i];
+			/* In the kernel or on a worker: not cancellable. */
+			nnot++;
 		}
 	}
 	unlock_cancel(&old);
 	complete_taken(taken);
-	/* In the kernel or on a worker: only the ring can still cancel. */
-	for (int i = 0; i < nalive; i++) {
-		if (cancel_on_ring(running[i]))
-			ncancel++;
-		else
-			nnot++;
-	}
 	free(running);
 	issue_list(ready);
 	xaio__in_engine--;
+	/* Another canceller's requests on fd must be seen finished too. */
+	taken_settle();
 	if (nnot)
 		return XAIO__NOTCANCELED;
 	return ncancel ? XAIO__CANCELED : XAIO__ALLDONE;

@@ -88,7 +88,7 @@ struct xaio__req {
 	uint8_t kind; /* XAIO__K_*: how the fd table orders it */
 	uint8_t reissued;
 	uint8_t durable; /* a file write or fsync: waited for at exit */
-	/* XAIO__CX_*: a canceller took it, or asked the ring to cancel it. */
+	/* XAIO__CX_*: a canceller took it out of its queue. */
 	_Atomic uint8_t cancel;
 	uint64_t partial; /* bytes a short stream write already wrote */
 	uint64_t seq; /* submission order on its fd */
@@ -109,8 +109,6 @@ enum {
 enum {
 	XAIO__CX_NONE,
 	XAIO__CX_TAKEN, /* out of every queue: about to complete ECANCELED */
-	XAIO__CX_RING, /* the ring was asked: its -ECANCELED is final */
-	XAIO__CX_DONE, /* ... and it was cancelled (set before done()) */
 };
 
 /* Outcomes of xaio__cancel(), numerically equal to AIO_CANCELED etc. */
@@ -349,12 +347,7 @@ XAIO__HIDDEN bool xaio__uring_busy(void);
  * batch and not submitted yet: true when it did (req never ran).
  */
 XAIO__HIDDEN bool xaio__uring_unqueue(struct xaio__req *req, uint32_t gen);
-/*
- * Asks the kernel to cancel req (IORING_REGISTER_SYNC_CANCEL, 6.0): 0 when
- * it did (req's CQE, -ECANCELED, is posted), else -errno (-ENOENT,
- * -EALREADY: running; -EINVAL: not supported).
- */
-XAIO__HIDDEN int xaio__uring_cancel(struct xaio__req *req);
+
 /* Requests in flight on the ring (submitted or left for a batch). */
 XAIO__HIDDEN uint32_t xaio__uring_inflight(void);
 /* Is this thread the ring's leader, asleep (a handler interrupted it)? */
