@@ -71,7 +71,8 @@ if(TARGET xaio-posix)
 	set(XAIO_POSIX_ONLY)
 else()
 	set(XAIO_POSIX_ONLY PATTERN "posix.h" EXCLUDE PATTERN "aio_*" EXCLUDE
-		PATTERN "xaio-posix.*" EXCLUDE PATTERN "xaio-run.*" EXCLUDE)
+		PATTERN "xaio-posix.*" EXCLUDE PATTERN "xaio-run.*" EXCLUDE
+		PATTERN "xaio-bench.*" EXCLUDE)
 endif()
 install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
 	COMPONENT Development FILES_MATCHING PATTERN "*.h" ${XAIO_POSIX_ONLY})

@@ -10,9 +10,12 @@
 #      clang and -Werror,
 #   3. the same suite under TSan, both backends and XAIO_SQPOLL (the ring's
 #      hand-off of a request between threads is declared to it; tests that
-#      count signals are left out: TSan defers and merges signals),
+#      count signals are left out: TSan defers and merges signals; so is
+#      xaio-bench, a single-threaded program whose threads are those of the
+#      libraries it compares, libuv and glibc's AIO not instrumented),
 #   4. the thread-pool tests under valgrind memcheck (zero errors, zero
-#      definite or indirect leaks),
+#      definite or indirect leaks; xaio-bench's tests run a script, which
+#      valgrind would not see into, so they are left out),
 #   5. libFuzzer over the POSIX entry points, 60 s per backend and 60 s
 #      with XAIO_SQPOLL,
 #   6. fio's posixaio engine under LD_PRELOAD=libxaio-posix.so (short),
@@ -30,6 +33,9 @@ command -v cmake >/dev/null || need+=(cmake)
 command -v cc >/dev/null || need+=(build-essential)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v man >/dev/null || need+=(man-db)
+command -v python3 >/dev/null || need+=(python3) # tests/bench/check.py
+# the libuv engine of xaio-bench is compiled, and tested, when it is found
+pkg-config --exists libuv 2>/dev/null || need+=(libuv1-dev)
 if [ $quick = 0 ]; then
 	command -v fio >/dev/null || need+=(fio)
 	command -v valgrind >/dev/null || need+=(valgrind)
@@ -76,11 +82,11 @@ CC=clang build build/clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXAIO_BUILD_BENCH=
 echo "== 3. TSan: both backends and XAIO_SQPOLL"
 build build/tsan -DCMAKE_BUILD_TYPE=Debug -DXAIO_SANITIZE=thread
 TSAN_OPTIONS="halt_on_error=1 die_after_fork=0 suppressions=$root/tests/tsan.supp" \
-	run_ctest build/tsan -LE "faults|stress" -E "posix\.notify\."
+	run_ctest build/tsan -LE "faults|stress|bench" -E "posix\.notify\."
 
 echo "== 4. valgrind memcheck: thread-pool backend"
 build build/valgrind -DCMAKE_BUILD_TYPE=Debug -DXAIO_VALGRIND=ON
-run_ctest build/valgrind -L threads -LE "faults|stress|reexec"
+run_ctest build/valgrind -L threads -LE "faults|stress|reexec|bench"
 
 echo "== 5. libFuzzer, 60 s per backend and with XAIO_SQPOLL"
 tools/fuzz.sh --seconds 60

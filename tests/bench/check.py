@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The xaio-bench tests (label bench): run the tool on small files in a
+temporary directory and check what it prints, writes and leaves behind.
+
+usage: check.py XAIO_BENCH SCHEMA SHIM TEST
+TEST is one of: args, report, corrupt, skipped, nospace, interrupt, quick.
+Exit 0 on success, 1 with a message on failure."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+BENCH, SCHEMA, SHIM, TEST = sys.argv[1:5]
+SMALL = ["-s", "8M", "-t", "0.05", "-r", "2", "-n", "32", "-f", "4", "-P"]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def run(args, env=None, timeout=300):
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run([BENCH] + args, capture_output=True, text=True,
+                       env=e, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def listing():
+    rc, out, _ = run(["--list"])
+    names = {"workloads": [], "engines": []}
+    part = None
+    for line in out.splitlines():
+        if line.endswith(":") and not line.startswith(" "):
+            part = line[:-1]
+        elif part and line.strip():
+            names[part].append(line.split()[0])
+    return rc, names
+
+
+def validate(doc, schema, path="$"):
+    """The subset of JSON Schema that schema.json uses."""
+    t = schema.get("type")
+    types = t if isinstance(t, list) else [t] if t else []
+    pytypes = {"object": dict, "array": list, "string": str,
+               "boolean": bool, "null": type(None)}
+    if types:
+        ok = False
+        for ty in types:
+            if ty in ("integer", "number"):
+                ok |= (isinstance(doc, (int, float))
+                       and not isinstance(doc, bool)
+                       and (ty == "number" or float(doc).is_integer()))
+            else:
+                ok |= isinstance(doc, pytypes[ty])
+        if not ok:
+            return ["%s: %r is not %s" % (path, doc, types)]
+    errs = []
+    if "enum" in schema and doc not in schema["enum"]:
+        errs.append("%s: %r not in %r" % (path, doc, schema["enum"]))
+    if "const" in schema and doc != schema["const"]:
+        errs.append("%s: %r is not %r" % (path, doc, schema["const"]))
+    if isinstance(doc, (int, float)) and not isinstance(doc, bool):
+        if "minimum" in schema and doc < schema["minimum"]:
+            errs.append("%s: %r below %r" % (path, doc, schema["minimum"]))
+    if isinstance(doc, dict):
+        props = schema.get("properties", {})
+        for k in schema.get("required", []):
+            if k not in doc:
+                errs.append("%s: missing %s" % (path, k))
+        for k, v in doc.items():
+            if k in props:
+                errs += validate(v, props[k], path + "." + k)
+            elif schema.get("additionalProperties") is False:
+                errs.append("%s: unexpected key %s" % (path, k))
+    if isinstance(doc, list):
+        n = len(doc)
+        if "minItems" in schema and n < schema["minItems"]:
+            errs.append("%s: %d items, want >= %d" %
+                        (path, n, schema["minItems"]))
+        if "maxItems" in schema and n > schema["maxItems"]:
+            errs.append("%s: %d items, want <= %d" %
+                        (path, n, schema["maxItems"]))
+        if "items" in schema:
+            for i, v in enumerate(doc):
+                errs += validate(v, schema["items"], "%s[%d]" % (path, i))
+    return errs
+
+
+def schema_errors(doc):
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    errs = validate(doc, schema)
+    try:
+        import jsonschema  # the full validator, when it is installed
+        v = jsonschema.Draft202012Validator(schema)
+        errs += ["jsonschema: " + e.message for e in v.iter_errors(doc)]
+    except ImportError:
+        pass
+    return errs
+
+
+def cell(doc, wl, engine, depth=None):
+    for w in doc["workloads"]:
+        if w["name"] != wl:
+            continue
+        for c in w["cells"]:
+            if c["engine"] == engine and (depth is None or
+                                          c["depth"] == depth):
+                return c
+    return None
+
+
+def leftovers(d):
+    """What a run leaves in its directory: only the reusable data file."""
+    return [n for n in os.listdir(d)
+            if not re.fullmatch(r"xaio-bench-\d+\.dat", n)]
+
+
+def t_args(d):
+    rc, out, err = run(["--help"])
+    check(rc == 0 and "usage:" in out, "--help: rc %d" % rc)
+    rc, out, _ = run(["--version"])
+    check(rc == 0 and out.startswith("xaio-bench "), "--version: rc %d" % rc)
+    bad = [["--bogus"], ["-x"], ["-w", "nosuch"], ["-e", "nosuch"],
+           ["-e", "xaio,nosuch"], ["-d", "0"], ["-d", "1,x"],
+           ["-d", "1,2,3,4,5,6,7,8,9"], ["-d", "2000"], ["--bs", "1000"],
+           ["--bs", "2M"], ["--size", "0"], ["--size", "1500k"],
+           ["-t", "-1"], ["-t", "abc"], ["-r", "0"], ["-r", "65"],
+           ["-n", "0"], ["-f", "0"], ["extra"], ["--json"], ["-D"]]
+    for a in bad:
+        rc, out, err = run(a + ["--dir", d])
+        check(rc == 2, "%s: rc %d, want 2" % (a, rc))
+        check("usage:" in err, "%s: no usage on stderr" % a)
+        check(out == "", "%s: printed on stdout: %r" % (a, out[:80]))
+    rc, names = listing()
+    check(rc == 0, "--list: rc %d" % rc)
+    for w in ["randread", "randread-direct", "seqread", "seqwrite",
+              "randwrite-fsync", "small-read", "small-create", "statx"]:
+        check(w in names["workloads"], "--list has no workload %s" % w)
+    for e in ["xaio", "glibc", "sync", "uring-plain", "uring-tuned",
+              "libuv"]:
+        check(e in names["engines"], "--list has no engine %s" % e)
+    check(os.listdir(d) == [], "argument errors left files: %s" %
+          os.listdir(d))
+
+
+def t_report(d):
+    j = os.path.join(d, "out.json")
+    s = os.path.join(d, "svg")
+    wls = "randread,randread-direct,seqread,randwrite-fsync,small-read,statx"
+    rc, out, err = run(["-w", wls, "-d", "1,4", "--dir", d, "--json", j,
+                        "--svg", s] + SMALL)
+    check(rc == 0, "report run: rc %d: %s" % (rc, err[-400:]))
+    with open(j) as f:
+        doc = json.load(f)
+    for e in schema_errors(doc):
+        check(False, "schema: " + e)
+    _, names = listing()
+    engines = [e["name"] for e in doc["engines"]]
+    check(engines == names["engines"], "engines %s" % engines)
+    check(doc["ok"] is True, "ok is not true")
+    check([w["name"] for w in doc["workloads"]] == wls.split(","),
+          "workloads %s" % [w["name"] for w in doc["workloads"]])
+    for w in doc["workloads"]:
+        depths = [1, 4] if w["name"].startswith("randread") else None
+        if depths:
+            check(w["depths"] == depths, "%s depths %s" % (w["name"],
+                                                          w["depths"]))
+            check(len(w["cells"]) == len(depths) * len(engines),
+                  "%s: %d cells" % (w["name"], len(w["cells"])))
+    for e in ["xaio", "glibc", "uring-plain", "uring-tuned"]:
+        for dep in [1, 4]:
+            c = cell(doc, "randread", e, dep)
+            if check(c is not None, "no randread cell %s %d" % (e, dep)):
+                check(c["status"] == "ok" and c["median"] > 0 and
+                      len(c["reps"]) == 2 and c["min"] <= c["median"] <=
+                      c["max"], "randread %s depth %d: %s" % (e, dep, c))
+    c = cell(doc, "randread", "sync", 4)
+    check(c and c["status"] == "n/a", "sync at depth 4: %s" % c)
+    c = cell(doc, "statx", "xaio")
+    check(c and c["status"] == "n/a", "xaio statx: %s" % c)
+    c = cell(doc, "statx", "uring-plain")
+    check(c and c["status"] == "ok", "uring-plain statx: %s" % c)
+    ratios = [r for w in doc["workloads"] if w["name"] == "randread"
+              for r in w["ratios"] if r["vs"] == "glibc"]
+    check(len(ratios) == 2 and all(r["value"] and r["value"] > 0
+                                   for r in ratios), "ratios %s" % ratios)
+    for line in ["xaio/glibc", "xaio/uring-plain", "targets"]:
+        check(line in out, "table has no %r" % line)
+    # the charts: well-formed, a series for every engine with a result
+    for name in ["randread.svg", "randread-direct.svg", "small-files.svg"]:
+        path = os.path.join(s, name)
+        if not check(os.path.exists(path), "no %s" % name):
+            continue
+        root = ET.parse(path).getroot()
+        check(root.tag.endswith("svg"), "%s: root %s" % (name, root.tag))
+        series = {g.get("data-engine") for g in root.iter()
+                  if g.get("class") == "series"}
+        wl = name[:-4] if name != "small-files.svg" else "small-read"
+        want = {c["engine"] for w in doc["workloads"] if w["name"] == wl
+                for c in w["cells"] if c["status"] == "ok"}
+        check(want and series == want, "%s: series %s, want %s" %
+              (name, sorted(series), sorted(want)))
+        text = "".join(root.itertext())
+        check("depth" in text or "files" in text or "/s" in text,
+              "%s: no axis labels" % name)
+    os.unlink(j)
+    shutil.rmtree(s)
+    check(leftovers(d) == [], "left behind: %s" % leftovers(d))
+
+
+def t_corrupt(d):
+    j = os.path.join(d, "out.json")
+    rc, out, err = run(["-w", "randread", "-e", "xaio,sync", "-d", "1",
+                        "--dir", d, "--json", j] + SMALL,
+                       env={"XAIO_BENCH_CORRUPT": "1"})
+    check(rc == 1, "corrupted read: rc %d, want 1" % rc)
+    check("checksum mismatch" in out, "no checksum mismatch in the table")
+    check("FAILED" in out, "no FAILED in the table")
+    with open(j) as f:
+        doc = json.load(f)
+    check(doc["ok"] is False, "json ok is not false")
+    st = [c["status"] for c in doc["workloads"][0]["cells"]]
+    check(st.count("failed") == 1, "statuses %s: want one failed" % st)
+    os.unlink(j)
+    check(leftovers(d) == [], "left behind: %s" % leftovers(d))
+
+
+def t_skipped(d):
+    j = os.path.join(d, "out.json")
+    env = {"LD_PRELOAD": SHIM, "XAIO_SHIM": "nodirect"}
+    rc, out, err = run(["-w", "randread,randread-direct", "-e", "xaio",
+                        "-d", "1", "--dir", d, "--json", j] + SMALL, env=env)
+    check(rc == 0, "skipped: rc %d: %s" % (rc, err[-400:]))
+    check("skipped: O_DIRECT not supported on this file system" in out,
+          "table does not say O_DIRECT was skipped")
+    with open(j) as f:
+        doc = json.load(f)
+    c = cell(doc, "randread-direct", "xaio", 1)
+    check(c and c["status"] == "skipped" and "O_DIRECT" in c["why"],
+          "randread-direct cell: %s" % c)
+    c = cell(doc, "randread", "xaio", 1)
+    check(c and c["status"] == "ok", "randread cell: %s" % c)
+    os.unlink(j)
+    check(leftovers(d) == [], "left behind: %s" % leftovers(d))
+
+
+def t_nospace(d):
+    env = {"LD_PRELOAD": SHIM, "XAIO_SHIM": "full"}
+    rc, out, err = run(["-w", "randread", "-e", "sync", "-d", "1",
+                        "--dir", d] + SMALL, env=env)
+    check(rc == 1, "no space: rc %d, want 1" % rc)
+    check(re.search(r"no space left on .*need \d+ MiB, 1 MiB free", err),
+          "no space message: %r" % err)
+    check(os.listdir(d) == [], "left behind: %s" % os.listdir(d))
+
+
+def t_interrupt(d):
+    p = subprocess.Popen([BENCH, "-w", "seqwrite,randread", "-d", "1",
+                          "-t", "20", "-s", "8M", "-n", "32", "-P",
+                          "--dir", d], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    # wait until the files are there and the timed samples have begun
+    t0 = time.time()
+    while time.time() - t0 < 60 and not any(
+            n.startswith("xaio-bench-small") for n in os.listdir(d)):
+        time.sleep(0.05)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        check(False, "still running 60 s after SIGINT")
+    check(p.returncode == 128 + signal.SIGINT,
+          "SIGINT: rc %d, want %d" % (p.returncode, 128 + signal.SIGINT))
+    check("interrupted" in err, "no 'interrupted' on stderr: %r" % err)
+    check(leftovers(d) == [], "left behind: %s" % leftovers(d))
+
+
+def t_quick(d):
+    rc, out, err = run(["--quick", "--dir", d, "-P"], timeout=600)
+    check(rc == 0, "--quick: rc %d: %s" % (rc, err[-400:]))
+    _, names = listing()
+    lines = out.splitlines()
+    for e in names["engines"]:
+        check(any(l.split()[:1] == [e] for l in lines),
+              "--quick table has no row for %s" % e)
+    check("targets" in out, "--quick table has no targets")
+    check(leftovers(d) == [], "left behind: %s" % leftovers(d))
+
+
+def main():
+    base = os.environ.get("TMPDIR") or "/var/tmp"
+    d = tempfile.mkdtemp(prefix="xaio-bench-test.", dir=base)
+    try:
+        globals()["t_" + TEST](d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    for f in failures:
+        print("FAIL:", f)
+    print("%s: %s" % (TEST, "FAILED" if failures else "ok"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
