@@ -34,8 +34,9 @@ endif()
 
 # Static archives from the very objects the shared libraries are made of.
 # Hidden visibility only shapes a shared object's dynamic symbol table, so
-# the archives work as they are.  Linking both archives into one program
-# gives it one engine (the archive members are identical).
+# the archives work as they are.  libxaio-posix.a holds the POSIX layer
+# only and needs libxaio.a (the engine) after it, as the shared library
+# needs libxaio.so.
 function(xaio_static_library target output export_name)
 	add_library(${target} STATIC ${ARGN})
 	set_target_properties(${target} PROPERTIES
@@ -54,8 +55,8 @@ if(XAIO_BUILD_STATIC)
 		$<TARGET_OBJECTS:xaio_engine>)
 	if(TARGET xaio_posix_obj)
 		xaio_static_library(xaio-posix_static xaio-posix posix_static
-			$<TARGET_OBJECTS:xaio_posix_obj>
-			$<TARGET_OBJECTS:xaio_engine>)
+			$<TARGET_OBJECTS:xaio_posix_obj>)
+		target_link_libraries(xaio-posix_static PUBLIC xaio_static)
 	endif()
 endif()
 

@@ -90,4 +90,8 @@ XAIO_API const char *xaio_backend_name(unsigned int backend);
 }
 #endif
 
+/* Event sets and file operations (xaio_evset_create(3), xaio_open(3)). */
+#include <xaio/evset.h>
+#include <xaio/file.h>
+
 #endif

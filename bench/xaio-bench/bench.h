@@ -25,13 +25,21 @@ struct done {
 	ssize_t res; /* bytes, 0, or -errno */
 };
 
-/* One engine run: a descriptor (or -1), `depth` slots of `bs` bytes. */
+/*
+ * One engine run: a descriptor (or -1), `depth` slots of `bs` bytes.  path
+ * and flags say how fd was opened (NULL: no file), for an engine that must
+ * open the file its own way.  An engine may explain a failed completion in
+ * why (the workload prints it instead of a bare errno).
+ */
 struct eng_ctx {
 	int fd;
+	const char *path;
+	int flags;
 	unsigned depth;
 	size_t bs;
 	void **bufs;
 	void *priv;
+	char why[160];
 };
 
 struct engine {
@@ -48,11 +56,22 @@ struct engine {
 	/* At least `min` completions (min 0: what is ready): count or -errno */
 	int (*reap)(struct eng_ctx *c, unsigned min, struct done *d,
 		    unsigned max);
+	/*
+	 * Optional: a whole small-file job in `slot`, asynchronously: open
+	 * path (OP_READ: O_RDONLY; OP_WRITE: O_CREAT|O_WRONLY|O_TRUNC, 0600),
+	 * read or write len bytes at offset 0 into or from buf, close.  It
+	 * completes through reap as one struct done: res is the bytes moved,
+	 * or the -errno of the first operation that failed.  0, or -errno
+	 * when nothing was started.  Engines without it get the workload's
+	 * synchronous open and close around submit.
+	 */
+	int (*file_job)(struct eng_ctx *c, unsigned slot, enum op op,
+			const char *path, void *buf, size_t len);
 	void (*teardown)(struct eng_ctx *c);
 };
 
-extern const struct engine eng_xaio, eng_glibc, eng_sync, eng_uring_plain,
-	eng_uring_tuned, eng_libuv;
+extern const struct engine eng_xaio, eng_xaio_es, eng_glibc, eng_sync,
+	eng_uring_plain, eng_uring_tuned, eng_libuv;
 
 enum wl {
 	W_RANDREAD,
@@ -73,6 +92,7 @@ struct workload {
 	unsigned ops; /* engine ops it needs */
 	int uses_depth; /* run at every --depth, else at `depth` */
 	unsigned depth;
+	unsigned depth2; /* and also at this one (0: none) */
 };
 
 extern const struct workload workloads[W_COUNT];

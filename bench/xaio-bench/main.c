@@ -29,7 +29,7 @@
 volatile sig_atomic_t bench_stop;
 
 static const struct engine *const all_engines[] = {
-	&eng_xaio,	  &eng_glibc,	    &eng_sync,
+	&eng_xaio,	  &eng_xaio_es,	    &eng_glibc, &eng_sync,
 	&eng_uring_plain, &eng_uring_tuned, &eng_libuv,
 };
 #define NENG (sizeof(all_engines) / sizeof(all_engines[0]))

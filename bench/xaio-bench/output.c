@@ -21,9 +21,14 @@
 #define MAX_ENG 8
 #define CW 48 /* one table cell's text */
 
-/* What xaio is compared with, in the table, the JSON and the targets. */
-static const char *const vs_names[] = {"glibc", "uring-plain", "uring-tuned"};
-#define NVS (sizeof(vs_names) / sizeof(vs_names[0]))
+/* Who is compared with whom, in the table, the JSON and the targets. */
+static const struct pair {
+	const char *x, *vs;
+} pairs[] = {
+	{"xaio", "glibc"},   {"xaio", "uring-plain"}, {"xaio", "uring-tuned"},
+	{"xaio-es", "sync"}, {"xaio-es", "libuv"},
+};
+#define NVS (sizeof(pairs) / sizeof(pairs[0]))
 
 static int ran(const struct result_set *r, enum wl w)
 {
@@ -42,7 +47,8 @@ unsigned wl_depths(const struct result_set *r, enum wl w, unsigned *d)
 
 	if (!workloads[w].uses_depth) {
 		d[0] = workloads[w].depth;
-		return 1;
+		d[1] = workloads[w].depth2;
+		return workloads[w].depth2 ? 2 : 1;
 	}
 	n = o->ndepths < MAX_DEPTHS ? o->ndepths : MAX_DEPTHS;
 	for (i = 0; i < n; i++)
@@ -325,11 +331,12 @@ static int close_out(FILE *f, int is_stdout)
 
 /* Targets */
 
-enum { T_COUNT = 5 };
+enum { T_COUNT = 8 };
 
 struct target {
 	const char *id, *what;
 	char label[64]; /* "xaio/uring-plain randread" */
+	const char *x; /* the engine judged: "xaio", "xaio-es" */
 	int over_depths; /* the minimum over depths, else one depth */
 	double value, goal; /* NAN: none */
 	int depth; /* of the value; -1: none */
@@ -351,7 +358,7 @@ static void pair_why(const struct result_set *r, enum wl w, unsigned di, int xi,
 	const struct cell *v = cellp(r, w, di, (unsigned)vi);
 
 	if (x->st != ST_OK)
-		cell_why(buf, n, "xaio", x);
+		cell_why(buf, n, r->b->eng[xi]->name, x);
 	else if (v->st != ST_OK)
 		cell_why(buf, n, r->b->eng[vi]->name, v);
 	else
@@ -362,13 +369,13 @@ static void pair_why(const struct result_set *r, enum wl w, unsigned di, int xi,
 static int t_engines(const struct result_set *r, struct target *t, enum wl w,
 		     const char *vs, int *xi, int *vi)
 {
-	*xi = eng_find(r, "xaio");
+	*xi = eng_find(r, t->x);
 	*vi = eng_find(r, vs);
 	if (!ran(r, w))
 		snprintf(t->why, sizeof(t->why), "%s not run",
 			 workloads[w].name);
 	else if (*xi < 0)
-		snprintf(t->why, sizeof(t->why), "engine xaio not run");
+		snprintf(t->why, sizeof(t->why), "engine %s not run", t->x);
 	else if (*vi < 0)
 		snprintf(t->why, sizeof(t->why), "engine %s not run", vs);
 	else
@@ -384,7 +391,7 @@ static void t_min(const struct result_set *r, struct target *t, enum wl w,
 	char miss[200] = "";
 	int xi, vi;
 
-	snprintf(t->label, sizeof(t->label), "xaio/%s %s", vs,
+	snprintf(t->label, sizeof(t->label), "%s/%s %s", t->x, vs,
 		 workloads[w].name);
 	t->over_depths = 1;
 	if (!t_engines(r, t, w, vs, &xi, &vi))
@@ -426,7 +433,7 @@ static void t_at(const struct result_set *r, struct target *t, enum wl w,
 	int xi, vi;
 	double v;
 
-	snprintf(t->label, sizeof(t->label), "xaio/%s %s depth %u", vs,
+	snprintf(t->label, sizeof(t->label), "%s/%s %s depth %u", t->x, vs,
 		 workloads[w].name, depth);
 	if (!t_engines(r, t, w, vs, &xi, &vi))
 		return;
@@ -456,8 +463,12 @@ static void targets(const struct result_set *r, struct target *t)
 		"xaio >= 5x glibc, randread-direct depth 32",
 		"xaio / uring-tuned, randread, minimum over depths",
 		"xaio / uring-tuned, randread-direct, minimum over depths",
+		"xaio-es >= 2.5x sync, small-read depth 64 (#18)",
+		"xaio-es >= 5x libuv, small-read depth 64 (#18)",
+		"xaio-es >= 1.0x sync, small-create depth 64 (#18)",
 	};
-	static const char *const id[T_COUNT] = {"T1", "T2", "T3", "T4", "T5"};
+	static const char *const id[T_COUNT] = {"T1", "T2", "T3", "T4",
+						"T5", "T6", "T7", "T8"};
 	unsigned i;
 
 	memset(t, 0, T_COUNT * sizeof(*t));
@@ -468,6 +479,7 @@ static void targets(const struct result_set *r, struct target *t)
 		t[i].goal = NAN;
 		t[i].depth = -1;
 		t[i].met = -1;
+		t[i].x = i < 5 ? "xaio" : "xaio-es";
 	}
 	t[0].goal = 0.9;
 	t[1].goal = 0.9;
@@ -477,6 +489,12 @@ static void targets(const struct result_set *r, struct target *t)
 	t_at(r, &t[2], W_RANDREAD_DIRECT, "glibc", 32);
 	t_min(r, &t[3], W_RANDREAD, "uring-tuned");
 	t_min(r, &t[4], W_RANDREAD_DIRECT, "uring-tuned");
+	t[5].goal = 2.5;
+	t[6].goal = 5;
+	t[7].goal = 1.0;
+	t_at(r, &t[5], W_SMALL_READ, "sync", 64);
+	t_at(r, &t[6], W_SMALL_READ, "libuv", 64);
+	t_at(r, &t[7], W_SMALL_CREATE, "sync", 64);
 }
 
 /* The table */
@@ -519,7 +537,7 @@ static void cpu_text(const struct result_set *r, enum wl w, unsigned ei,
 		return;
 	}
 	fmt3(v, sizeof(v), pick->cpu_us, "");
-	if (workloads[w].uses_depth)
+	if (nd > 1)
 		snprintf(buf, n, "%s @%u", v, best);
 	else
 		snprintf(buf, n, "%s", v);
@@ -611,7 +629,6 @@ static void print_block(const struct result_set *r, enum wl w)
 	unsigned ncol = n + 2, nrow = 1, row, col, di, ei, v;
 	char txt[1 + MAX_ENG + NVS][MAX_DEPTHS + 2][CW];
 	int wid[MAX_DEPTHS + 2] = {0};
-	int xi = eng_find(r, "xaio");
 
 	memset(txt, 0, sizeof(txt));
 	snprintf(txt[0][0], CW, "engine");
@@ -625,13 +642,13 @@ static void print_block(const struct result_set *r, enum wl w)
 				  d[di]);
 		cpu_text(r, w, ei, txt[nrow][n + 1], CW);
 	}
-	for (v = 0; xi >= 0 && v < NVS; v++) {
-		int vi = eng_find(r, vs_names[v]);
+	for (v = 0; v < NVS; v++) {
+		int xi = eng_find(r, pairs[v].x), vi = eng_find(r, pairs[v].vs);
 
-		if (vi < 0 || !any_ok(r, w, (unsigned)xi) ||
+		if (xi < 0 || vi < 0 || !any_ok(r, w, (unsigned)xi) ||
 		    !any_ok(r, w, (unsigned)vi))
 			continue;
-		snprintf(txt[nrow][0], CW, "xaio/%s", vs_names[v]);
+		snprintf(txt[nrow][0], CW, "%s/%s", pairs[v].x, pairs[v].vs);
 		for (di = 0; di < n; di++)
 			fmt_x(txt[nrow][1 + di], CW, ratio(r, w, di, xi, vi));
 		nrow++;
@@ -910,7 +927,7 @@ static void json_workload(FILE *f, const struct result_set *r, enum wl w)
 {
 	const struct workload *wl = &workloads[w];
 	unsigned d[MAX_DEPTHS], n = wl_depths(r, w, d), di, ei, v;
-	int xi = eng_find(r, "xaio"), first = 1;
+	int first = 1;
 
 	fputs("  {\"name\": ", f);
 	jstr(f, wl->name);
@@ -930,16 +947,16 @@ static void json_workload(FILE *f, const struct result_set *r, enum wl w)
 	}
 	fputs("],\n   \"ratios\": [", f);
 	first = 1;
-	for (v = 0; xi >= 0 && v < NVS; v++) {
-		int vi = eng_find(r, vs_names[v]);
+	for (v = 0; v < NVS; v++) {
+		int xi = eng_find(r, pairs[v].x), vi = eng_find(r, pairs[v].vs);
 
-		for (di = 0; vi >= 0 && di < n; di++) {
-			fprintf(f,
-				"%s    {\"depth\": %u, \"engine\": \"xaio\", "
-				"\"vs\": ",
+		for (di = 0; xi >= 0 && vi >= 0 && di < n; di++) {
+			fprintf(f, "%s    {\"depth\": %u, \"engine\": ",
 				first ? "\n" : ",\n", d[di]);
 			first = 0;
-			jstr(f, vs_names[v]);
+			jstr(f, pairs[v].x);
+			fputs(", \"vs\": ", f);
+			jstr(f, pairs[v].vs);
 			fputs(", \"value\": ", f);
 			jnum(f, ratio(r, w, di, xi, vi));
 			putc('}', f);

@@ -17,11 +17,12 @@
  * Workers block every signal so that process-directed signals reach
  * application threads, and are named "xaio-worker".
  *
- * A queued request runs on a private dup of the caller's descriptor, taken
- * when it is queued, so closing the fd and reusing its number can never
- * redirect it to another file.  On an O_NONBLOCK stream a request fails
- * with EAGAIN as read(2) would (XAIO__RF_NBIO, set by the engine), or
- * waits for readiness with XAIO_NONBLOCK=wait.
+ * A queued POSIX request runs on a private dup of the caller's descriptor,
+ * taken when it is queued, so closing the fd and reusing its number can
+ * never redirect it to another file (the native layer closes its own
+ * descriptors only after their last request).  On an O_NONBLOCK stream a
+ * request fails with EAGAIN as read(2) would (XAIO__RF_NBIO, set by the
+ * engine), or waits for readiness with XAIO_NONBLOCK=wait.
  *
  * XAIO_FAULT=NAME[:N] (NAME one of EIO, ENOSPC, EDQUOT, ENOMEM) is a test
  * hook: every Nth request (default every one) fails with that error
@@ -57,56 +58,13 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static struct xaio__req *head, *tail;
 static uint32_t nthreads, nidle, nqueued, max_threads;
 
-/*
- * One system call.  The count goes to the kernel as it is (it clamps it and
- * checks the buffer as pread(2) does); a stream gets no offset.
- */
-static int64_t run_once(struct xaio__req *req)
-{
-	bool pos = !(req->flags & XAIO__RF_STREAM);
-	int fd = req->xfd, iovcnt = (int)req->len;
-	ssize_t r = -1;
-
-	errno = ESPIPE;
-	switch (req->op) {
-	case XAIO__OP_READ:
-		if (pos)
-			r = pread(fd, req->buf, req->len, req->off);
-		if (r < 0 && errno == ESPIPE)
-			r = read(fd, req->buf, req->len);
-		return r;
-	case XAIO__OP_WRITE:
-		if (pos)
-			r = pwrite(fd, req->buf, req->len, req->off);
-		if (r < 0 && errno == ESPIPE)
-			r = write(fd, req->buf, req->len);
-		return r;
-	case XAIO__OP_READV:
-		if (pos)
-			r = preadv(fd, req->buf, iovcnt, req->off);
-		if (r < 0 && errno == ESPIPE)
-			r = readv(fd, req->buf, iovcnt);
-		return r;
-	case XAIO__OP_WRITEV:
-		if (pos)
-			r = pwritev(fd, req->buf, iovcnt, req->off);
-		if (r < 0 && errno == ESPIPE)
-			r = writev(fd, req->buf, iovcnt);
-		return r;
-	case XAIO__OP_FSYNC:
-		return fsync(fd);
-	default:
-		return fdatasync(fd);
-	}
-}
-
 static int64_t run(struct xaio__req *req)
 {
 	if (fault_every &&
 	    atomic_fetch_add(&fault_count, 1) % fault_every == fault_every - 1)
 		return -fault_errno;
 	for (;;) {
-		int64_t r = run_once(req);
+		int64_t r = xaio__ops[req->op].run(req);
 		struct pollfd pfd;
 
 		if (r >= 0)
@@ -223,7 +181,8 @@ int xaio__tp_issue(struct xaio__req *req)
 	bool deny = false;
 	int r = 0;
 
-	if (req->xfd == req->fd) {
+	/* The native layer keeps its descriptors open until completion. */
+	if (req->xfd == req->fd && !(req->flags & XAIO__RF_NATIVE)) {
 		int dup = xaio__fd_private(req->fd);
 
 		if (dup == -EBADF) {

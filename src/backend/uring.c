@@ -119,6 +119,7 @@ static struct {
 	bool single_mmap;
 	bool sqpoll; /* a kernel thread submits */
 	int efd; /* eventfd the kernel signals for every CQE */
+	uint32_t has; /* bit (1 << XAIO__OP_*): the kernel supports it */
 
 	pthread_mutex_t sq_lock; /* sq tail, sqes */
 	/* Some SQEs not yet submitted were left for a batch on purpose. */
@@ -213,7 +214,10 @@ static int map_ring(const struct io_uring_params *p)
 	return 0;
 }
 
-/* The ops xaio issues must all be supported, else the ring is not used. */
+/*
+ * The POSIX operations must all be supported, else the ring is not used;
+ * any other the kernel lacks runs on the pool (xaio__uring_has).
+ */
 static int probe_ops(void)
 {
 	static const uint8_t need[] = {IORING_OP_READ, IORING_OP_WRITE,
@@ -231,11 +235,26 @@ static int probe_ops(void)
 	memset(&u, 0, sizeof(u));
 	r = (int)xaio__sys(__NR_io_uring_register, R.fd, IORING_REGISTER_PROBE,
 			   (long)pr, 256, 0, 0);
-	for (size_t i = 0; r >= 0 && i < XAIO__ARRAY_SIZE(need); i++)
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < XAIO__ARRAY_SIZE(need); i++)
 		if (need[i] > pr->last_op ||
 		    !(pr->ops[need[i]].flags & IO_URING_OP_SUPPORTED))
-			r = -EOPNOTSUPP;
-	return r < 0 ? r : 0;
+			return -EOPNOTSUPP;
+	R.has = 0;
+	for (int op = 0; op < XAIO__OP_COUNT; op++) {
+		uint8_t code = xaio__ops[op].ring_op;
+
+		if (code <= pr->last_op &&
+		    (pr->ops[code].flags & IO_URING_OP_SUPPORTED))
+			R.has |= 1u << op;
+	}
+	return 0;
+}
+
+bool xaio__uring_has(unsigned int op)
+{
+	return R.has & (1u << op);
 }
 
 static int register_eventfd(void)
@@ -566,39 +585,14 @@ static void push_sqe(void)
 
 static void prep(struct io_uring_sqe *sqe, struct xaio__req *req)
 {
+	const struct xaio__opdef *def = &xaio__ops[req->op];
+
+	sqe->opcode = def->ring_op;
 	sqe->fd = req->xfd;
 	sqe->user_data = (uint64_t)(uintptr_t)req;
-	/* A stream has no offset: -1, "the current position", is ignored. */
-	sqe->off = req->flags & XAIO__RF_STREAM ? (uint64_t)-1
-						: (uint64_t)req->off;
-	sqe->addr = (uint64_t)(uintptr_t)req->buf;
 	if (req->flags & XAIO__RF_ASYNC)
 		sqe->flags |= IOSQE_ASYNC;
-	/* O_NONBLOCK on a stream: EAGAIN, as read(2) (the ring would wait). */
-	if (req->flags & XAIO__RF_NBIO)
-		sqe->rw_flags = RWF_NOWAIT;
-	switch (req->op) {
-	case XAIO__OP_READ:
-	case XAIO__OP_WRITE:
-		sqe->opcode = req->op == XAIO__OP_READ ? IORING_OP_READ
-						       : IORING_OP_WRITE;
-		/* Larger counts go to the pool (classify()). */
-		sqe->len = (uint32_t)req->len;
-		break;
-	case XAIO__OP_READV:
-	case XAIO__OP_WRITEV:
-		sqe->opcode = req->op == XAIO__OP_READV ? IORING_OP_READV
-							: IORING_OP_WRITEV;
-		sqe->len = (uint32_t)req->len;
-		break;
-	default:
-		sqe->opcode = IORING_OP_FSYNC;
-		sqe->off = 0;
-		sqe->addr = 0;
-		if (req->op == XAIO__OP_FDATASYNC)
-			sqe->fsync_flags = IORING_FSYNC_DATASYNC;
-		break;
-	}
+	def->prep(sqe, req);
 }
 
 /*
@@ -621,7 +615,7 @@ int xaio__uring_issue(struct xaio__req *req)
 	bool lazy = req->flags & XAIO__RF_LAZY, deferred = false;
 
 	/* Before the request is handed over: it is the kernel's after that. */
-	req->flags &= (uint8_t)~XAIO__RF_LAZY;
+	req->flags &= (uint16_t)~XAIO__RF_LAZY;
 	if (was >= R.inflight_max || atomic_load(&R.lost)) {
 		atomic_fetch_sub(&R.inflight, 1);
 		return -EAGAIN;
@@ -812,8 +806,13 @@ static int harvest(struct io_uring_cqe *out)
 	return n;
 }
 
+/*
+ * Requests the completions issue (held ones, native dependents) go to the
+ * kernel together, in one io_uring_enter after the batch (plugged).
+ */
 static void process(const struct io_uring_cqe *cqes, int n)
 {
+	xaio__plug();
 	for (int i = 0; i < n; i++) {
 		struct xaio__req *req =
 			(struct xaio__req *)(uintptr_t)cqes[i].user_data;
@@ -843,6 +842,7 @@ static void process(const struct io_uring_cqe *cqes, int n)
 		/* The caller wakes waiters once for the whole batch. */
 		xaio__finish(req, res);
 	}
+	xaio__unplug();
 }
 
 /*

@@ -540,22 +540,28 @@ int xaio__engine_start(void)
  */
 #define EXIT_TIMEOUT_S 10
 
-__attribute__((destructor)) static void drain_at_exit(void)
+long xaio__exit_timeout_s(void)
 {
-	const char *env;
-	struct timespec deadline;
-	long s = EXIT_TIMEOUT_S;
+	const char *env = xaio__getenv("XAIO_EXIT_TIMEOUT");
 	char *end;
 
-	if (!atomic_load(&started) || !atomic_load(&durable))
-		return;
-	env = xaio__getenv("XAIO_EXIT_TIMEOUT");
 	if (env && *env) {
 		long v = strtol(env, &end, 10);
 
 		if (!*end && v >= 0 && v <= 86400)
-			s = v;
+			return v;
 	}
+	return EXIT_TIMEOUT_S;
+}
+
+__attribute__((destructor)) static void drain_at_exit(void)
+{
+	struct timespec deadline;
+	long s;
+
+	if (!atomic_load(&started) || !atomic_load(&durable))
+		return;
+	s = xaio__exit_timeout_s();
 	if (!s)
 		return;
 	deadline = xaio__deadline(&(struct timespec){s, 0});
@@ -661,7 +667,8 @@ static int issue(struct xaio__req *req)
 	int r = -EAGAIN;
 
 	req->backend = XAIO_BACKEND_URING;
-	if (backend == XAIO_BACKEND_URING && !req->reissued)
+	if (backend == XAIO_BACKEND_URING && !req->reissued &&
+	    xaio__uring_has(req->op))
 		r = xaio__uring_issue(req);
 	if (r >= 0) {
 		atomic_fetch_add_explicit(&stats.on_ring, 1,
@@ -790,9 +797,22 @@ static int classify(struct xaio__req *req)
 	return 0;
 }
 
+/*
+ * The native layer orders its requests itself and runs them as the plain
+ * system calls would: nothing to learn about the descriptor.
+ */
+static void classify_native(struct xaio__req *req)
+{
+	req->kind = XAIO__K_FREE;
+	if ((req->op == XAIO__OP_READ || req->op == XAIO__OP_WRITE) &&
+	    req->len > XAIO__MAX_RW)
+		req->reissued = 1;
+}
+
 bool xaio__stream_retry(struct xaio__req *req, int64_t res)
 {
-	if (res != -ESPIPE || (req->flags & XAIO__RF_STREAM) ||
+	if (res != -ESPIPE ||
+	    (req->flags & (XAIO__RF_STREAM | XAIO__RF_NATIVE)) ||
 	    req->op > XAIO__OP_WRITEV)
 		return false;
 	/* Not seekable after all (a blocking stream read): no offset. */
@@ -818,7 +838,7 @@ static bool read_now(struct xaio__req *req)
 	if (r < 0)
 		return false;
 	inline_bytes += (uint64_t)r;
-	req->flags &= (uint8_t)~XAIO__RF_NOTIFY; /* it took no progress ref */
+	req->flags &= (uint16_t)~XAIO__RF_NOTIFY; /* it took no progress ref */
 	atomic_store_explicit(&req->state, XAIO__RS_RUNNING,
 			      memory_order_relaxed);
 	atomic_fetch_add_explicit(&stats.submitted, 1, memory_order_relaxed);
@@ -838,7 +858,8 @@ static bool own_file(struct xaio__req *req)
 {
 	int dup;
 
-	if (req->xfd != req->fd)
+	/* The native layer closes it only after the request completed. */
+	if (req->xfd != req->fd || (req->flags & XAIO__RF_NATIVE))
 		return true;
 	dup = xaio__fd_private(req->fd);
 	if (dup < 0)
@@ -884,16 +905,19 @@ int xaio__submit(struct xaio__req *req)
 	    atomic_exchange(&grow_wanted, 0))
 		xaio__tp_grow();
 	/* Not the program's to use: xaio's ring, eventfd or a duplicate. */
-	if (!req->fail && xaio__fd_internal(req->fd))
+	if (!req->fail && !(req->flags & XAIO__RF_NATIVE) &&
+	    xaio__fd_internal(req->fd))
 		req->fail = EBADF;
 	if (read_now(req))
 		goto out;
 	if ((req->flags & XAIO__RF_NOTIFY) && progress_get() < 0) {
-		req->flags &= (uint8_t)~XAIO__RF_NOTIFY;
+		req->flags &= (uint16_t)~XAIO__RF_NOTIFY;
 		goto refuse;
 	}
 	atomic_fetch_add_explicit(&stats.submitted, 1, memory_order_relaxed);
-	if (!req->fail && classify(req) < 0)
+	if (req->flags & XAIO__RF_NATIVE)
+		classify_native(req);
+	else if (!req->fail && classify(req) < 0)
 		req->fail = EBADF;
 	if (req->fail) {
 		/* Reported through the request, as the kernel would. */
@@ -923,12 +947,12 @@ int xaio__submit(struct xaio__req *req)
 			inline_bytes += req->len;
 	}
 	/* What "aio_write said yes" means: waited for at exit. */
-	if (req->op != XAIO__OP_READ && req->op != XAIO__OP_READV &&
+	if ((xaio__ops[req->op].props & XAIO__OPF_DURABLE) &&
 	    !(req->flags & XAIO__RF_STREAM)) {
 		req->durable = 1;
 		atomic_fetch_add(&durable, 1);
 	}
-	r = xaio__fd_enter(req);
+	r = req->flags & XAIO__RF_NATIVE ? 1 : xaio__fd_enter(req);
 	if (r == -EBADF) {
 		/* The fd went away under us: report it through the request. */
 		atomic_store(&req->state, XAIO__RS_RUNNING);
@@ -1008,7 +1032,7 @@ void xaio__wake(void)
 void xaio__finish(struct xaio__req *req, int64_t res)
 {
 	struct xaio__req *ready = NULL;
-	uint8_t flags = req->flags;
+	uint16_t flags = req->flags;
 
 	xaio__in_engine++;
 	/* A continued stream write: what it wrote before counts (write(2)). */

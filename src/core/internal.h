@@ -23,6 +23,12 @@
 #include "xaio.h"
 
 #define XAIO__HIDDEN __attribute__((visibility("hidden")))
+/*
+ * The engine entry points libxaio-posix (a separate library over libxaio,
+ * one engine per process) calls: exported by libxaio in the version node
+ * XAIO_PRIVATE, which is no interface for anyone else.
+ */
+#define XAIO__SHARED __attribute__((visibility("default")))
 
 #define xaio__container_of(ptr, type, member)                                  \
 	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
@@ -38,7 +44,38 @@ enum xaio__op {
 	XAIO__OP_WRITEV,
 	XAIO__OP_FSYNC,
 	XAIO__OP_FDATASYNC,
+	XAIO__OP_OPENAT,
+	XAIO__OP_CLOSE,
+	XAIO__OP_FTRUNCATE,
+	XAIO__OP_FALLOCATE,
+	XAIO__OP_STATX,
+	XAIO__OP_COUNT
 };
+
+struct io_uring_sqe;
+struct xaio__req;
+
+/* What the engine knows about an operation (xaio__opdef.props). */
+enum {
+	XAIO__OPF_FD = 1u << 0, /* fd is a descriptor to run on */
+	XAIO__OPF_READS = 1u << 1, /* reads file data */
+	XAIO__OPF_WRITES = 1u << 2, /* writes file data */
+	XAIO__OPF_DURABLE = 1u << 3, /* changes the file: waited for at exit */
+	XAIO__OPF_BARRIER = 1u << 4, /* after everything before it on its fd */
+};
+
+/* One row of the operation table (core/ops.c). */
+struct xaio__opdef {
+	const char *name;
+	uint8_t ring_op; /* IORING_OP_* */
+	uint8_t props; /* XAIO__OPF_* */
+	/* Fills the SQE fields beyond fd, user_data and flags. */
+	void (*prep)(struct io_uring_sqe *sqe, const struct xaio__req *req);
+	/* Runs it on a pool worker: the result, or -1 with errno set. */
+	int64_t (*run)(struct xaio__req *req);
+};
+
+XAIO__HIDDEN extern const struct xaio__opdef xaio__ops[XAIO__OP_COUNT];
 
 /* Request flags set by the submitter. */
 enum {
@@ -50,6 +87,12 @@ enum {
 	XAIO__RF_ASYNC = 1u << 5, /* engine: not inline in io_uring_enter */
 	XAIO__RF_DIRECT = 1u << 6, /* engine: O_DIRECT, no copy inline */
 	XAIO__RF_HELD = 1u << 7, /* engine: may be held, keeps the reaper on */
+	/*
+	 * From the native API: the layer above orders it and owns its
+	 * descriptor (no fd table, no descriptor checks, no private
+	 * duplicate), and it fails as the plain system call would.
+	 */
+	XAIO__RF_NATIVE = 1u << 8,
 };
 
 /* Request states (req->state). */
@@ -67,11 +110,14 @@ struct xaio__fdent;
 struct xaio__req {
 	/* Filled by the submitter. */
 	uint8_t op; /* enum xaio__op */
-	uint8_t flags; /* XAIO__RF_* */
+	uint16_t flags; /* XAIO__RF_* */
 	int fd; /* the caller's descriptor */
 	void *buf; /* buffer, or struct iovec array for *V ops */
 	uint64_t len; /* bytes, or iovec count for *V ops */
 	int64_t off; /* >= 0 */
+	/* For the other operations (see core/ops.c). */
+	const char *path;
+	uint32_t arg, arg2;
 	void (*done)(struct xaio__req *req);
 	_Atomic(void *) owner; /* the layer above's object (an aiocb) */
 	void *group; /* the layer above's list object, or NULL */
@@ -117,16 +163,16 @@ enum { XAIO__CANCELED = 0, XAIO__NOTCANCELED = 1, XAIO__ALLDONE = 2 };
 /* --- engine (src/core/engine.c) --- */
 
 /* Starts the engine once per process (and again in a forked child). */
-XAIO__HIDDEN int xaio__engine_start(void);
+XAIO__SHARED int xaio__engine_start(void);
 /* xaio_runtime_info() without starting the engine; info->size is valid. */
-XAIO__HIDDEN void xaio__engine_info(struct xaio_runtime_info *info);
+XAIO__SHARED void xaio__engine_info(struct xaio_runtime_info *info);
 /* Takes a request from the pool; NULL when memory is exhausted. */
-XAIO__HIDDEN struct xaio__req *xaio__req_alloc(void);
+XAIO__SHARED struct xaio__req *xaio__req_alloc(void);
 /*
  * Finds the in-flight request of (index, gen) owned by owner (any owner if
  * NULL), or NULL.  Safe against the slot being reused concurrently.
  */
-XAIO__HIDDEN struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen,
+XAIO__SHARED struct xaio__req *xaio__req_find(uint32_t index, uint32_t gen,
 					      const void *owner);
 
 /*
@@ -149,16 +195,16 @@ static inline uint32_t xaio__req_gen(struct xaio__req *req)
  * before this returns, perhaps on this thread).  -errno (EAGAIN): refused,
  * done() will not run, the request went back to the pool.
  */
-XAIO__HIDDEN int xaio__submit(struct xaio__req *req);
+XAIO__SHARED int xaio__submit(struct xaio__req *req);
 /* Batching: submissions between plug and unplug share one kernel entry. */
-XAIO__HIDDEN void xaio__plug(void);
-XAIO__HIDDEN void xaio__unplug(void);
+XAIO__SHARED void xaio__plug(void);
+XAIO__SHARED void xaio__unplug(void);
 /* Nonzero while this thread is between plug and unplug. */
-XAIO__HIDDEN int xaio__plugged(void);
+XAIO__SHARED int xaio__plugged(void);
 /* Cancels request (index, gen) if it is still held or queued. */
-XAIO__HIDDEN int xaio__cancel(uint32_t index, uint32_t gen);
+XAIO__SHARED int xaio__cancel(uint32_t index, uint32_t gen);
 /* Cancels every held or queued request on fd; XAIO__* result. */
-XAIO__HIDDEN int xaio__cancel_fd(int fd);
+XAIO__SHARED int xaio__cancel_fd(int fd);
 
 /*
  * Waiting.  A waiter reads the completion sequence with xaio__seq(),
@@ -170,11 +216,11 @@ XAIO__HIDDEN int xaio__cancel_fd(int fd);
  * undoes its own part of the wait (the caller's cleanup handlers do the
  * rest).
  */
-XAIO__HIDDEN uint32_t xaio__seq(void);
-XAIO__HIDDEN int xaio__wait(uint32_t seq, const struct timespec *deadline,
+XAIO__SHARED uint32_t xaio__seq(void);
+XAIO__SHARED int xaio__wait(uint32_t seq, const struct timespec *deadline,
 			    bool cancel);
 /* Reaps completions the kernel has already posted, without blocking. */
-XAIO__HIDDEN void xaio__poll(void);
+XAIO__SHARED void xaio__poll(void);
 
 /* Completion entry for the backends: records res and finishes the request. */
 XAIO__HIDDEN void xaio__complete(struct xaio__req *req, int64_t res);
@@ -207,7 +253,7 @@ XAIO__HIDDEN bool xaio__stream_retry(struct xaio__req *req, int64_t res);
 XAIO__HIDDEN int xaio__thread_start(void *(*fn)(void *), const char *name);
 
 /* Per-thread guard: nonzero while this thread is inside the engine. */
-XAIO__HIDDEN extern __thread int xaio__in_engine
+XAIO__SHARED extern __thread int xaio__in_engine
 	__attribute__((tls_model("initial-exec")));
 /*
  * Blocking engine locks (and pool caches) this thread holds or is taking:
@@ -215,14 +261,14 @@ XAIO__HIDDEN extern __thread int xaio__in_engine
  * must not take any (xaio__reentered()).  Raised before the lock is taken
  * and lowered after it is released, so it is never zero while held.
  */
-XAIO__HIDDEN extern __thread int xaio__locked
+XAIO__SHARED extern __thread int xaio__locked
 	__attribute__((tls_model("initial-exec")));
 /*
  * Nonzero inside a call POSIX makes async-signal-safe (aio_error,
  * aio_suspend, aio_waitcomplete), which may be in a handler: work done
  * there must not allocate or create threads (the pool defers its growth).
  */
-XAIO__HIDDEN extern __thread int xaio__restricted
+XAIO__SHARED extern __thread int xaio__restricted
 	__attribute__((tls_model("initial-exec")));
 
 static inline void xaio__lock(pthread_mutex_t *m)
@@ -291,7 +337,7 @@ XAIO__HIDDEN int xaio__fd_adopt(int fd);
 /* fork child: closes every descriptor still marked as xaio's. */
 XAIO__HIDDEN void xaio__fd_atfork_child_close(void);
 /* Is fd one of xaio's own (not the program's)?  Async-signal-safe. */
-XAIO__HIDDEN bool xaio__fd_internal(int fd);
+XAIO__SHARED bool xaio__fd_internal(int fd);
 /* Forgets fd as xaio's (before the caller closes it), or closes it too. */
 XAIO__HIDDEN void xaio__fd_release(int fd);
 XAIO__HIDDEN void xaio__fd_close(int fd);
@@ -306,6 +352,8 @@ XAIO__HIDDEN void xaio__uring_atfork_child(void);
  */
 XAIO__HIDDEN int xaio__uring_issue(struct xaio__req *req);
 XAIO__HIDDEN void xaio__uring_flush(void);
+/* Does the ring run operation op (XAIO__OP_*)?  Else the pool does. */
+XAIO__HIDDEN bool xaio__uring_has(unsigned int op);
 /*
  * Queues a close of fd (a private duplicate) to go with the next batch:
  * false if it cannot, as on an idle ring (then the caller closes it).
@@ -372,6 +420,8 @@ XAIO__HIDDEN void xaio__tp_atfork_parent(void);
 XAIO__HIDDEN void xaio__tp_atfork_child(void);
 
 /* --- environment (src/core/engine.c) --- */
-XAIO__HIDDEN const char *xaio__getenv(const char *name);
+XAIO__SHARED const char *xaio__getenv(const char *name);
+/* XAIO_EXIT_TIMEOUT: how long exit waits for writes in flight, seconds. */
+XAIO__HIDDEN long xaio__exit_timeout_s(void);
 
 #endif

@@ -4,7 +4,8 @@
 temporary directory and check what it prints, writes and leaves behind.
 
 usage: check.py XAIO_BENCH SCHEMA SHIM TEST
-TEST is one of: args, report, corrupt, skipped, nospace, interrupt, quick.
+TEST is one of: args, report, corrupt, jobfail, skipped, nospace, interrupt,
+quick.
 Exit 0 on success, 1 with a message on failure."""
 import json
 import os
@@ -148,8 +149,8 @@ def t_args(d):
     for w in ["randread", "randread-direct", "seqread", "seqwrite",
               "randwrite-fsync", "small-read", "small-create", "statx"]:
         check(w in names["workloads"], "--list has no workload %s" % w)
-    for e in ["xaio", "glibc", "sync", "uring-plain", "uring-tuned",
-              "libuv"]:
+    for e in ["xaio", "xaio-es", "glibc", "sync", "uring-plain",
+              "uring-tuned", "libuv"]:
         check(e in names["engines"], "--list has no engine %s" % e)
     check(os.listdir(d) == [], "argument errors left files: %s" %
           os.listdir(d))
@@ -192,11 +193,33 @@ def t_report(d):
     check(c and c["status"] == "n/a", "xaio statx: %s" % c)
     c = cell(doc, "statx", "uring-plain")
     check(c and c["status"] == "ok", "uring-plain statx: %s" % c)
+    # the small files run at two fixed depths; xaio-es does whole jobs
+    w = [w for w in doc["workloads"] if w["name"] == "small-read"][0]
+    check(w["depths"] == [8, 64], "small-read depths %s" % w["depths"])
+    for dep in [8, 64]:
+        c = cell(doc, "small-read", "xaio-es", dep)
+        check(c and c["status"] == "ok" and c["median"] > 0 and
+              c["cpu_us"] > 0, "small-read xaio-es depth %d: %s" % (dep, c))
+    # sync runs at depth 1 in both columns
+    cs = [c for c in w["cells"] if c["engine"] == "sync"]
+    check(len(cs) == 2 and all(c["status"] == "ok" and c["depth"] == 1
+                               for c in cs), "small-read sync: %s" % cs)
+    c = cell(doc, "randread", "xaio-es", 4)
+    check(c and c["status"] == "ok", "randread xaio-es depth 4: %s" % c)
+    ratios = [r for r in w["ratios"] if r["engine"] == "xaio-es"
+              and r["vs"] == "sync"]
+    check(len(ratios) == 2 and all(r["value"] and r["value"] > 0
+                                   for r in ratios),
+          "xaio-es/sync ratios %s" % ratios)
+    t = {t["id"]: t for t in doc["targets"]}
+    check("T6" in t and t["T6"]["value"] and t["T6"]["depth"] == 64,
+          "target T6: %s" % t.get("T6"))
     ratios = [r for w in doc["workloads"] if w["name"] == "randread"
               for r in w["ratios"] if r["vs"] == "glibc"]
     check(len(ratios) == 2 and all(r["value"] and r["value"] > 0
                                    for r in ratios), "ratios %s" % ratios)
-    for line in ["xaio/glibc", "xaio/uring-plain", "targets"]:
+    for line in ["xaio/glibc", "xaio/uring-plain", "xaio-es/sync",
+                 "targets"]:
         check(line in out, "table has no %r" % line)
     # the charts: well-formed, a series for every engine with a result
     for name in ["randread.svg", "randread-direct.svg", "small-files.svg"]:
@@ -233,6 +256,45 @@ def t_corrupt(d):
     check(doc["ok"] is False, "json ok is not false")
     st = [c["status"] for c in doc["workloads"][0]["cells"]]
     check(st.count("failed") == 1, "statuses %s: want one failed" % st)
+    os.unlink(j)
+    check(leftovers(d) == [], "left behind: %s" % leftovers(d))
+    # whole small-file jobs are checked too (xaio-es runs first)
+    rc, out, err = run(["-w", "small-read", "-e", "xaio-es,sync",
+                        "--dir", d, "--json", j] + SMALL,
+                       env={"XAIO_BENCH_CORRUPT": "1"})
+    check(rc == 1, "corrupted small read: rc %d, want 1" % rc)
+    check("read by xaio-es differs" in out,
+          "no xaio-es checksum mismatch in the table")
+    with open(j) as f:
+        doc = json.load(f)
+    st = {(c["engine"], c["depth"]): c["status"]
+          for c in doc["workloads"][0]["cells"]}
+    check(list(st.values()).count("failed") == 1 and
+          st.get(("xaio-es", 8)) == "failed", "statuses %s" % st)
+    os.unlink(j)
+    check(leftovers(d) == [], "left behind: %s" % leftovers(d))
+
+
+def t_jobfail(d):
+    """A failed open, read or close fails the xaio-es cell with its name
+    (XAIO_FAULT fails every 7th request of xaio's thread pool)."""
+    j = os.path.join(d, "out.json")
+    env = {"XAIO_BACKEND": "threads", "XAIO_FAULT": "EIO:7"}
+    rc, out, err = run(["-w", "small-read,small-create", "-e",
+                        "xaio-es,sync", "--dir", d, "--json", j] + SMALL,
+                       env=env)
+    check(rc == 1, "failed jobs: rc %d, want 1" % rc)
+    check(re.search(r"FAILED \(xaio-es\): xaio_(open|pread|pwrite|close) "
+                    r"by xaio-es: Input/output error", out),
+          "no failed xaio-es job in the table: %r" % out[-600:])
+    with open(j) as f:
+        doc = json.load(f)
+    for w in doc["workloads"]:
+        for c in w["cells"]:
+            want = "failed" if c["engine"] == "xaio-es" else "ok"
+            check(c["status"] == want, "%s %s depth %d: %s, want %s" %
+                  (w["name"], c["engine"], c["depth"], c["status"], want))
+    check(doc["ok"] is False, "json ok is not false")
     os.unlink(j)
     check(leftovers(d) == [], "left behind: %s" % leftovers(d))
 

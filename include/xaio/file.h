@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Asynchronous file operations with future handles, after HDF5's *_async
+ * calls.  Included by <xaio.h>; see xaio_open(3) and docs/event-sets.md.
+ *
+ * xaio_open() gives a handle at once, before the file is open: operations
+ * on it queue behind the open, and complete with ECANCELED naming the open
+ * if it fails.  On one handle:
+ *   - every operation runs after the open, and the close after everything;
+ *   - fsync, fdatasync, ftruncate and fallocate are barriers: after every
+ *     earlier operation on the handle, and before every later one;
+ *   - reads and writes wait for each other only when their byte ranges
+ *     overlap and one of them writes (a read past the end of the file may
+ *     or may not see a write elsewhere that extends it);
+ *   - xaio_fstat waits for earlier writes, later writes wait for it;
+ *   - a close is never cancelled, by a failure or by xaio_evset_cancel;
+ *   - XAIO_ORDER_STRICT at the open gives the handle total order;
+ *   - everything else runs concurrently.  xaio_opt.after names operations
+ *     of any set to wait for as well.
+ *
+ * Every call takes an event set last (NULL: run synchronously and return
+ * the result; this waits for the handle's earlier work only).  A call that
+ * returns an error started nothing and ran no callback.  The macros below
+ * record the caller's __FILE__, __func__ and __LINE__; the real symbols of
+ * the same names (called as (xaio_pread)(...) or through a pointer) record
+ * no location, and the *_loc ones take it explicitly.
+ */
+#ifndef XAIO_FILE_H
+#define XAIO_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <xaio/evset.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xaio_file;
+struct statx;
+
+/* xaio_opt.flags: one buffer policy... */
+#define XAIO_BUF_BORROW 0u /* default: the caller keeps it until done */
+#define XAIO_BUF_COPY 1u /* copied at submission, counted in the cap */
+#define XAIO_BUF_GIFT 2u /* buf_free(buf, buf_free_ctx) once, when done */
+#define XAIO_BUF_MASK 3u
+/* ...and, for xaio_open/xaio_openat, total order on the new handle. */
+#define XAIO_ORDER_STRICT 4u
+
+/* Options of one call; NULL means all defaults.  Zero what you do not use. */
+struct xaio_opt {
+	uint32_t flags; /* XAIO_BUF_*, XAIO_ORDER_STRICT */
+	uint32_t n_after; /* entries in after */
+	const uint64_t *after; /* op ids (any set) to run after; copied */
+	uint64_t user_tag; /* copied to the operation's info */
+	uint64_t *op_id; /* out, at submission: the operation's id */
+	void (*buf_free)(void *buf, void *ctx); /* XAIO_BUF_GIFT */
+	void *buf_free_ctx;
+	uint64_t reserved[2]; /* zero */
+};
+
+/*
+ * Opening.  *f is valid at once (even before the open has run) and until
+ * xaio_close().  dir: a handle of a directory (also a future), or NULL for
+ * the current directory.  The path is copied.  Synchronously (es NULL), 0
+ * once the file is open.
+ */
+XAIO_API int xaio_open_loc(struct xaio_srcloc loc, struct xaio_file **f,
+			   const char *path, int flags, mode_t mode,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_openat_loc(struct xaio_srcloc loc, struct xaio_file **f,
+			     struct xaio_file *dir, const char *path, int flags,
+			     mode_t mode, const struct xaio_opt *opt,
+			     struct xaio_evset *es);
+/*
+ * Closes f after every earlier operation on it.  f refuses new operations
+ * at once (-EBADF) and is freed when the close has run: do not use it after
+ * this call.  A handle whose open failed closes with success.
+ */
+XAIO_API int xaio_close_loc(struct xaio_srcloc loc, struct xaio_file *f,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+
+/* Data.  *done (may be NULL) gets the bytes moved, when they are. */
+XAIO_API int xaio_pread_loc(struct xaio_srcloc loc, struct xaio_file *f,
+			    void *buf, size_t len, off_t off, ssize_t *done,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_pwrite_loc(struct xaio_srcloc loc, struct xaio_file *f,
+			     const void *buf, size_t len, off_t off,
+			     ssize_t *done, const struct xaio_opt *opt,
+			     struct xaio_evset *es);
+/* The iovec array is copied; the buffers it names follow the policy. */
+XAIO_API int xaio_preadv_loc(struct xaio_srcloc loc, struct xaio_file *f,
+			     const struct iovec *iov, int iovcnt, off_t off,
+			     ssize_t *done, const struct xaio_opt *opt,
+			     struct xaio_evset *es);
+XAIO_API int xaio_pwritev_loc(struct xaio_srcloc loc, struct xaio_file *f,
+			      const struct iovec *iov, int iovcnt, off_t off,
+			      ssize_t *done, const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+
+/* Barriers. */
+XAIO_API int xaio_fsync_loc(struct xaio_srcloc loc, struct xaio_file *f,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_fdatasync_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				const struct xaio_opt *opt,
+				struct xaio_evset *es);
+XAIO_API int xaio_ftruncate_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				off_t length, const struct xaio_opt *opt,
+				struct xaio_evset *es);
+XAIO_API int xaio_fallocate_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				int mode, off_t off, off_t len,
+				const struct xaio_opt *opt,
+				struct xaio_evset *es);
+
+/* Metadata: statx(2) into *stx, which must live until completion. */
+XAIO_API int xaio_fstat_loc(struct xaio_srcloc loc, struct xaio_file *f,
+			    unsigned int mask, struct statx *stx,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+/* By path, relative to dir (NULL: the current directory); flags AT_*. */
+XAIO_API int xaio_stat_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			   const char *path, int flags, unsigned int mask,
+			   struct statx *stx, const struct xaio_opt *opt,
+			   struct xaio_evset *es);
+
+/* The same without a location (see the macros below). */
+XAIO_API int xaio_open(struct xaio_file **f, const char *path, int flags,
+		       mode_t mode, const struct xaio_opt *opt,
+		       struct xaio_evset *es);
+XAIO_API int xaio_openat(struct xaio_file **f, struct xaio_file *dir,
+			 const char *path, int flags, mode_t mode,
+			 const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_close(struct xaio_file *f, const struct xaio_opt *opt,
+			struct xaio_evset *es);
+XAIO_API int xaio_pread(struct xaio_file *f, void *buf, size_t len, off_t off,
+			ssize_t *done, const struct xaio_opt *opt,
+			struct xaio_evset *es);
+XAIO_API int xaio_pwrite(struct xaio_file *f, const void *buf, size_t len,
+			 off_t off, ssize_t *done, const struct xaio_opt *opt,
+			 struct xaio_evset *es);
+XAIO_API int xaio_preadv(struct xaio_file *f, const struct iovec *iov,
+			 int iovcnt, off_t off, ssize_t *done,
+			 const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_pwritev(struct xaio_file *f, const struct iovec *iov,
+			  int iovcnt, off_t off, ssize_t *done,
+			  const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_fsync(struct xaio_file *f, const struct xaio_opt *opt,
+			struct xaio_evset *es);
+XAIO_API int xaio_fdatasync(struct xaio_file *f, const struct xaio_opt *opt,
+			    struct xaio_evset *es);
+XAIO_API int xaio_ftruncate(struct xaio_file *f, off_t length,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_fallocate(struct xaio_file *f, int mode, off_t off, off_t len,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_fstat(struct xaio_file *f, unsigned int mask,
+			struct statx *stx, const struct xaio_opt *opt,
+			struct xaio_evset *es);
+XAIO_API int xaio_stat(struct xaio_file *dir, const char *path, int flags,
+		       unsigned int mask, struct statx *stx,
+		       const struct xaio_opt *opt, struct xaio_evset *es);
+
+/*
+ * The handle's open: 0 when the file is open, -EINPROGRESS while it is
+ * pending, or the open's -errno.  Never blocks.
+ */
+XAIO_API int xaio_file_status(struct xaio_file *f);
+/*
+ * Waits for every operation submitted on f so far (H5Fwait): 0 or
+ * -ETIMEDOUT.  It does not harvest them from their sets.
+ */
+XAIO_API int xaio_file_wait(struct xaio_file *f, uint64_t timeout_ns);
+/*
+ * Waits for f's open only and returns its descriptor (owned by f: do not
+ * close it), or the open's -errno.
+ */
+XAIO_API int xaio_file_fd(struct xaio_file *f);
+
+#if !defined(XAIO_BUILDING) && !defined(XAIO_NO_SRCLOC_MACROS)
+#define xaio_open(...) xaio_open_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_openat(...) xaio_openat_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_close(...) xaio_close_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_pread(...) xaio_pread_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_pwrite(...) xaio_pwrite_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_preadv(...) xaio_preadv_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_pwritev(...) xaio_pwritev_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fsync(...) xaio_fsync_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fdatasync(...) xaio_fdatasync_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_ftruncate(...) xaio_ftruncate_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fallocate(...) xaio_fallocate_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fstat(...) xaio_fstat_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_stat(...) xaio_stat_loc(XAIO_HERE, __VA_ARGS__)
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

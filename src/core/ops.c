@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The operation table: for every operation the engine runs, how the ring
+ * runs it (an SQE opcode and the fields it needs), how a pool worker runs
+ * it (one system call), and what the engine must know about it (does it
+ * name a descriptor the fd table orders, does it change the file, must it
+ * wait for everything before it on its descriptor).  Adding an operation
+ * is adding a row here and its enum value in core/internal.h.
+ *
+ * Request fields by operation (struct xaio__req):
+ *   read/write     fd, buf, len, off
+ *   readv/writev   fd, buf (struct iovec *), len (count), off
+ *   fsync, fdatasync, close   fd
+ *   openat         fd (directory or AT_FDCWD), path, arg (flags), arg2 (mode)
+ *   ftruncate      fd, len (the new size)
+ *   fallocate      fd, off, len, arg (mode)
+ *   statx          fd (directory or AT_FDCWD), path, arg (AT_* flags),
+ *                  arg2 (mask), buf (struct statx *)
+ *
+ * No state, no locks: the table is constant.
+ */
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+
+/* --- how a pool worker runs each (one call: result, or -1 and errno) --- */
+
+/*
+ * A POSIX request on a descriptor that turned out not to seek (a stream
+ * the engine did not know about) falls back to the call without offset;
+ * a native one fails as pread(2) would.
+ */
+static bool unpositioned(const struct xaio__req *req)
+{
+	return req->flags & XAIO__RF_STREAM;
+}
+
+static bool stream_retry(const struct xaio__req *req, ssize_t r)
+{
+	return r < 0 && errno == ESPIPE && !(req->flags & XAIO__RF_NATIVE);
+}
+
+static int64_t run_read(struct xaio__req *req)
+{
+	ssize_t r = -1;
+
+	errno = ESPIPE;
+	if (!unpositioned(req))
+		r = pread(req->xfd, req->buf, req->len, req->off);
+	if (unpositioned(req) || stream_retry(req, r))
+		r = read(req->xfd, req->buf, req->len);
+	return r;
+}
+
+static int64_t run_write(struct xaio__req *req)
+{
+	ssize_t r = -1;
+
+	errno = ESPIPE;
+	if (!unpositioned(req))
+		r = pwrite(req->xfd, req->buf, req->len, req->off);
+	if (unpositioned(req) || stream_retry(req, r))
+		r = write(req->xfd, req->buf, req->len);
+	return r;
+}
+
+static int64_t run_readv(struct xaio__req *req)
+{
+	ssize_t r = -1;
+
+	errno = ESPIPE;
+	if (!unpositioned(req))
+		r = preadv(req->xfd, req->buf, (int)req->len, req->off);
+	if (unpositioned(req) || stream_retry(req, r))
+		r = readv(req->xfd, req->buf, (int)req->len);
+	return r;
+}
+
+static int64_t run_writev(struct xaio__req *req)
+{
+	ssize_t r = -1;
+
+	errno = ESPIPE;
+	if (!unpositioned(req))
+		r = pwritev(req->xfd, req->buf, (int)req->len, req->off);
+	if (unpositioned(req) || stream_retry(req, r))
+		r = writev(req->xfd, req->buf, (int)req->len);
+	return r;
+}
+
+static int64_t run_fsync(struct xaio__req *req)
+{
+	return fsync(req->xfd);
+}
+
+static int64_t run_fdatasync(struct xaio__req *req)
+{
+	return fdatasync(req->xfd);
+}
+
+static int64_t run_openat(struct xaio__req *req)
+{
+	/* Never inherited by a program's exec unless it asked for that. */
+	return openat(req->fd, req->path, (int)req->arg, (mode_t)req->arg2);
+}
+
+static int64_t run_close(struct xaio__req *req)
+{
+	/* Linux closes the descriptor even when close(2) says EINTR. */
+	int r = close(req->xfd);
+
+	return r < 0 && errno == EINTR ? 0 : r;
+}
+
+static int64_t run_ftruncate(struct xaio__req *req)
+{
+	return ftruncate(req->xfd, (off_t)req->len);
+}
+
+static int64_t run_fallocate(struct xaio__req *req)
+{
+	return fallocate(req->xfd, (int)req->arg, req->off, (off_t)req->len);
+}
+
+static int64_t run_statx(struct xaio__req *req)
+{
+	return statx(req->fd, req->path, (int)req->arg, req->arg2, req->buf);
+}
+
+/* --- how the ring runs each (the fields beyond fd, user_data, flags) --- */
+
+static void prep_rw(struct io_uring_sqe *sqe, const struct xaio__req *req)
+{
+	/* A stream has no offset: -1, "the current position", is ignored. */
+	sqe->off = unpositioned(req) ? (uint64_t)-1 : (uint64_t)req->off;
+	sqe->addr = (uint64_t)(uintptr_t)req->buf;
+	/* Larger counts go to the pool (see classify() in engine.c). */
+	sqe->len = (uint32_t)req->len;
+	/* O_NONBLOCK on a stream: EAGAIN, as read(2) (the ring would wait). */
+	if (req->flags & XAIO__RF_NBIO)
+		sqe->rw_flags = RWF_NOWAIT;
+}
+
+static void prep_fsync(struct io_uring_sqe *sqe, const struct xaio__req *req)
+{
+	if (req->op == XAIO__OP_FDATASYNC)
+		sqe->fsync_flags = IORING_FSYNC_DATASYNC;
+}
+
+static void prep_none(struct io_uring_sqe *sqe, const struct xaio__req *req)
+{
+	(void)sqe;
+	(void)req;
+}
+
+static void prep_openat(struct io_uring_sqe *sqe, const struct xaio__req *req)
+{
+	sqe->addr = (uint64_t)(uintptr_t)req->path;
+	sqe->open_flags = req->arg;
+	sqe->len = req->arg2;
+}
+
+static void prep_ftruncate(struct io_uring_sqe *sqe,
+			   const struct xaio__req *req)
+{
+	sqe->off = req->len;
+}
+
+static void prep_fallocate(struct io_uring_sqe *sqe,
+			   const struct xaio__req *req)
+{
+	/* The kernel takes the length in addr and the mode in len. */
+	sqe->off = (uint64_t)req->off;
+	sqe->addr = req->len;
+	sqe->len = req->arg;
+}
+
+static void prep_statx(struct io_uring_sqe *sqe, const struct xaio__req *req)
+{
+	sqe->addr = (uint64_t)(uintptr_t)req->path;
+	sqe->statx_flags = req->arg;
+	sqe->len = req->arg2;
+	sqe->addr2 = (uint64_t)(uintptr_t)req->buf;
+}
+
+#ifndef IORING_OP_FTRUNCATE
+#define IORING_OP_FTRUNCATE 55 /* Linux 6.9; older headers lack it */
+#endif
+
+/* Column order: name, ring opcode, ring prep, pool run, properties. */
+#define OP(n, ring, prep, run, props)                                          \
+	{                                                                      \
+		n, ring, props, prep, run                                      \
+	}
+#define FD XAIO__OPF_FD
+#define RD XAIO__OPF_READS
+#define WR XAIO__OPF_WRITES
+#define DUR XAIO__OPF_DURABLE
+#define BAR XAIO__OPF_BARRIER
+
+const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
+	[XAIO__OP_READ] =
+		OP("read", IORING_OP_READ, prep_rw, run_read, FD | RD),
+	[XAIO__OP_WRITE] =
+		OP("write", IORING_OP_WRITE, prep_rw, run_write, FD | WR | DUR),
+	[XAIO__OP_READV] =
+		OP("readv", IORING_OP_READV, prep_rw, run_readv, FD | RD),
+	[XAIO__OP_WRITEV] = OP("writev", IORING_OP_WRITEV, prep_rw, run_writev,
+			       FD | WR | DUR),
+	[XAIO__OP_FSYNC] = OP("fsync", IORING_OP_FSYNC, prep_fsync, run_fsync,
+			      FD | DUR | BAR),
+	[XAIO__OP_FDATASYNC] = OP("fdatasync", IORING_OP_FSYNC, prep_fsync,
+				  run_fdatasync, FD | DUR | BAR),
+	[XAIO__OP_OPENAT] =
+		OP("openat", IORING_OP_OPENAT, prep_openat, run_openat, 0),
+	[XAIO__OP_CLOSE] =
+		OP("close", IORING_OP_CLOSE, prep_none, run_close, FD),
+	[XAIO__OP_FTRUNCATE] =
+		OP("ftruncate", IORING_OP_FTRUNCATE, prep_ftruncate,
+		   run_ftruncate, FD | DUR | BAR),
+	[XAIO__OP_FALLOCATE] =
+		OP("fallocate", IORING_OP_FALLOCATE, prep_fallocate,
+		   run_fallocate, FD | DUR | BAR),
+	[XAIO__OP_STATX] =
+		OP("statx", IORING_OP_STATX, prep_statx, run_statx, 0),
+};

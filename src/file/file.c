@@ -1,0 +1,1225 @@
+// SPDX-License-Identifier: MIT
+/*
+ * File handles that are futures, the ordering of operations on them, and
+ * the native data and metadata operations (xaio_open ... xaio_stat).
+ *
+ * Submission builds an operation (struct xaio__task, evset/op.h), admits it
+ * to its set, runs the insert callback, then, under xaio__deps, finds what
+ * it must run after (edges from operations still in progress: the
+ * handle's open, a barrier, overlapping writes, opt.after) and links it.
+ * An operation with no edge left is launched: handed to the engine as a
+ * request of the operation table (core/ops.c) flagged XAIO__RF_NATIVE.
+ * Its completion (req_done, on whichever thread reaped it) records the
+ * result, lets its successors go (cancelling those with a hard edge if it
+ * failed) and tells its set.  Successors made ready are launched from a
+ * per-thread run queue by the outermost completion, so a long chain of
+ * cancellations does not recurse.
+ *
+ * Locks: xaio__deps guards edges, the handles' lists of live operations,
+ * their open state and the id table; it is held for list work only, never
+ * over I/O, a callback or a set's lock.  A synchronous call waits for its
+ * own operation only (which waits for its handle's earlier operations).
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "evset/op.h"
+
+pthread_mutex_t xaio__deps = PTHREAD_MUTEX_INITIALIZER;
+
+#define IDTAB 4096 /* power of two */
+
+static _Atomic uint64_t next_id = 1;
+static struct xaio__task *idtab[IDTAB]; /* by id (xaio__deps) */
+static struct xaio_file *files; /* every handle (xaio__deps) */
+/* Operations exit waits for: writes, barriers, opens and closes. */
+static _Atomic uint64_t exit_live;
+
+static __thread struct xaio__task *runq;
+static __thread int draining;
+
+static const struct xaio_srcloc noloc;
+
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&xaio__deps);
+	xaio__es_atfork_prepare();
+}
+
+static void atfork_parent(void)
+{
+	xaio__es_atfork_parent();
+	pthread_mutex_unlock(&xaio__deps);
+}
+
+/* Nothing is in progress in the child: the engine that ran it is gone. */
+static void atfork_child(void)
+{
+	pthread_mutex_init(&xaio__deps, NULL);
+	xaio__es_atfork_child();
+	for (struct xaio_file *f = files; f; f = f->g_next) {
+		f->live_head = f->live_tail = f->barrier = NULL;
+		if (f->open_op) {
+			f->open_op = NULL;
+			f->err = ECANCELED;
+			atomic_store(&f->ostate, OPS_DONE);
+		}
+	}
+	atomic_store(&exit_live, 0);
+	runq = NULL;
+	draining = 0;
+}
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void init_once(void)
+{
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+void xaio__native_init(void)
+{
+	pthread_once(&once, init_once);
+	xaio__engine_start();
+}
+
+/* --- records --- */
+
+static bool waits_at_exit(const struct xaio__task *op)
+{
+	return op->writes || op->barrier || op->op == XAIO__OP_OPENAT;
+}
+
+void xaio__op_put(struct xaio__task *op)
+{
+	if (atomic_fetch_sub(&op->refs, 1) != 1)
+		return;
+	pthread_mutex_lock(&xaio__deps);
+	for (struct xaio__task **p = &idtab[op->id & (IDTAB - 1)]; *p;
+	     p = &(*p)->h_next) {
+		if (*p == op) {
+			*p = op->h_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&xaio__deps);
+	free(op->path);
+	free(op->iov);
+	free(op->locbuf);
+	free(op->in_block);
+	free(op->copy);
+	free(op);
+}
+
+static struct xaio__task *find_id(uint64_t id)
+{
+	struct xaio__task *op = idtab[id & (IDTAB - 1)];
+
+	while (op && op->id != id)
+		op = op->h_next;
+	return op;
+}
+
+static int check_opt(const struct xaio_opt *opt, bool open)
+{
+	uint32_t pol;
+
+	if (!opt)
+		return 0;
+	pol = opt->flags & XAIO_BUF_MASK;
+	if (opt->flags & ~(XAIO_BUF_MASK | XAIO_ORDER_STRICT) ||
+	    pol == XAIO_BUF_MASK || opt->reserved[0] || opt->reserved[1] ||
+	    (opt->n_after && !opt->after) ||
+	    (pol == XAIO_BUF_GIFT && !opt->buf_free) ||
+	    (!open && (opt->flags & XAIO_ORDER_STRICT)))
+		return -EINVAL;
+	return 0;
+}
+
+static struct xaio__task *op_new(struct xaio_srcloc loc, const char *api,
+				 uint8_t kind, const struct xaio_opt *opt,
+				 int *err)
+{
+	struct xaio__task *op;
+
+	*err = check_opt(opt, kind == XAIO__OP_OPENAT);
+	if (*err)
+		return NULL;
+	xaio__native_init();
+	op = calloc(1, sizeof(*op));
+	if (!op) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	op->api = api;
+	op->op = kind;
+	op->fd = -1;
+	op->loc = loc;
+	if (loc.flags & XAIO_LOC_COPY) {
+		size_t lf = loc.file ? strlen(loc.file) + 1 : 0;
+		size_t ln = loc.func ? strlen(loc.func) + 1 : 0;
+
+		op->locbuf = malloc(lf + ln + 1);
+		if (!op->locbuf) {
+			free(op);
+			*err = -ENOMEM;
+			return NULL;
+		}
+		if (loc.file)
+			op->loc.file = memcpy(op->locbuf, loc.file, lf);
+		if (loc.func)
+			op->loc.func = memcpy(op->locbuf + lf, loc.func, ln);
+	}
+	if (opt) {
+		op->user_tag = opt->user_tag;
+		op->bufpol = opt->flags & XAIO_BUF_MASK;
+		op->buf_free = opt->buf_free;
+		op->buf_free_ctx = opt->buf_free_ctx;
+	}
+	op->writes = (xaio__ops[kind].props & XAIO__OPF_WRITES) != 0;
+	op->reads = (xaio__ops[kind].props & XAIO__OPF_READS) != 0;
+	op->barrier = (xaio__ops[kind].props & XAIO__OPF_BARRIER) ||
+		      kind == XAIO__OP_CLOSE;
+	return op;
+}
+
+/* Frees an op that was never submitted. */
+static int op_drop(struct xaio__task *op, int err)
+{
+	atomic_store(&op->refs, 1);
+	xaio__op_put(op);
+	return err;
+}
+
+/* --- ordering (xaio__deps held) --- */
+
+/* [off, off+len) of a data op; metadata reads of a handle: all of it. */
+static bool overlaps(const struct xaio__task *a, const struct xaio__task *b)
+{
+	uint64_t a0 = (uint64_t)a->off, b0 = (uint64_t)b->off;
+	uint64_t a1 = a->reads || a->writes ? a0 + a->len : UINT64_MAX;
+	uint64_t b1 = b->reads || b->writes ? b0 + b->len : UINT64_MAX;
+
+	if (!a->reads && !a->writes)
+		a0 = 0;
+	if (!b->reads && !b->writes)
+		b0 = 0;
+	return a0 < b1 && b0 < a1;
+}
+
+/* Does op (on handle f) run after x, an earlier live op on f? */
+static bool after_op(const struct xaio__task *op, const struct xaio__task *x,
+		     const struct xaio_file *f)
+{
+	if (f->strict || op->barrier || x->barrier)
+		return true;
+	/* fstat and writes, in program order; an openat or stat relative to
+	 * f (a directory) waits for nothing but barriers. */
+	if (op->op == XAIO__OP_STATX && op->file == f)
+		return x->writes;
+	if (x->op == XAIO__OP_STATX && x->file == f)
+		return op->writes;
+	if (!(op->reads || op->writes) || !(x->reads || x->writes))
+		return false;
+	return (op->writes || x->writes) && overlaps(op, x);
+}
+
+static void edge(struct xaio__task *from, struct xaio__task *to, bool hard,
+		 size_t *n)
+{
+	if (to->in_block) {
+		struct xaio__edge *e = &to->in_block[*n];
+
+		e->to = to;
+		e->hard = hard;
+		e->next = from->succ;
+		from->succ = e;
+		to->npending++;
+		atomic_fetch_add(&to->refs, 1);
+	}
+	(*n)++;
+}
+
+/*
+ * A close is never cancelled: it must release the descriptor whatever
+ * happened before it (and succeeds when there is none).
+ */
+static void poison(struct xaio__task *op, const struct xaio__task *failed)
+{
+	if (op->poisoned || op->op == XAIO__OP_CLOSE)
+		return;
+	op->poisoned = 1;
+	op->cause = failed->cause ? failed->cause : failed->id;
+	op->cause_api = failed->cause ? failed->cause_api : failed->api;
+}
+
+/* A handle's open: a hard edge while it runs; poison if it failed. */
+static void on_open(struct xaio__task *op, struct xaio_file *h, size_t *n)
+{
+	if (h->open_op) {
+		/* Closing a handle whose open fails succeeds: not hard. */
+		edge(h->open_op, op, op->op != XAIO__OP_CLOSE, n);
+	} else if (h->err && op->op != XAIO__OP_CLOSE && !op->poisoned) {
+		op->poisoned = 1;
+		op->cause = h->open_id;
+		op->cause_api = h->open_api;
+	}
+}
+
+/*
+ * Walks what op must run after: with op->in_block NULL it counts the
+ * edges, else it links them.  The two passes see the same state.
+ */
+static size_t order(struct xaio__task *op, const struct xaio_opt *opt)
+{
+	struct xaio_file *f = op->file;
+	size_t n = 0;
+
+	if (f && op->op != XAIO__OP_OPENAT) {
+		on_open(op, f, &n);
+		if (f->strict && f->live_tail) {
+			edge(f->live_tail, op, false, &n);
+		} else {
+			for (struct xaio__task *x = f->live_head; x;
+			     x = x->f_next)
+				if (after_op(op, x, f))
+					edge(x, op, false, &n);
+		}
+	}
+	if (op->dir) {
+		on_open(op, op->dir, &n);
+		if (op->dir->barrier)
+			edge(op->dir->barrier, op, false, &n);
+	}
+	for (uint32_t i = 0; opt && i < opt->n_after; i++) {
+		struct xaio__task *x = find_id(opt->after[i]);
+
+		if (!x || x == op)
+			continue;
+		if (!x->released)
+			edge(x, op, true, &n);
+		else if (x->status)
+			poison(op, x);
+	}
+	return n;
+}
+
+static void list_add(struct xaio_file *h, struct xaio__task *op)
+{
+	op->lst = h;
+	op->f_next = NULL;
+	op->f_prev = h->live_tail;
+	if (h->live_tail)
+		h->live_tail->f_next = op;
+	else
+		h->live_head = op;
+	h->live_tail = op;
+	if (op->barrier)
+		h->barrier = op;
+}
+
+static void list_del(struct xaio__task *op)
+{
+	struct xaio_file *h = op->lst;
+
+	if (!h)
+		return;
+	if (op->f_prev)
+		op->f_prev->f_next = op->f_next;
+	else
+		h->live_head = op->f_next;
+	if (op->f_next)
+		op->f_next->f_prev = op->f_prev;
+	else
+		h->live_tail = op->f_prev;
+	if (h->barrier == op)
+		h->barrier = NULL;
+	op->lst = NULL;
+}
+
+static void file_unlink(struct xaio_file *f)
+{
+	if (f->g_prev)
+		f->g_prev->g_next = f->g_next;
+	else
+		files = f->g_next;
+	if (f->g_next)
+		f->g_next->g_prev = f->g_prev;
+}
+
+/* Does f still take operations (not closed yet)? */
+static bool usable(struct xaio_file *f)
+{
+	return f && !atomic_load_explicit(&f->closing, memory_order_relaxed);
+}
+
+/* --- launching and completing --- */
+
+static void finish(struct xaio__task *op, int64_t res, bool engine);
+static void issue(struct xaio__task *op, struct xaio__req *req);
+
+static void run_pending(void)
+{
+	if (draining)
+		return;
+	draining = 1;
+	while (runq) {
+		struct xaio__task *op = runq;
+
+		runq = op->r_next;
+		op->r_next = NULL;
+		/* A canceller may have completed it already: then no-op. */
+		if (atomic_load(&op->state) == OPS_WAITING) {
+			uint8_t want = OPS_WAITING;
+			struct xaio__req *req;
+
+			if (op->poisoned) {
+				if (atomic_compare_exchange_strong(
+					    &op->state, &want, OPS_ISSUED))
+					finish(op, -ECANCELED, false);
+			} else if (!(req = xaio__req_alloc())) {
+				if (atomic_compare_exchange_strong(
+					    &op->state, &want, OPS_ISSUED))
+					finish(op, -ENOMEM, false);
+			} else {
+				issue(op, req);
+			}
+		}
+		xaio__op_put(op); /* the run queue's (an edge's) reference */
+	}
+	draining = 0;
+}
+
+static void ready(struct xaio__task *op)
+{
+	op->r_next = runq;
+	runq = op;
+}
+
+static void req_done(struct xaio__req *req)
+{
+	struct xaio__task *op = atomic_load(&req->owner);
+	int64_t res = req->res;
+
+	xaio__req_published(req);
+	finish(op, res, true);
+}
+
+static void issue(struct xaio__task *op, struct xaio__req *req)
+{
+	uint8_t want = OPS_WAITING;
+	struct xaio_file *f = op->file;
+
+	/* Known before the op is seen issued: a canceller reads them. */
+	op->req_index = req->index;
+	op->req_gen = xaio__req_gen(req);
+	if (!atomic_compare_exchange_strong(&op->state, &want, OPS_ISSUED)) {
+		xaio__pool_put(req);
+		return;
+	}
+	if (op->op == XAIO__OP_CLOSE && f->err) {
+		/* Its open failed: there is nothing to close. */
+		xaio__pool_put(req);
+		finish(op, 0, false);
+		return;
+	}
+	if (op->op == XAIO__OP_OPENAT || (op->op == XAIO__OP_STATX && !f))
+		op->fd = op->dir ? op->dir->fd : AT_FDCWD;
+	else
+		op->fd = f->fd;
+	op->t_start = xaio__now_ns();
+	req->op = op->op;
+	/* Reaped by a waiting thread, unless the set wants a background. */
+	req->flags = XAIO__RF_NATIVE;
+	if (op->es &&
+	    atomic_load_explicit(&op->es->background, memory_order_relaxed))
+		req->flags |= XAIO__RF_NOTIFY;
+	req->fd = op->fd;
+	req->buf = op->copy ? op->copy : op->iov ? (void *)op->iov : op->buf;
+	req->len = op->iov ? (uint64_t)op->iovcnt : op->len;
+	req->off = op->off;
+	req->path = op->path ? op->path : "";
+	req->arg = op->arg;
+	req->arg2 = op->arg2;
+	req->done = req_done;
+	atomic_store(&req->owner, op);
+	if (xaio__submit(req) < 0) {
+		/* Refused: nothing ran, req went back to the pool. */
+		finish(op, -EAGAIN, false);
+	}
+}
+
+static void finish(struct xaio__task *op, int64_t res, bool engine)
+{
+	struct xaio_file *f = op->file, *freed = NULL;
+	struct xaio__task *drop = NULL;
+	struct xaio__edge *e;
+
+	op->t_end = xaio__now_ns();
+	if (op->poisoned) {
+		op->status = ECANCELED;
+		op->iflags |= XAIO_INFO_DEP_CANCELED;
+	} else {
+		op->status = res < 0 ? (int32_t)-res : 0;
+		if (op->status == ECANCELED)
+			op->canceled = 1; /* only xaio_evset_cancel does it */
+	}
+	op->result = res > 0 && op->op != XAIO__OP_OPENAT ? res : 0;
+	op->finished = 1;
+	if (op->out)
+		*op->out = op->status ? -op->status : op->result;
+	free(op->copy);
+	op->copy = NULL;
+	if (op->bufpol == XAIO_BUF_GIFT)
+		op->buf_free(op->gift, op->buf_free_ctx);
+	/*
+	 * The set first: whoever sees the handle drained (xaio_file_wait)
+	 * must find the set's counts updated too.
+	 */
+	xaio__es_done(op);
+
+	pthread_mutex_lock(&xaio__deps);
+	list_del(op);
+	if (op->op == XAIO__OP_OPENAT && f) {
+		f->open_op = NULL;
+		if (op->status)
+			f->err = op->status;
+		else
+			f->fd = (int)res;
+		atomic_store_explicit(&f->ostate, OPS_DONE,
+				      memory_order_release);
+	}
+	if (op->op == XAIO__OP_CLOSE) {
+		file_unlink(f);
+		freed = f;
+	}
+	op->released = 1;
+	e = op->succ;
+	op->succ = NULL;
+	while (e) {
+		struct xaio__edge *next = e->next;
+		struct xaio__task *to = e->to;
+
+		if (e->hard && op->status)
+			poison(to, op);
+		if (--to->npending == 0) {
+			ready(to); /* takes over the edge's reference */
+		} else {
+			/* Not in a run queue (it waits): r_next is free. */
+			to->r_next = drop;
+			drop = to;
+		}
+		e = next;
+	}
+	pthread_mutex_unlock(&xaio__deps);
+	/* Its last reference frees it, which takes xaio__deps. */
+	while (drop) {
+		struct xaio__task *next = drop->r_next;
+
+		drop->r_next = NULL;
+		xaio__op_put(drop);
+		drop = next;
+	}
+	free(freed);
+	if (waits_at_exit(op) && op->es)
+		atomic_fetch_sub(&exit_live, 1);
+
+	atomic_store_explicit(&op->state, OPS_DONE, memory_order_release);
+	xaio__op_put(op); /* in progress */
+	run_pending();
+	if (!engine)
+		xaio__wake(); /* the engine does it after done() */
+}
+
+bool xaio__op_cancel(struct xaio__task *op)
+{
+	uint8_t want = OPS_WAITING;
+
+	if (op->op == XAIO__OP_CLOSE)
+		return false; /* see poison() */
+	if (atomic_compare_exchange_strong(&op->state, &want, OPS_ISSUED)) {
+		op->canceled = 1;
+		op->poisoned = 0;
+		finish(op, -ECANCELED, false);
+		return true;
+	}
+	if (want == OPS_ISSUED)
+		return xaio__cancel(op->req_index, op->req_gen) ==
+		       XAIO__CANCELED;
+	return false;
+}
+
+/* --- submission --- */
+
+static bool op_done(void *arg)
+{
+	struct xaio__task *op = arg;
+
+	return atomic_load_explicit(&op->state, memory_order_acquire) ==
+	       OPS_DONE;
+}
+
+/* es NULL: waits for op and returns its result. */
+static int64_t run_sync(struct xaio__task *op)
+{
+	int64_t r;
+
+	xaio__wait_until(op_done, op, NULL);
+	r = op->status ? -op->status : op->result;
+	xaio__op_put(op);
+	return r;
+}
+
+static int submit(struct xaio__task *op, const struct xaio_opt *opt,
+		  struct xaio_evset *es, int64_t *sync_res)
+{
+	struct xaio_file *h = op->file;
+	size_t n;
+	int r;
+
+	/* Every call makes progress: what the kernel finished is reaped. */
+	xaio__poll();
+	op->es = es;
+	op->id = atomic_fetch_add(&next_id, 1);
+	op->t_submit = xaio__now_ns();
+	if (h && op->op != XAIO__OP_OPENAT && !usable(h))
+		return op_drop(op, -EBADF);
+	/* A synchronous call would wait for what only this thread can do. */
+	if (!es && xaio__es_in_worker_cb())
+		return op_drop(op, -EDEADLK);
+	if (es) {
+		r = xaio__es_admit(es, op);
+		if (r < 0)
+			return op_drop(op, r);
+	}
+	if (op->bufpol == XAIO_BUF_COPY) {
+		op->copy = malloc(op->len ? op->len : 1);
+		if (!op->copy) {
+			xaio__es_unadmit(op);
+			return op_drop(op, -ENOMEM);
+		}
+		if (op->iov) {
+			char *p = op->copy;
+
+			for (int i = 0; i < op->iovcnt; i++) {
+				memcpy(p, op->iov[i].iov_base,
+				       op->iov[i].iov_len);
+				p += op->iov[i].iov_len;
+			}
+			/* One buffer now: a plain write of it. */
+			free(op->iov);
+			op->iov = NULL;
+			op->op = XAIO__OP_WRITE;
+		} else {
+			memcpy(op->copy, op->buf, op->len);
+		}
+	}
+	if (op->bufpol == XAIO_BUF_GIFT)
+		op->gift = op->iov ? NULL : op->buf;
+	if (es) {
+		r = xaio__es_insert_cb(es, op);
+		if (r < 0) {
+			xaio__es_unadmit(op);
+			return op_drop(op, r);
+		}
+	}
+	pthread_mutex_lock(&xaio__deps);
+	if (h && op->op != XAIO__OP_OPENAT && !usable(h)) {
+		pthread_mutex_unlock(&xaio__deps);
+		xaio__es_unadmit(op);
+		return op_drop(op, -EBADF);
+	}
+	n = order(op, opt);
+	if (n) {
+		op->in_block = calloc(n, sizeof(*op->in_block));
+		if (!op->in_block) {
+			pthread_mutex_unlock(&xaio__deps);
+			xaio__es_unadmit(op);
+			return op_drop(op, -ENOMEM);
+		}
+		op->npending = 0;
+		order(op, opt);
+	}
+	/* The set's (or the caller's) reference and the one in progress. */
+	atomic_fetch_add(&op->refs, 2);
+	op->npending++; /* held until the op is counted in its set */
+	if (op->op == XAIO__OP_OPENAT) {
+		h->open_op = op;
+		h->open_id = op->id;
+		h->open_api = op->api;
+		if (op->dir)
+			list_add(op->dir, op);
+		h->g_next = files;
+		if (files)
+			files->g_prev = h;
+		files = h;
+	} else if (op->op == XAIO__OP_STATX && !h) {
+		if (op->dir)
+			list_add(op->dir, op);
+	} else {
+		list_add(h, op);
+		if (op->op == XAIO__OP_CLOSE)
+			atomic_store(&h->closing, true);
+	}
+	op->h_next = idtab[op->id & (IDTAB - 1)];
+	idtab[op->id & (IDTAB - 1)] = op;
+	pthread_mutex_unlock(&xaio__deps);
+	if (es) {
+		xaio__es_add(op);
+		if (waits_at_exit(op))
+			atomic_fetch_add(&exit_live, 1);
+	}
+	if (opt && opt->op_id)
+		*opt->op_id = op->id;
+	if (!es)
+		atomic_fetch_add(&op->refs, 1); /* run_sync's own */
+
+	pthread_mutex_lock(&xaio__deps);
+	if (--op->npending == 0) {
+		atomic_fetch_add(&op->refs, 1); /* the run queue's */
+		ready(op);
+	}
+	pthread_mutex_unlock(&xaio__deps);
+	run_pending();
+	if (!es) {
+		xaio__op_put(op); /* the set's: there is none */
+		*sync_res = run_sync(op);
+	}
+	return 0;
+}
+
+/* Submits op and gives the call's return value. */
+static int go(struct xaio__task *op, const struct xaio_opt *opt,
+	      struct xaio_evset *es)
+{
+	int64_t res = 0;
+	int r = submit(op, opt, es, &res);
+
+	if (r < 0 || es)
+		return r;
+	return res > INT_MAX ? INT_MAX : (int)res;
+}
+
+/* --- the calls --- */
+
+static int open_common(struct xaio_srcloc loc, const char *api,
+		       struct xaio_file **out, struct xaio_file *dir,
+		       const char *path, int flags, mode_t mode,
+		       const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	struct xaio_file *f;
+	struct xaio__task *op;
+	int r;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!path || (dir && !usable(dir)))
+		return !path ? -EINVAL : -EBADF;
+	op = op_new(loc, api, XAIO__OP_OPENAT, opt, &r);
+	if (!op)
+		return r;
+	f = calloc(1, sizeof(*f));
+	op->path = strdup(path);
+	if (!f || !op->path) {
+		free(f);
+		return op_drop(op, -ENOMEM);
+	}
+	f->fd = -1;
+	f->strict = opt && (opt->flags & XAIO_ORDER_STRICT);
+	op->file = f;
+	op->dir = dir;
+	/* The handle owns the descriptor: never inherited across exec. */
+	op->arg = (uint32_t)(flags | O_CLOEXEC);
+	op->arg2 = (uint32_t)mode;
+	*out = f;
+	r = go(op, opt, es);
+	if (r < 0 && (es || atomic_load(&f->ostate) != OPS_DONE)) {
+		/* Refused: nothing ran, the handle never existed. */
+		*out = NULL;
+		free(f);
+	} else if (r < 0) {
+		/* Synchronous and failed: nothing to close. */
+		pthread_mutex_lock(&xaio__deps);
+		file_unlink(f);
+		pthread_mutex_unlock(&xaio__deps);
+		*out = NULL;
+		free(f);
+	}
+	return r < 0 ? r : 0;
+}
+
+int xaio_open_loc(struct xaio_srcloc loc, struct xaio_file **f,
+		  const char *path, int flags, mode_t mode,
+		  const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return open_common(loc, "xaio_open", f, NULL, path, flags, mode, opt,
+			   es);
+}
+
+int xaio_openat_loc(struct xaio_srcloc loc, struct xaio_file **f,
+		    struct xaio_file *dir, const char *path, int flags,
+		    mode_t mode, const struct xaio_opt *opt,
+		    struct xaio_evset *es)
+{
+	return open_common(loc, "xaio_openat", f, dir, path, flags, mode, opt,
+			   es);
+}
+
+/* An operation on handle f (not its open). */
+static struct xaio__task *on(struct xaio_srcloc loc, const char *api,
+			     uint8_t kind, struct xaio_file *f,
+			     const struct xaio_opt *opt, int *err)
+{
+	struct xaio__task *op;
+
+	if (!f) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (!usable(f)) {
+		*err = -EBADF;
+		return NULL;
+	}
+	op = op_new(loc, api, kind, opt, err);
+	if (op)
+		op->file = f;
+	return op;
+}
+
+int xaio_close_loc(struct xaio_srcloc loc, struct xaio_file *f,
+		   const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	int r;
+	struct xaio__task *op =
+		on(loc, "xaio_close", XAIO__OP_CLOSE, f, opt, &r);
+
+	if (!op)
+		return r;
+	if (op->bufpol)
+		return op_drop(op, -EINVAL);
+	r = go(op, opt, es);
+	return r < 0 ? r : 0;
+}
+
+static int rw(struct xaio_srcloc loc, const char *api, uint8_t kind,
+	      struct xaio_file *f, void *buf, size_t len, off_t off,
+	      ssize_t *done, const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	struct xaio__task *op;
+	int r;
+
+	if (done)
+		*done = 0;
+	if (len > SSIZE_MAX || off < 0)
+		return -EINVAL;
+	op = on(loc, api, kind, f, opt, &r);
+	if (!op)
+		return r;
+	if (op->bufpol == XAIO_BUF_COPY && kind == XAIO__OP_READ)
+		return op_drop(op, -EINVAL);
+	op->buf = buf;
+	op->len = len;
+	op->off = off;
+	op->out = done;
+	return go(op, opt, es);
+}
+
+int xaio_pread_loc(struct xaio_srcloc loc, struct xaio_file *f, void *buf,
+		   size_t len, off_t off, ssize_t *done,
+		   const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return rw(loc, "xaio_pread", XAIO__OP_READ, f, buf, len, off, done, opt,
+		  es);
+}
+
+int xaio_pwrite_loc(struct xaio_srcloc loc, struct xaio_file *f,
+		    const void *buf, size_t len, off_t off, ssize_t *done,
+		    const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return rw(loc, "xaio_pwrite", XAIO__OP_WRITE, f, (void *)buf, len, off,
+		  done, opt, es);
+}
+
+static int rwv(struct xaio_srcloc loc, const char *api, uint8_t kind,
+	       struct xaio_file *f, const struct iovec *iov, int iovcnt,
+	       off_t off, ssize_t *done, const struct xaio_opt *opt,
+	       struct xaio_evset *es)
+{
+	struct xaio__task *op;
+	uint64_t total = 0;
+	int r;
+
+	if (done)
+		*done = 0;
+	if (iovcnt < 0 || iovcnt > IOV_MAX || (iovcnt && !iov) || off < 0)
+		return -EINVAL;
+	for (int i = 0; i < iovcnt; i++) {
+		total += iov[i].iov_len;
+		if (iov[i].iov_len > SSIZE_MAX || total > SSIZE_MAX)
+			return -EINVAL;
+	}
+	op = on(loc, api, kind, f, opt, &r);
+	if (!op)
+		return r;
+	if ((op->bufpol == XAIO_BUF_COPY && kind == XAIO__OP_READV) ||
+	    op->bufpol == XAIO_BUF_GIFT)
+		return op_drop(op, -EINVAL);
+	op->iov = malloc(((size_t)iovcnt ? (size_t)iovcnt : 1) * sizeof(*iov));
+	if (!op->iov)
+		return op_drop(op, -ENOMEM);
+	if (iovcnt)
+		memcpy(op->iov, iov, (size_t)iovcnt * sizeof(*iov));
+	op->iovcnt = iovcnt;
+	op->len = total;
+	op->off = off;
+	op->out = done;
+	return go(op, opt, es);
+}
+
+int xaio_preadv_loc(struct xaio_srcloc loc, struct xaio_file *f,
+		    const struct iovec *iov, int iovcnt, off_t off,
+		    ssize_t *done, const struct xaio_opt *opt,
+		    struct xaio_evset *es)
+{
+	return rwv(loc, "xaio_preadv", XAIO__OP_READV, f, iov, iovcnt, off,
+		   done, opt, es);
+}
+
+int xaio_pwritev_loc(struct xaio_srcloc loc, struct xaio_file *f,
+		     const struct iovec *iov, int iovcnt, off_t off,
+		     ssize_t *done, const struct xaio_opt *opt,
+		     struct xaio_evset *es)
+{
+	return rwv(loc, "xaio_pwritev", XAIO__OP_WRITEV, f, iov, iovcnt, off,
+		   done, opt, es);
+}
+
+/* fsync, fdatasync, ftruncate, fallocate: no buffer. */
+static int barrier(struct xaio_srcloc loc, const char *api, uint8_t kind,
+		   struct xaio_file *f, int mode, int64_t off, uint64_t len,
+		   const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	struct xaio__task *op;
+	int r;
+
+	op = on(loc, api, kind, f, opt, &r);
+	if (!op)
+		return r;
+	if (op->bufpol)
+		return op_drop(op, -EINVAL);
+	op->arg = (uint32_t)mode;
+	op->off = off;
+	op->len = len;
+	r = go(op, opt, es);
+	return r < 0 ? r : 0;
+}
+
+int xaio_fsync_loc(struct xaio_srcloc loc, struct xaio_file *f,
+		   const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return barrier(loc, "xaio_fsync", XAIO__OP_FSYNC, f, 0, 0, 0, opt, es);
+}
+
+int xaio_fdatasync_loc(struct xaio_srcloc loc, struct xaio_file *f,
+		       const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return barrier(loc, "xaio_fdatasync", XAIO__OP_FDATASYNC, f, 0, 0, 0,
+		       opt, es);
+}
+
+int xaio_ftruncate_loc(struct xaio_srcloc loc, struct xaio_file *f,
+		       off_t length, const struct xaio_opt *opt,
+		       struct xaio_evset *es)
+{
+	if (length < 0)
+		return -EINVAL;
+	return barrier(loc, "xaio_ftruncate", XAIO__OP_FTRUNCATE, f, 0, 0,
+		       (uint64_t)length, opt, es);
+}
+
+int xaio_fallocate_loc(struct xaio_srcloc loc, struct xaio_file *f, int mode,
+		       off_t off, off_t len, const struct xaio_opt *opt,
+		       struct xaio_evset *es)
+{
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	return barrier(loc, "xaio_fallocate", XAIO__OP_FALLOCATE, f, mode, off,
+		       (uint64_t)len, opt, es);
+}
+
+static int stat_common(struct xaio_srcloc loc, const char *api,
+		       struct xaio_file *f, struct xaio_file *dir,
+		       const char *path, int flags, unsigned int mask,
+		       struct statx *stx, const struct xaio_opt *opt,
+		       struct xaio_evset *es)
+{
+	struct xaio__task *op;
+	int r;
+
+	if (!stx)
+		return -EINVAL;
+	if (f) {
+		op = on(loc, api, XAIO__OP_STATX, f, opt, &r);
+	} else {
+		if (!path)
+			return -EINVAL;
+		if (dir && !usable(dir))
+			return -EBADF;
+		op = op_new(loc, api, XAIO__OP_STATX, opt, &r);
+	}
+	if (!op)
+		return r;
+	if (op->bufpol)
+		return op_drop(op, -EINVAL);
+	op->dir = dir;
+	if (path && !(op->path = strdup(path)))
+		return op_drop(op, -ENOMEM);
+	op->buf = stx;
+	op->arg = (uint32_t)flags;
+	op->arg2 = mask;
+	r = go(op, opt, es);
+	return r < 0 ? r : 0;
+}
+
+int xaio_fstat_loc(struct xaio_srcloc loc, struct xaio_file *f,
+		   unsigned int mask, struct statx *stx,
+		   const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	if (!f)
+		return -EINVAL;
+	return stat_common(loc, "xaio_fstat", f, NULL, NULL, AT_EMPTY_PATH,
+			   mask, stx, opt, es);
+}
+
+int xaio_stat_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+		  const char *path, int flags, unsigned int mask,
+		  struct statx *stx, const struct xaio_opt *opt,
+		  struct xaio_evset *es)
+{
+	return stat_common(loc, "xaio_stat", NULL, dir, path, flags, mask, stx,
+			   opt, es);
+}
+
+/* The same without a location: what `(xaio_pread)(...)` calls. */
+int xaio_open(struct xaio_file **f, const char *path, int flags, mode_t mode,
+	      const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return xaio_open_loc(noloc, f, path, flags, mode, opt, es);
+}
+
+int xaio_openat(struct xaio_file **f, struct xaio_file *dir, const char *path,
+		int flags, mode_t mode, const struct xaio_opt *opt,
+		struct xaio_evset *es)
+{
+	return xaio_openat_loc(noloc, f, dir, path, flags, mode, opt, es);
+}
+
+int xaio_close(struct xaio_file *f, const struct xaio_opt *opt,
+	       struct xaio_evset *es)
+{
+	return xaio_close_loc(noloc, f, opt, es);
+}
+
+int xaio_pread(struct xaio_file *f, void *buf, size_t len, off_t off,
+	       ssize_t *done, const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return xaio_pread_loc(noloc, f, buf, len, off, done, opt, es);
+}
+
+int xaio_pwrite(struct xaio_file *f, const void *buf, size_t len, off_t off,
+		ssize_t *done, const struct xaio_opt *opt,
+		struct xaio_evset *es)
+{
+	return xaio_pwrite_loc(noloc, f, buf, len, off, done, opt, es);
+}
+
+int xaio_preadv(struct xaio_file *f, const struct iovec *iov, int iovcnt,
+		off_t off, ssize_t *done, const struct xaio_opt *opt,
+		struct xaio_evset *es)
+{
+	return xaio_preadv_loc(noloc, f, iov, iovcnt, off, done, opt, es);
+}
+
+int xaio_pwritev(struct xaio_file *f, const struct iovec *iov, int iovcnt,
+		 off_t off, ssize_t *done, const struct xaio_opt *opt,
+		 struct xaio_evset *es)
+{
+	return xaio_pwritev_loc(noloc, f, iov, iovcnt, off, done, opt, es);
+}
+
+int xaio_fsync(struct xaio_file *f, const struct xaio_opt *opt,
+	       struct xaio_evset *es)
+{
+	return xaio_fsync_loc(noloc, f, opt, es);
+}
+
+int xaio_fdatasync(struct xaio_file *f, const struct xaio_opt *opt,
+		   struct xaio_evset *es)
+{
+	return xaio_fdatasync_loc(noloc, f, opt, es);
+}
+
+int xaio_ftruncate(struct xaio_file *f, off_t length,
+		   const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return xaio_ftruncate_loc(noloc, f, length, opt, es);
+}
+
+int xaio_fallocate(struct xaio_file *f, int mode, off_t off, off_t len,
+		   const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return xaio_fallocate_loc(noloc, f, mode, off, len, opt, es);
+}
+
+int xaio_fstat(struct xaio_file *f, unsigned int mask, struct statx *stx,
+	       const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return xaio_fstat_loc(noloc, f, mask, stx, opt, es);
+}
+
+int xaio_stat(struct xaio_file *dir, const char *path, int flags,
+	      unsigned int mask, struct statx *stx, const struct xaio_opt *opt,
+	      struct xaio_evset *es)
+{
+	return xaio_stat_loc(noloc, dir, path, flags, mask, stx, opt, es);
+}
+
+/* --- the handle as a future --- */
+
+int xaio_file_status(struct xaio_file *f)
+{
+	if (!f)
+		return -EINVAL;
+	xaio__poll(); /* a poll: what the kernel finished is reaped */
+	if (atomic_load_explicit(&f->ostate, memory_order_acquire) != OPS_DONE)
+		return -EINPROGRESS;
+	return f->err ? -f->err : 0;
+}
+
+static bool opened(void *arg)
+{
+	return xaio_file_status(arg) != -EINPROGRESS;
+}
+
+int xaio_file_fd(struct xaio_file *f)
+{
+	if (!f)
+		return -EINVAL;
+	if (xaio__es_in_worker_cb())
+		return -EDEADLK;
+	xaio__native_init();
+	xaio__wait_until(opened, f, NULL);
+	return f->err ? -f->err : f->fd;
+}
+
+struct upto {
+	struct xaio_file *f;
+	uint64_t id;
+};
+
+/* No live op on f (nor its open) was submitted before u->id. */
+static bool drained(void *arg)
+{
+	const struct upto *u = arg;
+	bool done;
+
+	pthread_mutex_lock(&xaio__deps);
+	done = (!u->f->open_op || u->f->open_op->id > u->id) &&
+	       (!u->f->live_head || u->f->live_head->id > u->id);
+	pthread_mutex_unlock(&xaio__deps);
+	return done;
+}
+
+int xaio_file_wait(struct xaio_file *f, uint64_t timeout_ns)
+{
+	struct upto u = {f, 0};
+	struct timespec deadline;
+	bool forever;
+
+	if (!f)
+		return -EINVAL;
+	if (xaio__es_in_worker_cb())
+		return -EDEADLK;
+	xaio__native_init();
+	u.id = atomic_load(&next_id);
+	if (timeout_ns == 0)
+		return drained(&u) ? 0 : -ETIMEDOUT;
+	deadline = xaio__deadline_ns(timeout_ns, &forever);
+	return xaio__wait_until(drained, &u, forever ? NULL : &deadline);
+}
+
+/* --- error records --- */
+
+char *xaio__op_args(const struct xaio__task *op)
+{
+	char *s = NULL;
+	int r;
+
+	switch (op->op) {
+	case XAIO__OP_OPENAT:
+		r = asprintf(&s, "path=\"%s\", flags=%#x, mode=%#o",
+			     op->path ? op->path : "", op->arg, op->arg2);
+		break;
+	case XAIO__OP_READ:
+	case XAIO__OP_WRITE:
+		r = asprintf(&s, "fd=%d, buf=%p, len=%llu, off=%lld", op->fd,
+			     op->buf, (unsigned long long)op->len,
+			     (long long)op->off);
+		break;
+	case XAIO__OP_READV:
+	case XAIO__OP_WRITEV:
+		r = asprintf(&s, "fd=%d, iovcnt=%d, len=%llu, off=%lld", op->fd,
+			     op->iovcnt, (unsigned long long)op->len,
+			     (long long)op->off);
+		break;
+	case XAIO__OP_FTRUNCATE:
+		r = asprintf(&s, "fd=%d, length=%llu", op->fd,
+			     (unsigned long long)op->len);
+		break;
+	case XAIO__OP_FALLOCATE:
+		r = asprintf(&s, "fd=%d, mode=%#x, off=%lld, len=%llu", op->fd,
+			     op->arg, (long long)op->off,
+			     (unsigned long long)op->len);
+		break;
+	case XAIO__OP_STATX:
+		r = asprintf(&s, "path=\"%s\", flags=%#x, mask=%#x",
+			     op->path ? op->path : "", op->arg, op->arg2);
+		break;
+	default:
+		r = asprintf(&s, "fd=%d", op->fd);
+		break;
+	}
+	return r < 0 ? NULL : s;
+}
+
+/*
+ * Exit: what a program submitted and did not wait for is waited for, at
+ * most XAIO_EXIT_TIMEOUT seconds: writes, barriers, opens (writes may be
+ * queued behind them) and closes.  Reads and stats are not.
+ */
+static bool exit_drained(void *arg)
+{
+	(void)arg;
+	return atomic_load(&exit_live) == 0;
+}
+
+__attribute__((destructor)) static void drain_native(void)
+{
+	struct timespec deadline;
+	long s;
+
+	if (!atomic_load(&exit_live))
+		return;
+	s = xaio__exit_timeout_s();
+	if (!s)
+		return;
+	deadline = xaio__deadline(&(struct timespec){s, 0});
+	xaio__wait_until(exit_drained, NULL, &deadline);
+}
