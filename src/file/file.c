@@ -189,6 +189,20 @@ static struct xaio__task *op_new(struct xaio_srcloc loc, const char *api,
 	return op;
 }
 
+/*
+ * Drops a reference unless it is the last one (whose put would free op
+ * and take xaio__deps): false then, and the caller owns op alone.
+ */
+static bool put_unless_last(struct xaio__task *op)
+{
+	uint32_t r = atomic_load(&op->refs);
+
+	while (r > 1)
+		if (atomic_compare_exchange_weak(&op->refs, &r, r - 1))
+			return true;
+	return false;
+}
+
 /* Frees an op that was never submitted. */
 static int op_drop(struct xaio__task *op, int err)
 {
@@ -272,6 +286,20 @@ static void on_open(struct xaio__task *op, struct xaio_file *h, size_t *n)
 	}
 }
 
+/* The edges of op from earlier operations on handle h. */
+static void order_on(struct xaio__task *op, struct xaio_file *h, size_t *n)
+{
+	on_open(op, h, n);
+	if (h->strict && h->live_tail) {
+		/* Each after the one before: total order. */
+		edge(h->live_tail, op, false, n);
+		return;
+	}
+	for (struct xaio__task *x = h->live_head; x; x = x->f_next)
+		if (after_op(op, x, h))
+			edge(x, op, false, n);
+}
+
 /*
  * Walks what op must run after: with op->in_block NULL it counts the
  * edges, else it links them.  The two passes see the same state.
@@ -281,22 +309,11 @@ static size_t order(struct xaio__task *op, const struct xaio_opt *opt)
 	struct xaio_file *f = op->file;
 	size_t n = 0;
 
-	if (f && op->op != XAIO__OP_OPENAT) {
-		on_open(op, f, &n);
-		if (f->strict && f->live_tail) {
-			edge(f->live_tail, op, false, &n);
-		} else {
-			for (struct xaio__task *x = f->live_head; x;
-			     x = x->f_next)
-				if (after_op(op, x, f))
-					edge(x, op, false, &n);
-		}
-	}
-	if (op->dir) {
-		on_open(op, op->dir, &n);
-		if (op->dir->barrier)
-			edge(op->dir->barrier, op, false, &n);
-	}
+	if (f && op->op != XAIO__OP_OPENAT)
+		order_on(op, f, &n);
+	/* An openat or stat relative to a handle is an operation on it. */
+	if (op->dir)
+		order_on(op, op->dir, &n);
 	for (uint32_t i = 0; opt && i < opt->n_after; i++) {
 		struct xaio__task *x = find_id(opt->after[i]);
 
@@ -510,8 +527,8 @@ static void finish(struct xaio__task *op, int64_t res, bool engine)
 			poison(to, op);
 		if (--to->npending == 0) {
 			ready(to); /* takes over the edge's reference */
-		} else {
-			/* Not in a run queue (it waits): r_next is free. */
+		} else if (!put_unless_last(to)) {
+			/* The last reference: nobody else can touch it. */
 			to->r_next = drop;
 			drop = to;
 		}
@@ -608,15 +625,16 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 			char *p = op->copy;
 
 			for (int i = 0; i < op->iovcnt; i++) {
-				memcpy(p, op->iov[i].iov_base,
-				       op->iov[i].iov_len);
+				if (op->iov[i].iov_len)
+					memcpy(p, op->iov[i].iov_base,
+					       op->iov[i].iov_len);
 				p += op->iov[i].iov_len;
 			}
 			/* One buffer now: a plain write of it. */
 			free(op->iov);
 			op->iov = NULL;
 			op->op = XAIO__OP_WRITE;
-		} else {
+		} else if (op->len) {
 			memcpy(op->copy, op->buf, op->len);
 		}
 	}
@@ -725,6 +743,8 @@ static int open_common(struct xaio_srcloc loc, const char *api,
 	op = op_new(loc, api, XAIO__OP_OPENAT, opt, &r);
 	if (!op)
 		return r;
+	if (op->bufpol) /* no buffer */
+		return op_drop(op, -EINVAL);
 	f = calloc(1, sizeof(*f));
 	op->path = strdup(path);
 	if (!f || !op->path) {

@@ -107,12 +107,6 @@ static uint64_t take(struct input *in, int bytes)
 static int cur_step = -1, cur_kind = -1;
 static const char *cur_input = "-"; /* the replayed file */
 static bool trace;
-/*
- * Inputs that hit a bug already reported are steered around it, so the
- * fuzzer can look further, unless FUZZ_EVSET_KNOWN_BUGS=1 (then the kept
- * reproducers in corpus/evset fail again).  Each site says which bug.
- */
-static bool known_bugs;
 
 __attribute__((format(printf, 1, 2), noreturn)) static void fail(
 	const char *fmt, ...)
@@ -456,7 +450,6 @@ static void setup_once(void)
 		return;
 	done = true;
 	trace = getenv("FUZZ_EVSET_TRACE") != NULL;
-	known_bugs = getenv("FUZZ_EVSET_KNOWN_BUGS") != NULL;
 	if (getenv("FUZZ_EVSET_HANG_S") &&
 	    atoi(getenv("FUZZ_EVSET_HANG_S")) > 0)
 		hang_s = (uint64_t)atoi(getenv("FUZZ_EVSET_HANG_S"));
@@ -559,15 +552,9 @@ static struct xaio_file *handle_at(int i)
 	return i < NH ? handles[i] : NULL;
 }
 
-/*
- * Known bug: an openat or stat relative to a XAIO_ORDER_STRICT handle joins
- * its list of live operations without being ordered behind them, and what
- * follows on the handle (its close) is ordered behind that one only: the
- * close overtakes earlier writes and frees the handle under them.
- */
 static struct xaio_file *dir_at(int i)
 {
-	return i < NH && strict[i] && !known_bugs ? NULL : handle_at(i);
+	return handle_at(i);
 }
 
 static void remember_id(uint64_t id)
@@ -584,26 +571,6 @@ static struct idrec *find_rec(uint64_t id)
 		if (ids[i].id == id)
 			return &ids[i];
 	return NULL;
-}
-
-/*
- * Known bug: an op with two edges from one predecessor (after[] naming it
- * twice, or naming an op it is ordered behind anyway: its handle's open,
- * a barrier or an overlapping write on its handle) corrupts the run queue
- * when that predecessor completes, and another op is never launched.
- * Could after[] id give the op being built such a second edge?
- */
-static bool second_edge(uint64_t id)
-{
-	const struct idrec *r = find_rec(id);
-	const void *mine[2] = {cur_h1, cur_h2};
-
-	if (!r) /* an op of this run we know nothing of: maybe */
-		return id > base_id && id - base_id < NTAB;
-	for (int i = 0; i < 2; i++)
-		if (mine[i] && (r->h1 == mine[i] || r->h2 == mine[i]))
-			return true;
-	return false;
 }
 
 static uint64_t pick_id(struct input *in)
@@ -759,12 +726,6 @@ static const struct xaio_opt *pick_opt(struct input *in, struct optb *b,
 	pol = (sel >> 2) & 3;
 	if (pol == 3 && !(sel2 & 1))
 		pol = 0; /* the invalid policy only half the time */
-	/*
-	 * Known bug: xaio_open takes XAIO_BUF_COPY and copies its (NULL, 0)
-	 * buffer with memcpy(copy, NULL, 0) (UBSan: null argument).
-	 */
-	if (kind == K_OPEN && pol == XAIO_BUF_COPY && !known_bugs)
-		pol = XAIO_BUF_BORROW;
 	b->o.flags = pol;
 	if ((sel >> 4) & 1)
 		b->o.flags |= XAIO_ORDER_STRICT;
@@ -773,11 +734,6 @@ static const struct xaio_opt *pick_opt(struct input *in, struct optb *b,
 	b->o.n_after = (uint32_t)((sel2 >> 1) & 7) % 5;
 	for (uint32_t i = 0; i < b->o.n_after; i++) {
 		b->after[i] = pick_id(in);
-		for (uint32_t j = 0; j < i && !known_bugs; j++)
-			if (b->after[j] == b->after[i])
-				b->after[i] = 0; /* satisfied: no edge */
-		if (!known_bugs && second_edge(b->after[i]))
-			b->after[i] = 0;
 	}
 	b->o.after = b->o.n_after && (sel2 & 0x41) == 0x41 ? NULL : b->after;
 	b->o.user_tag = mk_tag((uint32_t)take(in, 2));
