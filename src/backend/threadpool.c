@@ -71,8 +71,12 @@ static int64_t run(struct xaio__req *req)
 			return r;
 		if (errno == EINTR)
 			continue;
-		/* An O_NONBLOCK stream fails as read(2) would, by default. */
-		if (errno != EAGAIN || (req->flags & XAIO__RF_NBIO))
+		/*
+		 * An O_NONBLOCK stream fails as read(2) would, by default; a
+		 * native request always (it is the plain system call).
+		 */
+		if (errno != EAGAIN ||
+		    (req->flags & (XAIO__RF_NBIO | XAIO__RF_NATIVE)))
 			return -errno;
 		/* XAIO_NONBLOCK=wait: until it is ready. */
 		pfd.fd = req->xfd;

@@ -583,6 +583,9 @@ static void push_sqe(void)
 	atomic_store_explicit(R.sq_tail, tail + 1, memory_order_release);
 }
 
+/* This thread issued SQEs while plugged: its unplug must submit them. */
+static __thread bool held_for_plug __attribute__((tls_model("initial-exec")));
+
 static void prep(struct io_uring_sqe *sqe, struct xaio__req *req)
 {
 	const struct xaio__opdef *def = &xaio__ops[req->op];
@@ -631,7 +634,7 @@ int xaio__uring_issue(struct xaio__req *req)
 	handed_over(req);
 	push_sqe();
 	if (xaio__plugged())
-		; /* xaio__unplug() submits */
+		held_for_plug = true; /* xaio__unplug() submits */
 	else if (defer(lazy, was))
 		deferred = true;
 	else
@@ -688,6 +691,15 @@ void xaio__uring_flush(void)
 	lock_sq();
 	submit_locked();
 	unlock_sq();
+}
+
+void xaio__uring_flush_plugged(void)
+{
+	/* Nothing issued while plugged: what is left for a batch stays. */
+	if (!held_for_plug)
+		return;
+	held_for_plug = false;
+	xaio__uring_flush();
 }
 
 void xaio__uring_flush_interrupted(void)

@@ -1006,7 +1006,7 @@ void xaio__unplug(void)
 	if (plug_depth == 0 && backend == XAIO_BACKEND_URING) {
 		/* It holds the submission lock: no reaping in a handler. */
 		xaio__in_engine++;
-		xaio__uring_flush();
+		xaio__uring_flush_plugged();
 		xaio__in_engine--;
 	}
 }

@@ -352,6 +352,8 @@ XAIO__HIDDEN void xaio__uring_atfork_child(void);
  */
 XAIO__HIDDEN int xaio__uring_issue(struct xaio__req *req);
 XAIO__HIDDEN void xaio__uring_flush(void);
+/* xaio__uring_flush() if this thread issued anything while plugged. */
+XAIO__HIDDEN void xaio__uring_flush_plugged(void);
 /* Does the ring run operation op (XAIO__OP_*)?  Else the pool does. */
 XAIO__HIDDEN bool xaio__uring_has(unsigned int op);
 /*
