@@ -146,6 +146,8 @@ static int t_async_session(void)
 	struct statx x1, x2, x3, x4;
 	struct xaio_op_info infos[N + 2];
 	struct step st[N];
+	uint64_t after_x3[1];
+	struct xaio_opt *so;
 	struct xaio_opt o;
 	ssize_t dw = -1, dr = -1, dwv = -1, drv = -1;
 	int n = 0, got;
@@ -194,9 +196,15 @@ static int t_async_session(void)
 		     0);
 	XT_ASSERT_EQ(xaio_fstat(f, MASK, &x3, STEP("xaio_fstat", 0, 0, 0), es),
 		     0);
-	XT_ASSERT_EQ(xaio_stat(NULL, path, 0, MASK, &x4,
-			       STEP("xaio_stat", 0, 0, 0), es),
-		     0);
+	after_x3[0] = st[n - 1].id;
+	/*
+	 * By path: no handle orders it, so it names what it must follow
+	 * (the fstat just before, after every write and barrier).
+	 */
+	so = STEP("xaio_stat", 0, 0, 0);
+	so->after = after_x3;
+	so->n_after = 1;
+	XT_ASSERT_EQ(xaio_stat(NULL, path, 0, MASK, &x4, so, es), 0);
 	XT_ASSERT_EQ(xaio_close(f, STEP("xaio_close", 0, 0, 0), es), 0);
 	XT_ASSERT_EQ(n, N);
 #undef STEP
