@@ -25,23 +25,23 @@
 
 const struct workload workloads[W_COUNT] = {
 	[W_RANDREAD] = {"randread", "random reads, page cache hot", "reads",
-			OP_READ, 1, 0},
+			OP_READ, 1, 0, 0},
 	[W_RANDREAD_DIRECT] = {"randread-direct", "random reads, O_DIRECT",
-			       "reads", OP_READ, 1, 0},
+			       "reads", OP_READ, 1, 0, 0},
 	[W_SEQREAD] = {"seqread", "sequential 1 MiB reads, page cache hot",
-		       "reads", OP_READ, 0, 4},
+		       "reads", OP_READ, 0, 4, 0},
 	[W_SEQWRITE] = {"seqwrite", "sequential 1 MiB writes (buffered)",
-			"writes", OP_WRITE, 0, 4},
+			"writes", OP_WRITE, 0, 4, 0},
 	[W_RANDWRITE_FSYNC] = {"randwrite-fsync",
 			       "random 4 KiB writes, fsync every N", "writes",
-			       OP_WRITE | OP_FSYNC, 0, 8},
+			       OP_WRITE | OP_FSYNC, 0, 8, 0},
 	[W_SMALL_READ] = {"small-read", "small files: open, read 4 KiB, close",
 			  "files", OP_READ, 0, 8, 64},
 	[W_SMALL_CREATE] = {"small-create",
 			    "small files: create, write 4 KiB, close", "files",
 			    OP_WRITE, 0, 8, 64},
 	[W_STATX] = {"statx", "statx storm on the small files", "statx",
-		     OP_STATX, 0, 32},
+		     OP_STATX, 0, 32, 0},
 };
 
 static int corrupt_once = -1;
