@@ -80,9 +80,11 @@ echo "== 2b. clang build with -Werror (compile only: library, tests, examples, b
 CC=clang build build/clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXAIO_BUILD_BENCH=ON
 
 echo "== 3. TSan: both backends and XAIO_SQPOLL"
+# fuzz-evset's inputs read into one shared buffer from concurrent
+# operations on purpose (a race in the program, not in xaio): left out.
 build build/tsan -DCMAKE_BUILD_TYPE=Debug -DXAIO_SANITIZE=thread
 TSAN_OPTIONS="halt_on_error=1 die_after_fork=0 suppressions=$root/tests/tsan.supp" \
-	run_ctest build/tsan -LE "faults|stress|bench" -E "posix\.notify\."
+	run_ctest build/tsan -LE "faults|stress|bench" -E "posix\.notify\.|fuzz\.evset-corpus\."
 
 echo "== 4. valgrind memcheck: thread-pool backend"
 build build/valgrind -DCMAKE_BUILD_TYPE=Debug -DXAIO_VALGRIND=ON

@@ -266,7 +266,9 @@ static void edge(struct xaio__task *from, struct xaio__task *to, bool hard,
  */
 static void poison(struct xaio__task *op, const struct xaio__task *failed)
 {
-	if (op->poisoned || op->op == XAIO__OP_CLOSE)
+	/* Nor is an op a canceller has claimed (xaio__deps orders the two). */
+	if (op->poisoned || op->op == XAIO__OP_CLOSE ||
+	    atomic_load(&op->state) != OPS_WAITING)
 		return;
 	op->poisoned = 1;
 	op->cause = failed->cause ? failed->cause : failed->id;
@@ -479,7 +481,10 @@ static void finish(struct xaio__task *op, int64_t res, bool engine)
 	struct xaio__edge *e;
 
 	op->t_end = xaio__now_ns();
-	if (op->poisoned) {
+	if (op->canceled) {
+		op->status =
+			ECANCELED; /* by xaio_evset_cancel, before it ran */
+	} else if (op->poisoned) {
 		op->status = ECANCELED;
 		op->iflags |= XAIO_INFO_DEP_CANCELED;
 	} else {
@@ -558,11 +563,15 @@ bool xaio__op_cancel(struct xaio__task *op)
 {
 	uint8_t want = OPS_WAITING;
 
+	bool claimed;
+
 	if (op->op == XAIO__OP_CLOSE)
 		return false; /* see poison() */
-	if (atomic_compare_exchange_strong(&op->state, &want, OPS_ISSUED)) {
+	pthread_mutex_lock(&xaio__deps);
+	claimed = atomic_compare_exchange_strong(&op->state, &want, OPS_ISSUED);
+	pthread_mutex_unlock(&xaio__deps);
+	if (claimed) {
 		op->canceled = 1;
-		op->poisoned = 0;
 		finish(op, -ECANCELED, false);
 		return true;
 	}
