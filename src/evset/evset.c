@@ -37,16 +37,6 @@ static __thread int in_worker_cb;
 /* Every set, for fork (under xaio__deps). */
 static struct xaio_evset *sets;
 
-struct xaio_evset_x {
-	struct xaio_evset es;
-	_Atomic uint32_t active;
-};
-
-static _Atomic uint32_t *active_of(struct xaio_evset *es)
-{
-	return &((struct xaio_evset_x *)es)->active;
-}
-
 bool xaio__es_in_worker_cb(void)
 {
 	return in_worker_cb != 0;
@@ -120,7 +110,7 @@ int xaio_evset_create(struct xaio_evset **out,
 		      const struct xaio_evset_attr *attr)
 {
 	struct xaio_evset_attr a = {.size = sizeof(a)};
-	struct xaio_evset_x *x;
+	struct xaio_evset *es;
 
 	if (!out)
 		return -EINVAL;
@@ -144,22 +134,22 @@ int xaio_evset_create(struct xaio_evset **out,
 	if (!a.copy_cap)
 		a.copy_cap = COPY_CAP_DEFAULT;
 	a.size = sizeof(a);
-	x = calloc(1, sizeof(*x));
-	if (!x)
+	es = calloc(1, sizeof(*es));
+	if (!es)
 		return -ENOMEM;
-	pthread_mutex_init(&x->es.lock, NULL);
-	x->es.attr = a;
-	x->es.efd = -1;
-	x->es.background = (a.flags & XAIO_EVSET_BACKGROUND) ||
-			   a.callback_mode == XAIO_CB_WORKER;
+	pthread_mutex_init(&es->lock, NULL);
+	es->attr = a;
+	es->efd = -1;
+	es->background = (a.flags & XAIO_EVSET_BACKGROUND) ||
+			 a.callback_mode == XAIO_CB_WORKER;
 	xaio__native_init();
 	pthread_mutex_lock(&xaio__deps);
-	x->es.g_next = sets;
+	es->g_next = sets;
 	if (sets)
-		sets->g_prev = &x->es;
-	sets = &x->es;
+		sets->g_prev = es;
+	sets = es;
 	pthread_mutex_unlock(&xaio__deps);
-	*out = &x->es;
+	*out = es;
 	return 0;
 }
 
@@ -203,7 +193,7 @@ int xaio_evset_close(struct xaio_evset *es, unsigned int flags)
 	es->done_head = es->done_tail = es->err_head = es->err_tail = NULL;
 	pthread_mutex_unlock(&es->lock);
 	/* The last completion may still be writing the eventfd. */
-	while (atomic_load(active_of(es)))
+	while (atomic_load(&es->active))
 		sched_yield();
 	put_list(done, false);
 	put_list(errs, true);
@@ -360,7 +350,7 @@ void xaio__es_done(struct xaio__task *op)
 		cb = es->complete;
 	ctx = es->ctx;
 	efd = es->efd;
-	atomic_fetch_add(active_of(es), 1);
+	atomic_fetch_add(&es->active, 1);
 	pthread_mutex_unlock(&es->lock);
 	if (efd >= 0)
 		eventfd_write(efd, 1);
@@ -370,7 +360,7 @@ void xaio__es_done(struct xaio__task *op)
 		cb(es, &info, ctx);
 		in_worker_cb--;
 	}
-	atomic_fetch_sub(active_of(es), 1);
+	atomic_fetch_sub(&es->active, 1);
 }
 
 /* --- harvesting and waiting --- */
@@ -745,7 +735,7 @@ void xaio__es_atfork_child(void)
 		es->done_head = es->done_tail = NULL;
 		es->c.in_progress = 0;
 		es->c.bytes_copied = 0;
-		atomic_store(active_of(es), 0);
+		atomic_store(&es->active, 0);
 	}
 	in_worker_cb = 0;
 }

@@ -121,6 +121,9 @@ struct xaio_evset {
 	xaio_complete_fn complete;
 	void *ctx;
 	int efd;
+	/* Completions past their unlock that still use the set (close waits).
+	 */
+	_Atomic uint32_t active;
 	/* Completions must be reaped without a waiting thread (NOTIFY). */
 	_Atomic bool background;
 	struct xaio_evset *g_prev, *g_next; /* every set (deps) */

@@ -552,11 +552,6 @@ static struct xaio_file *handle_at(int i)
 	return i < NH ? handles[i] : NULL;
 }
 
-static struct xaio_file *dir_at(int i)
-{
-	return handle_at(i);
-}
-
 static void remember_id(uint64_t id)
 {
 	if (!id)
@@ -1427,7 +1422,7 @@ static int free_handle_slot(struct input *in)
 static void step_open(struct input *in, bool at)
 {
 	int slot = free_handle_slot(in), hd = at ? pick_handle(in) : NH;
-	struct xaio_file *d = dir_at(hd), *f = (struct xaio_file *)buf;
+	struct xaio_file *d = handle_at(hd), *f = (struct xaio_file *)buf;
 	uint8_t pb = (uint8_t)take(in, 1);
 	const char *path;
 	int flags = pick_flags(in), how = (int)(take(in, 1) % 4);
@@ -1764,7 +1759,7 @@ static unsigned int pick_mask(struct input *in)
 static void step_stat(struct input *in, bool by_path)
 {
 	int slot = pick_handle(in), how = (int)(take(in, 1) % 4);
-	struct xaio_file *f = by_path ? dir_at(slot) : handle_at(slot);
+	struct xaio_file *f = by_path ? handle_at(slot) : handle_at(slot);
 	uint8_t pb = (uint8_t)take(in, 1), fb = (uint8_t)take(in, 1);
 	unsigned int mask = pick_mask(in);
 	struct statx *stx = pb == 0xfe ? NULL : &stxs[cur_step];
