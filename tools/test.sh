@@ -16,11 +16,12 @@
 #   4. the thread-pool tests under valgrind memcheck (zero errors, zero
 #      definite or indirect leaks; xaio-bench's tests run a script, which
 #      valgrind would not see into, so they are left out),
-#   5. libFuzzer over the POSIX entry points, 60 s per backend and 60 s
-#      with XAIO_SQPOLL,
+#   5. libFuzzer over the POSIX entry points and over the event sets and
+#      native file calls, 60 s each per backend and with XAIO_SQPOLL,
 #   6. fio's posixaio engine under LD_PRELOAD=libxaio-posix.so (short),
 #   7. the stress driver, 10^6 operations per backend, and 3.3*10^5 more
-#      each with XAIO_NOWAIT=0 and with XAIO_SQPOLL.
+#      each with XAIO_NOWAIT=0 and with XAIO_SQPOLL; the event-set stress
+#      (four submitting threads, two harvesting), 10^6 per backend.
 # Usage: tools/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,13 +92,10 @@ build build/valgrind -DCMAKE_BUILD_TYPE=Debug -DXAIO_VALGRIND=ON
 run_ctest build/valgrind -L threads -LE "faults|stress|reexec|bench"
 
 echo "== 5. libFuzzer, 60 s per backend and with XAIO_SQPOLL"
-# fuzz-posix only: fuzz-evset finds an open use-after-free of a handle
-# (tests/fuzz/known/evset-uaf-list-del; issue 18) within a minute.  Its
-# corpus replays in every step above; run it with tools/fuzz.sh --target evset.
-tools/fuzz.sh --seconds 60 --target posix
+tools/fuzz.sh --seconds 60
 
 echo "== 6. fio posixaio under LD_PRELOAD=libxaio-posix.so (short)"
 tools/fio-check.sh --short build/test/libxaio-posix.so
 
-echo "== 7. stress: 10^6 operations per backend, 3.3*10^5 each with XAIO_NOWAIT=0 and XAIO_SQPOLL (release build)"
+echo "== 7. stress: 10^6 operations per backend, 3.3*10^5 each with XAIO_NOWAIT=0 and XAIO_SQPOLL; event sets 10^6 per backend (release build)"
 run_ctest build/test -L stress

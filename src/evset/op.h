@@ -49,6 +49,7 @@ struct xaio__task {
 	_Atomic uint8_t state; /* OPS_* */
 	_Atomic uint32_t refs;
 	uint32_t npending; /* predecessors not done, + 1 until launched */
+	uint32_t nsoft; /* of which ordered on a handle (not hard) */
 	int32_t status;
 	uint32_t iflags; /* XAIO_INFO_* */
 	int64_t result;
@@ -80,6 +81,11 @@ struct xaio__task {
 
 	int fd; /* the descriptor it ran on, for error records; -1: none */
 	uint8_t released; /* has let its successors go (xaio__deps) */
+	/*
+	 * Cancelled while ordered behind others on a handle: 1, keeps its
+	 * place until they are done; 2, its release is queued (xaio__deps).
+	 */
+	uint8_t held;
 
 	/* Successors: edges to ops that wait for this one (xaio__deps). */
 	struct xaio__edge *succ;

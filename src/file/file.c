@@ -255,6 +255,7 @@ static void edge(struct xaio__task *from, struct xaio__task *to, bool hard,
 		e->next = from->succ;
 		from->succ = e;
 		to->npending++;
+		to->nsoft += !hard;
 		atomic_fetch_add(&to->refs, 1);
 	}
 	(*n)++;
@@ -382,6 +383,7 @@ static bool usable(struct xaio_file *f)
 
 static void finish(struct xaio__task *op, int64_t res, bool engine);
 static void issue(struct xaio__task *op, struct xaio__req *req);
+static void release(struct xaio__task *op, int64_t res);
 
 static void run_pending(void)
 {
@@ -393,8 +395,14 @@ static void run_pending(void)
 
 		runq = op->r_next;
 		op->r_next = NULL;
-		/* A canceller may have completed it already: then no-op. */
-		if (atomic_load(&op->state) == OPS_WAITING) {
+		if (op->held) {
+			/* Cancelled earlier: what it was behind is done now. */
+			pthread_mutex_lock(&xaio__deps);
+			op->held = 0;
+			release(op, 0);
+			xaio__op_put(op); /* release()'s */
+		} else if (atomic_load(&op->state) == OPS_WAITING) {
+			/* (Else a canceller completed it already.) */
 			uint8_t want = OPS_WAITING;
 			struct xaio__req *req;
 
@@ -474,12 +482,68 @@ static void issue(struct xaio__task *op, struct xaio__req *req)
 	}
 }
 
-static void finish(struct xaio__task *op, int64_t res, bool engine)
+/*
+ * Takes op out of the order (xaio__deps held; unlocked on return): out of
+ * its handle's list, its handle's open (res: the descriptor) or close
+ * done, its successors let go.
+ */
+static void release(struct xaio__task *op, int64_t res)
 {
 	struct xaio_file *f = op->file, *freed = NULL;
 	struct xaio__task *drop = NULL;
 	struct xaio__edge *e;
 
+	list_del(op);
+	if (op->op == XAIO__OP_OPENAT && f) {
+		f->open_op = NULL;
+		if (op->status)
+			f->err = op->status;
+		else
+			f->fd = (int)res;
+		atomic_store_explicit(&f->ostate, OPS_DONE,
+				      memory_order_release);
+	}
+	if (op->op == XAIO__OP_CLOSE) {
+		file_unlink(f);
+		freed = f;
+	}
+	op->released = 1;
+	e = op->succ;
+	op->succ = NULL;
+	while (e) {
+		struct xaio__edge *next = e->next;
+		struct xaio__task *to = e->to;
+
+		if (e->hard && op->status)
+			poison(to, op);
+		to->npending--;
+		to->nsoft -= !e->hard;
+		if (to->held == 1 && !to->nsoft) {
+			to->held = 2; /* its own release, now (run_pending) */
+			ready(to); /* takes over the edge's reference */
+		} else if (!to->npending && !to->held && !to->released) {
+			ready(to);
+		} else if (!put_unless_last(to)) {
+			/* The last reference: nobody else can touch it. */
+			to->r_next = drop;
+			drop = to;
+		}
+		e = next;
+	}
+	pthread_mutex_unlock(&xaio__deps);
+	/* Its last reference frees it, which takes xaio__deps. */
+	while (drop) {
+		struct xaio__task *next = drop->r_next;
+
+		drop->r_next = NULL;
+		xaio__op_put(drop);
+		drop = next;
+	}
+	free(freed);
+}
+
+static void finish(struct xaio__task *op, int64_t res, bool engine)
+{
 	op->t_end = xaio__now_ns();
 	if (op->canceled) {
 		op->status =
@@ -507,48 +571,20 @@ static void finish(struct xaio__task *op, int64_t res, bool engine)
 	xaio__es_done(op);
 
 	pthread_mutex_lock(&xaio__deps);
-	list_del(op);
-	if (op->op == XAIO__OP_OPENAT && f) {
-		f->open_op = NULL;
-		if (op->status)
-			f->err = op->status;
-		else
-			f->fd = (int)res;
-		atomic_store_explicit(&f->ostate, OPS_DONE,
-				      memory_order_release);
+	if (op->nsoft) {
+		/*
+		 * Cancelled while ordered behind others on its handle: it is
+		 * done, but what is ordered after it must still wait for those
+		 * (a strict handle orders each op after the one before only),
+		 * so it keeps its place until they are (run_pending).  Hard
+		 * predecessors (opt.after, an open) do not hold it.
+		 */
+		op->held = 1;
+		atomic_fetch_add(&op->refs, 1); /* release()'s */
+		pthread_mutex_unlock(&xaio__deps);
+	} else {
+		release(op, res);
 	}
-	if (op->op == XAIO__OP_CLOSE) {
-		file_unlink(f);
-		freed = f;
-	}
-	op->released = 1;
-	e = op->succ;
-	op->succ = NULL;
-	while (e) {
-		struct xaio__edge *next = e->next;
-		struct xaio__task *to = e->to;
-
-		if (e->hard && op->status)
-			poison(to, op);
-		if (--to->npending == 0) {
-			ready(to); /* takes over the edge's reference */
-		} else if (!put_unless_last(to)) {
-			/* The last reference: nobody else can touch it. */
-			to->r_next = drop;
-			drop = to;
-		}
-		e = next;
-	}
-	pthread_mutex_unlock(&xaio__deps);
-	/* Its last reference frees it, which takes xaio__deps. */
-	while (drop) {
-		struct xaio__task *next = drop->r_next;
-
-		drop->r_next = NULL;
-		xaio__op_put(drop);
-		drop = next;
-	}
-	free(freed);
 	if (waits_at_exit(op) && op->es)
 		atomic_fetch_sub(&exit_live, 1);
 

@@ -33,6 +33,11 @@
 #include "xtest.h"
 
 #define ET_MS(x) ((uint64_t)(x)*1000000ull)
+/*
+ * The bound on a wait for work that must complete (not a speed check):
+ * generous, as a shared, loaded machine can take seconds over one fsync.
+ */
+#define ET_LONG ET_MS(30000)
 
 /* CLOCK_MONOTONIC in nanoseconds (the clock of xaio_op_info times). */
 uint64_t et_now_ns(void);

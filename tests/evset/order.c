@@ -7,7 +7,8 @@
  * fsync and fallocate are barriers (seen in the data, in the timestamps of
  * the op infos, and with a gate: what is behind a barrier stays pending);
  * disjoint ranges and overlapping reads do not wait for each other;
- * XAIO_ORDER_STRICT gives total order; xaio_opt.after works across sets,
+ * XAIO_ORDER_STRICT gives total order, kept when an op in the middle is
+ * cancelled; xaio_opt.after works across sets,
  * names ids already retired or unknown harmlessly, and dep-cancels on a
  * failed predecessor.
  */
@@ -285,8 +286,7 @@ static int t_barriers_hold(void)
 		o = et_id(&rd);
 		XT_ASSERT_EQ(xaio_pread(f, file, 50, 250, NULL, &o, es), 0);
 
-		XT_ASSERT_EQ(xaio_evset_op_wait(es, early, ET_MS(5000), &info),
-			     0);
+		XT_ASSERT_EQ(xaio_evset_op_wait(es, early, ET_LONG, &info), 0);
 		XT_ASSERT_EQ(info.status, 0);
 		fprintf(stderr, "barrier: %s\n", which[k]);
 		XT_ASSERT_EQ(xaio_evset_op_wait(es, bar, ET_MS(30), &info),
@@ -433,12 +433,12 @@ static int t_independent(void)
 	o = et_id(&or_);
 	XT_ASSERT_EQ(xaio_pread(f, r4, 10, 50, NULL, &o, es), 0);
 
-	XT_ASSERT_EQ(xaio_evset_op_wait(es, dw, ET_MS(5000), &info), 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, dw, ET_LONG, &info), 0);
 	XT_ASSERT_EQ(info.status, 0);
-	XT_ASSERT_EQ(xaio_evset_op_wait(es, dr, ET_MS(5000), &info), 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, dr, ET_LONG, &info), 0);
 	XT_ASSERT_EQ(info.result, 100); /* a hole */
 	XT_ASSERT_MEM_EQ(r2, z, 100);
-	XT_ASSERT_EQ(xaio_evset_op_wait(es, rr, ET_MS(5000), &info), 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, rr, ET_LONG, &info), 0);
 	XT_ASSERT_EQ(info.result, 50);
 	XT_ASSERT_MEM_EQ(r3, a, 50);
 	XT_ASSERT_EQ(xaio_evset_op_wait(es, ow, ET_MS(20), &info), -ETIMEDOUT);
@@ -521,11 +521,72 @@ static int t_strict_order(void)
 	XT_ASSERT_EQ(xaio_pwrite(f, bufs[0], LEN, 0, NULL, &o, es), 0);
 	o = et_id(&ids[1]);
 	XT_ASSERT_EQ(xaio_pwrite(f, bufs[1], LEN, LEN, NULL, &o, es), 0);
-	XT_ASSERT_EQ(xaio_evset_op_wait(es, ids[1], ET_MS(5000), &infos[1]), 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, ids[1], ET_LONG, &infos[1]), 0);
 	XT_ASSERT_EQ(xaio_evset_op_wait(es, ids[0], 0, &infos[0]), -ETIMEDOUT);
 	XT_ASSERT_EQ(et_gate_release(&g), 0);
 	XT_ASSERT_EQ(xaio_evset_wait(es, XAIO_WAIT_FOREVER, 0, NULL), 0);
 	XT_ASSERT_EQ(xaio_close(f, NULL, NULL), 0);
+	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
+	XT_ASSERT_EQ(et_gate_close(&g), 0);
+	return XT_PASS;
+}
+
+/*
+ * A cancelled op of a strict handle completes at once, but what comes
+ * after it still waits for what came before it: here the write and the
+ * close behind the cancelled one wait for the gated first write (before
+ * the fix they ran at once, and the close freed the handle under it).
+ */
+static int t_strict_cancel_middle(void)
+{
+	enum { LEN = 512 };
+	static unsigned char a[LEN], b[LEN], c[LEN], back[2 * LEN];
+	struct et_gate g;
+	struct xaio_evset *es = NULL;
+	struct xaio_file *f;
+	struct xaio_op_info ia, ib, ic, iz;
+	uint64_t ida = 0, idb = 0, idc = 0, idz = 0;
+	size_t running = 9;
+	struct xaio_opt o;
+
+	XT_REQUIRE_BACKEND();
+	ET_GATE(&g, "strictcancel.fifo");
+	XT_ASSERT_EQ(xaio_evset_create(&es, NULL), 0);
+	f = open_new("strictcancel", XAIO_ORDER_STRICT);
+	XT_ASSERT(f != NULL);
+	memset(a, 'a', LEN);
+	memset(b, 'b', LEN);
+	memset(c, 'c', LEN);
+	o = et_after(&g.id, &ida);
+	XT_ASSERT_EQ(xaio_pwrite(f, a, LEN, 0, NULL, &o, es), 0);
+	o = et_id(&idb);
+	XT_ASSERT_EQ(xaio_pwrite(f, b, LEN, 0, NULL, &o, es), 0);
+	o = et_id(&idc);
+	XT_ASSERT_EQ(xaio_pwrite(f, c, LEN, LEN, NULL, &o, es), 0);
+	o = et_id(&idz);
+	XT_ASSERT_EQ(xaio_close(f, &o, es), 0);
+
+	XT_ASSERT_EQ(xaio_evset_cancel(es, idb, &running), 0);
+	XT_ASSERT_EQ(running, 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, idb, ET_MS(1000), &ib), 0);
+	XT_ASSERT_EQ(ib.status, ECANCELED);
+	/* Still behind the gated write. */
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, idc, ET_MS(30), &ic), -ETIMEDOUT);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, idz, 0, &iz), -ETIMEDOUT);
+	XT_ASSERT_EQ(et_gate_release(&g), 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, ida, XAIO_WAIT_FOREVER, &ia), 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, idc, XAIO_WAIT_FOREVER, &ic), 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, idz, XAIO_WAIT_FOREVER, &iz), 0);
+	XT_ASSERT_EQ(ia.status, 0);
+	XT_ASSERT_EQ(ic.status, 0);
+	XT_ASSERT_EQ(iz.status, 0);
+	XT_ASSERT_GE(ic.t_start_ns, ia.t_end_ns);
+	XT_ASSERT_GE(iz.t_start_ns, ic.t_end_ns);
+	/* The cancelled write never ran. */
+	XT_ASSERT_EQ(et_read_file(xt_path("strictcancel"), back, 2 * LEN, 0),
+		     2 * LEN);
+	XT_ASSERT_MEM_EQ(back, a, LEN);
+	XT_ASSERT_MEM_EQ(back + LEN, c, LEN);
 	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
 	XT_ASSERT_EQ(et_gate_close(&g), 0);
 	return XT_PASS;
@@ -609,13 +670,13 @@ static int t_after_edge_cases(void)
 	/* Retired. */
 	o = et_after(&done_id, &id);
 	XT_ASSERT_EQ(xaio_pwrite(f, w, 64, 64, NULL, &o, es), 0);
-	XT_ASSERT_EQ(xaio_evset_op_wait(es, id, ET_MS(5000), &info), 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, id, ET_LONG, &info), 0);
 	XT_ASSERT_EQ(info.status, 0);
 	/* Never existed. */
 	deps[0] = UINT64_MAX - 3;
 	o = et_after(&deps[0], &id);
 	XT_ASSERT_EQ(xaio_pwrite(f, w, 64, 128, NULL, &o, es), 0);
-	XT_ASSERT_EQ(xaio_evset_op_wait(es, id, ET_MS(5000), &info), 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, id, ET_LONG, &info), 0);
 	XT_ASSERT_EQ(info.status, 0);
 	/* A failed one among several: ECANCELED naming it. */
 	o = et_id(&bad_id);
@@ -630,7 +691,7 @@ static int t_after_edge_cases(void)
 	XT_ASSERT_EQ(xaio_pwrite(f, w, 64, 192, NULL, &o, es), 0);
 	/* The after array is copied at submission. */
 	memset(deps, 0, sizeof(deps));
-	XT_ASSERT_EQ(xaio_evset_op_wait(es, id, ET_MS(5000), &info), 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, id, ET_LONG, &info), 0);
 	XT_ASSERT_EQ(info.status, ECANCELED);
 	XT_ASSERT_EQ(info.cause, bad_id);
 	XT_ASSERT(info.flags & XAIO_INFO_DEP_CANCELED);
@@ -653,6 +714,7 @@ static struct xt_case cases[] = {
 	{"fsync_timestamps", t_fsync_timestamps},
 	{"independent", t_independent},
 	{"strict_order", t_strict_order},
+	{"strict_cancel_middle", t_strict_cancel_middle},
 	{"after_across_sets", t_after_across_sets},
 	{"after_edge_cases", t_after_edge_cases},
 };

@@ -6,14 +6,17 @@
  *
  * Every operation is a 512-byte pwrite at its own offset of one of four
  * handles (a quarter with XAIO_BUF_GIFT, the rest XAIO_BUF_COPY), or, one
- * in eight, a pread of the block the same thread wrote four operations
- * before (ordered behind that write by the overlap), tagged with its
- * number.  Checked:
+ * in eight, a pread (into a gifted buffer: the thread may be gone when it
+ * completes) of the block the same thread wrote four operations before
+ * (ordered behind that write by the overlap), tagged with its number.
+ * Checked:
  *  - every operation harvested by wait_any is harvested once (a bitmap),
  *    with status 0 and the full byte count;
  *  - the set's counts at the end: inserted == succeeded == N + the opens
  *    and closes, nothing failed, in progress or copied;
  *  - harvested by wait_any + retired by wait == inserted (nothing lost);
+ *  - every read got the data of the write before it (checked when its
+ *    buffer is freed);
  *  - every GIFT buffer freed exactly once; the file holds what was written.
  * Exit 0 on success, 1 on a violation (with a message).
  */
@@ -57,10 +60,22 @@ static void gift_free(void *buf, void *ctx)
 	atomic_fetch_add(&gifts_freed, 1);
 }
 
+/* A read's buffer (gifted: the submitter may be gone when it completes). */
+static void read_free(void *buf, void *ctx)
+{
+	unsigned char want[BS];
+
+	fill(want, (uint64_t)(uintptr_t)ctx);
+	if (memcmp(buf, want, BS))
+		FAIL("read after write %llu: other data\n",
+		     (unsigned long long)(uintptr_t)ctx);
+	gift_free(buf, NULL);
+}
+
 static void *submitter(void *arg)
 {
 	uint64_t t = (uint64_t)(uintptr_t)arg;
-	unsigned char buf[BS], rbuf[BS];
+	unsigned char buf[BS];
 
 	for (uint64_t i = t; i < nops; i += NT) {
 		struct xaio_opt o = {.user_tag = i + 1};
@@ -74,7 +89,15 @@ static void *submitter(void *arg)
 			 * the overlap orders the read after it, so it gets all
 			 * of it.
 			 */
-			r = xaio_pread(h, rbuf, BS, off - BS, NULL, &o, es);
+			unsigned char *rb = malloc(BS);
+
+			if (!rb)
+				FAIL("malloc\n");
+			o.flags = XAIO_BUF_GIFT;
+			o.buf_free = read_free;
+			o.buf_free_ctx = (void *)(uintptr_t)(i - 4);
+			atomic_fetch_add(&gifts_given, 1);
+			r = xaio_pread(h, rb, BS, off - BS, NULL, &o, es);
 		} else if (i % 4 == 1) {
 			unsigned char *g = malloc(BS);
 
