@@ -13,7 +13,7 @@
  * a signal handler that interrupted malloc, ever calls pthread_create
  * after the first; in a call that may be in a handler (xaio__restricted)
  * not even the first, which is then left to the engine's reaper
- * (xaio__tp_grow).  A worker idle for IDLE_SECONDS exits, except the last.
+ * (grow).  A worker idle for IDLE_SECONDS exits, except the last.
  * Workers block every signal so that process-directed signals reach
  * application threads, and are named "xaio-worker".
  *
@@ -30,7 +30,7 @@
  * secure-execution mode.
  *
  * Locking: `lock` guards the queue, the counters and QUEUED -> RUNNING
- * transitions (so xaio__tp_cancel() and a worker never both take a
+ * transitions (so cancel() and a worker never both take a
  * request).  Completion runs unlocked.  fork: prepare takes `lock`; the
  * child starts with no workers and an empty queue.
  */
@@ -180,7 +180,7 @@ static int spawn(void)
 	return r;
 }
 
-int xaio__tp_issue(struct xaio__req *req)
+static int issue(struct xaio__req *req)
 {
 	bool deny = false;
 	int r = 0;
@@ -227,7 +227,7 @@ int xaio__tp_issue(struct xaio__req *req)
 	return r;
 }
 
-void xaio__tp_grow(void)
+static void grow(void)
 {
 	xaio__lock(&lock);
 	/* max_threads is read at the first spawn. */
@@ -237,7 +237,7 @@ void xaio__tp_grow(void)
 	xaio__unlock(&lock);
 }
 
-bool xaio__tp_cancel(struct xaio__req *req, uint32_t gen)
+static bool cancel(struct xaio__req *req, uint32_t gen)
 {
 	struct xaio__req **pp, *prev = NULL;
 	bool found = false;
@@ -264,7 +264,7 @@ bool xaio__tp_cancel(struct xaio__req *req, uint32_t gen)
 	return found;
 }
 
-uint32_t xaio__tp_threads(void)
+static uint32_t threads(void)
 {
 	uint32_t n;
 
@@ -274,20 +274,37 @@ uint32_t xaio__tp_threads(void)
 	return n;
 }
 
-void xaio__tp_atfork_prepare(void)
+static void atfork_prepare(void)
 {
 	pthread_mutex_lock(&lock);
 }
 
-void xaio__tp_atfork_parent(void)
+static void atfork_parent(void)
 {
 	pthread_mutex_unlock(&lock);
 }
 
-void xaio__tp_atfork_child(void)
+static void atfork_child(void)
 {
 	pthread_mutex_unlock(&lock); /* taken by the prepare handler */
 	pthread_cond_init(&cond, monotonic());
 	head = tail = NULL;
 	nthreads = nidle = nqueued = 0;
 }
+
+static bool runs_all(unsigned int op)
+{
+	return op < XAIO__OP_COUNT;
+}
+
+const struct xaio__backend xaio__pool_backend = {
+	.name = "threads",
+	.has = runs_all,
+	.issue = issue,
+	.cancel = cancel,
+	.threads = threads,
+	.grow = grow,
+	.atfork_prepare = atfork_prepare,
+	.atfork_parent = atfork_parent,
+	.atfork_child = atfork_child,
+};

@@ -29,7 +29,7 @@
  * tick of 1 ms).  A deferred request carries a private duplicate of its
  * descriptor (the kernel reads the number only when it takes the SQE);
  * such duplicates are closed by IORING_OP_CLOSE SQEs that go with the next
- * batch (xaio__uring_close_later), whose CQEs have odd user_data.
+ * batch (close_later), whose CQEs have odd user_data.
  *
  * Refusals.  A CQE of -EOPNOTSUPP or -EINVAL makes the engine re-issue the
  * request on the thread pool once (some file systems refuse some ops on
@@ -51,7 +51,7 @@
  * Set-up halves the ring on ENOMEM (RLIMIT_MEMLOCK) down to 32 CQEs and
  * drops optional flags on EINVAL.  The fd is O_CLOEXEC (the kernel sets it)
  * and the mappings are MADV_DONTFORK: a forked child gets no ring and makes
- * its own (xaio__uring_atfork_child forgets the parent's).
+ * its own (atfork_child forgets the parent's).
  */
 #include <linux/io_uring.h>
 #include <pthread.h>
@@ -216,7 +216,7 @@ static int map_ring(const struct io_uring_params *p)
 
 /*
  * The POSIX operations must all be supported, else the ring is not used;
- * any other the kernel lacks runs on the pool (xaio__uring_has).
+ * any other the kernel lacks runs on the pool (has).
  */
 static int probe_ops(void)
 {
@@ -252,7 +252,7 @@ static int probe_ops(void)
 	return 0;
 }
 
-bool xaio__uring_has(unsigned int op)
+static bool has(unsigned int op)
 {
 	return R.has & (1u << op);
 }
@@ -282,7 +282,7 @@ static int register_eventfd(void)
 	return 0;
 }
 
-int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms, int *sqpoll_err)
+static int setup(uint32_t *entries, uint32_t sqpoll_ms, int *sqpoll_err)
 {
 	uint32_t n = MAX_CQ,
 		 flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
@@ -342,7 +342,7 @@ int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms, int *sqpoll_err)
 	return 0;
 }
 
-void xaio__uring_atfork_child(void)
+static void atfork_child(void)
 {
 	/* The mappings are MADV_DONTFORK: gone in the child already. */
 	R.sqes = NULL;
@@ -373,7 +373,7 @@ static void wake_sq_thread(void)
 
 /*
  * Nonzero while this thread holds sq_lock: a signal handler that
- * interrupted it there cannot take the lock (xaio__uring_flush_interrupted).
+ * interrupted it there cannot take the lock (flush_interrupted).
  * volatile: only a handler reads it, so the compiler would drop the store
  * of 1 before an unlock it can see.
  */
@@ -461,7 +461,7 @@ static void take_back(void)
 		struct xaio__req *req;
 
 		atomic_fetch_sub(&R.inflight, 1);
-		if (sqe->user_data & 1) { /* xaio__uring_close_later() */
+		if (sqe->user_data & 1) { /* close_later() */
 			xaio__close((int)(sqe->user_data >> 1));
 			continue;
 		}
@@ -611,7 +611,9 @@ static bool defer(bool lazy, uint32_t was)
 	return true;
 }
 
-int xaio__uring_issue(struct xaio__req *req)
+static void flush(void);
+
+static int issue(struct xaio__req *req)
 {
 	struct io_uring_sqe *sqe;
 	uint32_t was = atomic_fetch_add(&R.inflight, 1);
@@ -643,14 +645,14 @@ int xaio__uring_issue(struct xaio__req *req)
 	/* A leader that began to wait meanwhile may not have seen it. */
 	if (deferred &&
 	    (atomic_load(&R.leader_waiting) || !xaio__watchdog_arm()))
-		xaio__uring_flush();
+		flush();
 	else if (deferred)
 		atomic_fetch_add_explicit(&R.deferrals, 1,
 					  memory_order_relaxed);
 	return was == 0;
 }
 
-bool xaio__uring_close_later(int fd)
+static bool close_later(int fd)
 {
 	struct io_uring_sqe *sqe;
 	uint32_t was = atomic_fetch_add(&R.inflight, 1);
@@ -679,30 +681,30 @@ bool xaio__uring_close_later(int fd)
 	unlock_sq();
 	if (atomic_load(&R.deferred) &&
 	    (atomic_load(&R.leader_waiting) || !xaio__watchdog_arm()))
-		xaio__uring_flush();
+		flush();
 	return true;
 no:
 	atomic_fetch_sub(&R.inflight, 1);
 	return false;
 }
 
-void xaio__uring_flush(void)
+static void flush(void)
 {
 	lock_sq();
 	submit_locked();
 	unlock_sq();
 }
 
-void xaio__uring_flush_plugged(void)
+static void flush_plugged(void)
 {
 	/* Nothing issued while plugged: what is left for a batch stays. */
 	if (!held_for_plug)
 		return;
 	held_for_plug = false;
-	xaio__uring_flush();
+	flush();
 }
 
-void xaio__uring_flush_interrupted(void)
+static void flush_interrupted(void)
 {
 	uint32_t n;
 
@@ -714,18 +716,18 @@ void xaio__uring_flush_interrupted(void)
 		sys_enter(n, 0, 0, NULL, 0);
 }
 
-uint64_t xaio__uring_batched(void)
+static uint64_t batched(void)
 {
 	return atomic_load_explicit(&R.deferrals, memory_order_relaxed);
 }
 
-void xaio__uring_flush_deferred(void)
+static void flush_deferred(void)
 {
 	if (atomic_load(&R.deferred))
-		xaio__uring_flush();
+		flush();
 }
 
-bool xaio__uring_watch(struct xaio__watch *w)
+static bool watch(struct xaio__watch *w)
 {
 	uint64_t deferrals = atomic_load(&R.deferrals);
 	bool active = deferrals != w->deferrals;
@@ -746,7 +748,7 @@ bool xaio__uring_watch(struct xaio__watch *w)
 	return active || w->pending;
 }
 
-bool xaio__uring_unqueue(struct xaio__req *req, uint32_t gen)
+static bool unqueue(struct xaio__req *req, uint32_t gen)
 {
 	uint64_t key = (uint64_t)(uintptr_t)req;
 	bool found = false;
@@ -778,18 +780,18 @@ bool xaio__uring_unqueue(struct xaio__req *req, uint32_t gen)
 	return found;
 }
 
-bool xaio__uring_busy(void)
+static bool busy(void)
 {
 	/* seq_cst: the waiter's side of the pair in engine.c's futex_sleep. */
 	return atomic_load(&R.inflight) != 0;
 }
 
-uint32_t xaio__uring_inflight(void)
+static uint32_t inflight(void)
 {
 	return atomic_load_explicit(&R.inflight, memory_order_relaxed);
 }
 
-void xaio__uring_kick(void)
+static void kick(void)
 {
 	uint64_t one = 1;
 
@@ -831,7 +833,7 @@ static void process(const struct io_uring_cqe *cqes, int n)
 		int res = cqes[i].res;
 
 		atomic_fetch_sub(&R.inflight, 1);
-		if (cqes[i].user_data & 1) { /* xaio__uring_close_later() */
+		if (cqes[i].user_data & 1) { /* close_later() */
 			/*
 			 * Only if it never ran: once it has, the number is
 			 * gone even if the close failed (a ->flush error),
@@ -908,7 +910,7 @@ static bool cq_ready(void)
 		IORING_SQ_CQ_OVERFLOW);
 }
 
-int xaio__uring_reap(void)
+static int reap(void)
 {
 	struct io_uring_cqe cqes[HARVEST];
 	int n;
@@ -948,13 +950,12 @@ static int leader_sleep(const struct timespec *deadline, bool cancel)
  */
 static __thread int parked __attribute__((tls_model("initial-exec")));
 
-bool xaio__uring_parked(void)
+static bool is_parked(void)
 {
 	return parked != 0;
 }
 
-int xaio__uring_wait(uint32_t snap, const struct timespec *deadline,
-		     bool cancel)
+static int lead(uint32_t snap, const struct timespec *deadline, bool cancel)
 {
 	struct io_uring_cqe cqes[HARVEST];
 	bool nested = parked; /* in a handler, under our own leader's sleep */
@@ -965,7 +966,7 @@ int xaio__uring_wait(uint32_t snap, const struct timespec *deadline,
 	n = harvest(cqes);
 	if (!n) {
 		/*
-		 * Dekker pair with xaio__uring_kick(): flag, then recheck.
+		 * Dekker pair with kick(): flag, then recheck.
 		 * The flag also stops submitters from deferring (defer()).
 		 */
 		atomic_store(&R.leader_waiting, 1);
@@ -993,3 +994,37 @@ int xaio__uring_wait(uint32_t snap, const struct timespec *deadline,
 	process(cqes, n);
 	return n ? 0 : r;
 }
+
+static void flush_how(enum xaio__flush how)
+{
+	switch (how) {
+	case XAIO__FLUSH_DEFERRED:
+		flush_deferred();
+		break;
+	case XAIO__FLUSH_PLUGGED:
+		flush_plugged();
+		break;
+	case XAIO__FLUSH_INTERRUPTED:
+		flush_interrupted();
+		break;
+	}
+}
+
+const struct xaio__backend xaio__uring_backend = {
+	.name = "io_uring",
+	.init = setup,
+	.has = has,
+	.issue = issue,
+	.cancel = unqueue,
+	.reap = reap,
+	.wait = lead,
+	.kick = kick,
+	.busy = busy,
+	.inflight = inflight,
+	.parked = is_parked,
+	.flush = flush_how,
+	.close_later = close_later,
+	.watch = watch,
+	.batched = batched,
+	.atfork_child = atfork_child,
+};

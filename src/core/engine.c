@@ -5,6 +5,8 @@
  * A request goes: xaio__submit() -> fd table (may hold it) -> a backend
  * (io_uring, or the thread pool when the ring is missing, full, or refused
  * the op) -> xaio__complete() -> its done() callback -> back to the pool.
+ * The backends are called only here, only through struct xaio__backend
+ * (`ring` while the ring is up, `pool`).
  * A read of cached data skips the fd table and the backends: it is done
  * in xaio__submit() itself (read_now(), backend/nowait.c).
  *
@@ -79,6 +81,9 @@ static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int started;
 static bool atfork_registered;
 static uint32_t backend; /* enum xaio_backend, fixed once started */
+/* The backends: the ring while it is up (else NULL), and the pool. */
+static const struct xaio__backend *ring;
+static const struct xaio__backend *const pool = &xaio__pool_backend;
 static uint32_t reason;
 static int uring_errno;
 static uint32_t ring_entries;
@@ -149,7 +154,7 @@ static int futex_sleep(uint32_t snap, const struct timespec *deadline,
 	int r = 0;
 
 	atomic_fetch_add(&nwaiters, 1);
-	if (ring_idle && xaio__uring_busy()) {
+	if (ring_idle && ring->busy()) {
 		/* Not idle any more: the caller retries, and may reap. */
 	} else if (atomic_load(&seq) == snap) {
 		if (deadline)
@@ -184,17 +189,17 @@ static void unwait(void *arg)
 static int wait_in_engine(uint32_t snap, const struct timespec *deadline,
 			  bool cancel)
 {
-	bool ring = backend == XAIO_BACKEND_URING;
-	bool idle = ring && !xaio__uring_busy();
+	const struct xaio__backend *b = ring;
+	bool idle = b && !b->busy();
 	int r = -EBUSY;
 
-	if (ring && !idle) {
+	if (b && !idle) {
 		/*
 		 * A handler that interrupted this thread's own leader sleep
 		 * leads in its place (the reaper could not: the lock is ours).
 		 */
-		if (xaio__in_engine == 1 || xaio__uring_parked()) {
-			r = xaio__uring_wait(snap, deadline, cancel);
+		if (xaio__in_engine == 1 || b->parked()) {
+			r = b->wait(snap, deadline, cancel);
 			/*
 			 * Every release of the completion lock moves seq, even
 			 * with nothing reaped: a thread that failed to take
@@ -212,7 +217,7 @@ static int wait_in_engine(uint32_t snap, const struct timespec *deadline,
 			 * the thread holds the submission lock, nobody else
 			 * can submit what it left for a batch: do it here.
 			 */
-			xaio__uring_flush_interrupted();
+			b->flush(XAIO__FLUSH_INTERRUPTED);
 			progress_get();
 			r = futex_sleep(snap, deadline, false, false);
 			progress_put();
@@ -245,17 +250,19 @@ int xaio__wait(uint32_t snap, const struct timespec *deadline, bool cancel)
 
 void xaio__poll(void)
 {
-	if (backend != XAIO_BACKEND_URING)
+	const struct xaio__backend *b = ring;
+
+	if (!b)
 		return;
 	if (xaio__in_engine) {
 		/* A handler: no reaping, but a batch must not be stuck. */
-		xaio__uring_flush_interrupted();
+		b->flush(XAIO__FLUSH_INTERRUPTED);
 		return;
 	}
 	xaio__in_engine++;
-	xaio__uring_flush_deferred(); /* the caller's batch, at the latest */
+	b->flush(XAIO__FLUSH_DEFERRED); /* the caller's batch, at the latest */
 	/* The completion lock changed hands: see xaio__wait. */
-	if (xaio__uring_busy() && xaio__uring_reap() >= 0)
+	if (b->busy() && b->reap() >= 0)
 		xaio__wake();
 	xaio__in_engine--;
 }
@@ -282,12 +289,12 @@ static void watch(void)
 		if (atomic_load(&progress))
 			return;
 		xaio__futex_wait(&bell, b, &tick, false);
-		if (xaio__uring_watch(&w)) {
+		if (ring->watch(&w)) {
 			idle = 0;
 		} else if (++idle == WATCH_IDLE_TICKS) {
 			/* Dekker pair with xaio__watchdog_arm(). */
 			atomic_store(&watching, 0);
-			if (!xaio__uring_watch(&w))
+			if (!ring->watch(&w))
 				return;
 			atomic_store(&watching, 1);
 			idle = 0;
@@ -303,7 +310,7 @@ static void *reaper_main(void *arg)
 
 		/* Workers a restricted caller could not start. */
 		if (atomic_exchange(&grow_wanted, 0))
-			xaio__tp_grow();
+			pool->grow();
 
 		if (!atomic_load(&progress)) {
 			if (atomic_load(&watching))
@@ -329,8 +336,8 @@ void xaio__engine_want_grow(void)
 	atomic_store(&grow_wanted, 1);
 	ring_bell();
 	bump();
-	if (backend == XAIO_BACKEND_URING)
-		xaio__uring_kick();
+	if (ring)
+		ring->kick();
 }
 
 int xaio__thread_start(void *(*fn)(void *), const char *name)
@@ -406,7 +413,7 @@ bool xaio__watchdog_arm(void)
  */
 static int progress_get(void)
 {
-	if (backend != XAIO_BACKEND_URING)
+	if (!ring)
 		return 0;
 	if (!atomic_load_explicit(&reaper_started, memory_order_relaxed) &&
 	    start_reaper() < 0)
@@ -418,7 +425,7 @@ static int progress_get(void)
 
 static void progress_put(void)
 {
-	if (backend == XAIO_BACKEND_URING)
+	if (ring)
 		atomic_fetch_sub(&progress, 1);
 }
 
@@ -433,23 +440,23 @@ static void atfork_prepare(void)
 {
 	xaio__in_engine++;
 	xaio__pool_atfork_prepare();
-	xaio__tp_atfork_prepare();
+	pool->atfork_prepare();
 }
 
 static void atfork_parent(void)
 {
-	xaio__tp_atfork_parent();
+	pool->atfork_parent();
 	xaio__pool_atfork_parent();
 	xaio__in_engine--;
 }
 
 static void atfork_child(void)
 {
-	xaio__tp_atfork_child();
+	pool->atfork_child();
 	xaio__pool_atfork_child();
 	xaio__fd_atfork_child();
-	if (backend == XAIO_BACKEND_URING)
-		xaio__uring_atfork_child();
+	if (ring)
+		ring->atfork_child();
 	xaio__fd_atfork_child_close();
 	atomic_store(&durable, 0);
 	pthread_mutex_init(&start_lock, NULL);
@@ -457,6 +464,7 @@ static void atfork_child(void)
 	pthread_mutex_init(&reaper_lock, NULL);
 	atomic_store(&started, 0);
 	backend = XAIO_BACKEND_NONE;
+	ring = NULL;
 	sqpoll_ms = 0;
 	sqpoll_errno = 0;
 	atomic_store(&nwaiters, 0);
@@ -497,11 +505,12 @@ static void choose_backend(void)
 	sq = xaio__getenv("XAIO_SQPOLL");
 	ms = sq ? strtol(sq, NULL, 10) : 0;
 	sqpoll_ms = ms > 0 && ms <= SQPOLL_MAX_MS ? (uint32_t)ms : 0;
-	r = xaio__uring_init(&ring_entries, sqpoll_ms, &sqpoll_errno);
+	r = xaio__uring_backend.init(&ring_entries, sqpoll_ms, &sqpoll_errno);
 	if (sqpoll_errno)
 		sqpoll_ms = 0;
 	if (r == 0) {
 		backend = XAIO_BACKEND_URING;
+		ring = &xaio__uring_backend;
 		return;
 	}
 	sqpoll_ms = 0;
@@ -566,8 +575,8 @@ __attribute__((destructor)) static void drain_at_exit(void)
 		return;
 	deadline = xaio__deadline(&(struct timespec){s, 0});
 	xaio__in_engine++;
-	if (backend == XAIO_BACKEND_URING)
-		xaio__uring_flush_deferred();
+	if (ring)
+		ring->flush(XAIO__FLUSH_DEFERRED);
 	xaio__in_engine--;
 	while (atomic_load(&durable)) {
 		uint32_t snap = xaio__seq();
@@ -656,8 +665,7 @@ static void drop_dup(struct xaio__req *req)
 	atomic_signal_fence(memory_order_seq_cst); /* forget, then close */
 	xaio__fd_release(dup);
 	/* On a busy ring, with the next batch: no system call of its own. */
-	if (backend != XAIO_BACKEND_URING || !atomic_load(&batch) ||
-	    !xaio__uring_close_later(dup))
+	if (!ring || !atomic_load(&batch) || !ring->close_later(dup))
 		xaio__close(dup);
 }
 
@@ -667,9 +675,8 @@ static int issue(struct xaio__req *req)
 	int r = -EAGAIN;
 
 	req->backend = XAIO_BACKEND_URING;
-	if (backend == XAIO_BACKEND_URING && !req->reissued &&
-	    xaio__uring_has(req->op))
-		r = xaio__uring_issue(req);
+	if (ring && !req->reissued && ring->has(req->op))
+		r = ring->issue(req);
 	if (r >= 0) {
 		atomic_fetch_add_explicit(&stats.on_ring, 1,
 					  memory_order_relaxed);
@@ -680,7 +687,7 @@ static int issue(struct xaio__req *req)
 	}
 	req->backend = XAIO_BACKEND_THREADS;
 	atomic_fetch_add_explicit(&stats.on_threads, 1, memory_order_relaxed);
-	return xaio__tp_issue(req);
+	return pool->issue(req);
 }
 
 /* For requests issued after their submission returned: fail, not refuse. */
@@ -879,11 +886,10 @@ static bool may_batch(struct xaio__req *req)
 {
 	uint32_t min = atomic_load_explicit(&batch, memory_order_relaxed);
 
-	return min && backend == XAIO_BACKEND_URING && !sqpoll_ms &&
-	       req->kind == XAIO__K_FREE && !(req->flags & XAIO__RF_NOTIFY) &&
-	       !req->reissued && xaio__in_engine == 1 &&
-	       !atomic_load(&nwaiters) && xaio__uring_inflight() >= min &&
-	       own_file(req);
+	return min && ring && !sqpoll_ms && req->kind == XAIO__K_FREE &&
+	       !(req->flags & XAIO__RF_NOTIFY) && !req->reissued &&
+	       xaio__in_engine == 1 && !atomic_load(&nwaiters) &&
+	       ring->inflight() >= min && own_file(req);
 }
 
 int xaio__submit(struct xaio__req *req)
@@ -898,12 +904,12 @@ int xaio__submit(struct xaio__req *req)
 	 * On the ring, the reaper runs from the first request: a completion
 	 * reaped in a signal handler may need pool workers it cannot start.
 	 */
-	if (backend == XAIO_BACKEND_URING &&
+	if (ring &&
 	    !atomic_load_explicit(&reaper_started, memory_order_relaxed))
 		start_reaper();
 	if (atomic_load_explicit(&grow_wanted, memory_order_relaxed) &&
 	    atomic_exchange(&grow_wanted, 0))
-		xaio__tp_grow();
+		pool->grow();
 	/* Not the program's to use: xaio's ring, eventfd or a duplicate. */
 	if (!req->fail && !(req->flags & XAIO__RF_NATIVE) &&
 	    xaio__fd_internal(req->fd))
@@ -1003,10 +1009,10 @@ void xaio__unplug(void)
 {
 	if (--plug_depth == 0)
 		inline_bytes = 0;
-	if (plug_depth == 0 && backend == XAIO_BACKEND_URING) {
+	if (plug_depth == 0 && ring) {
 		/* It holds the submission lock: no reaping in a handler. */
 		xaio__in_engine++;
-		xaio__uring_flush_plugged();
+		ring->flush(XAIO__FLUSH_PLUGGED);
 		xaio__in_engine--;
 	}
 }
@@ -1025,8 +1031,8 @@ void xaio__complete(struct xaio__req *req, int64_t res)
 void xaio__wake(void)
 {
 	bump();
-	if (backend == XAIO_BACKEND_URING)
-		xaio__uring_kick();
+	if (ring)
+		ring->kick();
 }
 
 void xaio__finish(struct xaio__req *req, int64_t res)
@@ -1097,9 +1103,9 @@ static void unlock_cancel(const sigset_t *old)
 static bool take(struct xaio__req *req, uint32_t gen, struct xaio__req **ready)
 {
 	bool taken = xaio__fd_unhold(req, gen, ready) ||
-		     xaio__tp_cancel(req, gen) ||
-		     (req->backend == XAIO_BACKEND_URING &&
-		      xaio__uring_unqueue(req, gen));
+		     pool->cancel(req, gen) ||
+		     (req->backend == XAIO_BACKEND_URING && ring &&
+		      ring->cancel(req, gen));
 
 	if (taken) {
 		atomic_store(&req->state, XAIO__RS_RUNNING);
@@ -1282,8 +1288,8 @@ void xaio__engine_info(struct xaio_runtime_info *info)
 	out.backend = backend;
 	out.reason = reason;
 	out.uring_errno = uring_errno;
-	out.ring_entries = backend == XAIO_BACKEND_URING ? ring_entries : 0;
-	out.threads = xaio__tp_threads();
+	out.ring_entries = ring ? ring_entries : 0;
+	out.threads = pool->threads();
 	out.sqpoll_idle_ms = sqpoll_ms;
 	out.sqpoll_errno = sqpoll_errno;
 	out.submitted = atomic_load(&stats.submitted);
@@ -1292,6 +1298,6 @@ void xaio__engine_info(struct xaio_runtime_info *info)
 	out.fallbacks = atomic_load(&stats.fallbacks);
 	out.completed = atomic_load(&stats.completed);
 	out.inline_reads = atomic_load(&stats.inline_reads);
-	out.batched = backend == XAIO_BACKEND_URING ? xaio__uring_batched() : 0;
+	out.batched = ring ? ring->batched() : 0;
 	memcpy(info, &out, size);
 }

@@ -343,65 +343,105 @@ XAIO__HIDDEN void xaio__fd_release(int fd);
 XAIO__HIDDEN void xaio__fd_close(int fd);
 
 /* --- backends (src/backend) --- */
-XAIO__HIDDEN int xaio__uring_init(uint32_t *entries, uint32_t sqpoll_ms,
-				  int *sqpoll_err);
-XAIO__HIDDEN void xaio__uring_atfork_child(void);
-/*
- * Takes req: 1 when the ring had nothing in flight before it, else 0;
- * -EAGAIN when the ring is full (use the pool).
- */
-XAIO__HIDDEN int xaio__uring_issue(struct xaio__req *req);
-XAIO__HIDDEN void xaio__uring_flush(void);
-/* xaio__uring_flush() if this thread issued anything while plugged. */
-XAIO__HIDDEN void xaio__uring_flush_plugged(void);
-/* Does the ring run operation op (XAIO__OP_*)?  Else the pool does. */
-XAIO__HIDDEN bool xaio__uring_has(unsigned int op);
-/*
- * Queues a close of fd (a private duplicate) to go with the next batch:
- * false if it cannot, as on an idle ring (then the caller closes it).
- */
-XAIO__HIDDEN bool xaio__uring_close_later(int fd);
-/* Submits the SQEs left for batching (XAIO__RF_LAZY), if any. */
-XAIO__HIDDEN void xaio__uring_flush_deferred(void);
-/*
- * For a signal handler about to wait or poll: if it interrupted its thread
- * while that held the submission lock, submits the SQ without the lock.
- */
-XAIO__HIDDEN void xaio__uring_flush_interrupted(void);
-/* Submissions deferred to a batch so far. */
-XAIO__HIDDEN uint64_t xaio__uring_batched(void);
-/* The watchdog's state between two of its ticks. */
+
+/* The watchdog's state between two of its ticks (see watch below). */
 struct xaio__watch {
 	uint64_t deferrals;
 	uint32_t flushes;
 	bool pending;
 };
+
+/* What a backend's flush submits. */
+enum xaio__flush {
+	XAIO__FLUSH_DEFERRED, /* what was left for a batch (XAIO__RF_LAZY) */
+	XAIO__FLUSH_PLUGGED, /* the same, if this thread issued while plugged */
+	/*
+	 * For a signal handler about to wait or poll: if it interrupted its
+	 * thread while that held the submission lock, without the lock.
+	 */
+	XAIO__FLUSH_INTERRUPTED,
+};
+
 /*
- * One watchdog tick: submits deferred SQEs that have waited since the
- * previous tick.  False when nothing was deferred since then.
+ * The one interface through which the engine drives a backend.  There are
+ * two: xaio__uring_backend (io_uring, src/backend/uring.c) and
+ * xaio__pool_backend (worker threads, src/backend/threadpool.c).  The
+ * engine issues a request to the ring when the ring is up and has the
+ * operation, else to the pool, which runs anything (xaio__ops[].run).
+ * Members a backend has no use for are NULL (the pool reaps, waits and
+ * batches nothing: its workers complete requests themselves); the engine
+ * calls a NULL member never.
  */
-XAIO__HIDDEN bool xaio__uring_watch(struct xaio__watch *w);
+struct xaio__backend {
+	const char *name;
+	/*
+	 * Sets it up: 0 or -errno (the engine then does without it).  The
+	 * ring: *entries its size; SQPOLL with sqpoll_ms idle when not 0,
+	 * *sqpoll_err why the kernel refused it (the ring then has none).
+	 */
+	int (*init)(uint32_t *entries, uint32_t sqpoll_ms, int *sqpoll_err);
+	/* Does it run operation op (XAIO__OP_*)?  (The ring: probed once.) */
+	bool (*has)(unsigned int op);
+	/*
+	 * Takes req: 1 when nothing was in flight before it, else 0;
+	 * -EAGAIN when it cannot (full, or no worker: the caller decides).
+	 */
+	int (*issue)(struct xaio__req *req);
+	/*
+	 * Takes req (generation gen) back if no system call has picked it up
+	 * yet: true when it did (req never ran, and is the caller's again).
+	 */
+	bool (*cancel)(struct xaio__req *req, uint32_t gen);
+	/* Reaps what is posted: the count, or -EBUSY if another thread is. */
+	int (*reap)(void);
+	/*
+	 * Leads: reaps, sleeping for completions until seq has moved past
+	 * snap or the CLOCK_MONOTONIC deadline; -EBUSY if another thread
+	 * leads (the caller sleeps on seq instead).  See xaio__wait.
+	 */
+	int (*wait)(uint32_t snap, const struct timespec *deadline,
+		    bool cancel);
+	/* Wakes the thread asleep in wait(), if any. */
+	void (*kick)(void);
+	/* Anything in flight (seq_cst: see futex_sleep in engine.c)? */
+	bool (*busy)(void);
+	/* Requests in flight (submitted or left for a batch), relaxed. */
+	uint32_t (*inflight)(void);
+	/* Is this thread its leader, asleep (a handler interrupted it)? */
+	bool (*parked)(void);
+	void (*flush)(enum xaio__flush how);
+	/*
+	 * Queues a close of fd (a private duplicate) to go with the next
+	 * batch: false if it cannot, as when idle (the caller closes it).
+	 */
+	bool (*close_later)(int fd);
+	/*
+	 * One watchdog tick: submits deferred work that has waited since the
+	 * previous tick.  False when nothing was deferred since then.
+	 */
+	bool (*watch)(struct xaio__watch *w);
+	/* Submissions deferred to a batch so far. */
+	uint64_t (*batched)(void);
+	/* Worker threads now. */
+	uint32_t (*threads)(void);
+	/* From a thread that may create threads: workers it was denied. */
+	void (*grow)(void);
+	/* fork: the child has none of the parent's requests or threads. */
+	void (*atfork_prepare)(void);
+	void (*atfork_parent)(void);
+	void (*atfork_child)(void);
+};
+
+XAIO__HIDDEN extern const struct xaio__backend xaio__uring_backend;
+XAIO__HIDDEN extern const struct xaio__backend xaio__pool_backend;
+
 /*
  * From the ring, after it deferred a submission: makes sure the watchdog
  * runs.  False if it cannot (then the caller submits at once).
  */
 XAIO__HIDDEN bool xaio__watchdog_arm(void);
-/* Reaps what is posted: the count, or -EBUSY if it did not take the lock. */
-XAIO__HIDDEN int xaio__uring_reap(void);
-XAIO__HIDDEN int xaio__uring_wait(uint32_t seq, const struct timespec *deadline,
-				  bool cancel);
-XAIO__HIDDEN void xaio__uring_kick(void);
-XAIO__HIDDEN bool xaio__uring_busy(void);
-/*
- * Takes req (generation gen) back out of the SQ if it was left there for a
- * batch and not submitted yet: true when it did (req never ran).
- */
-XAIO__HIDDEN bool xaio__uring_unqueue(struct xaio__req *req, uint32_t gen);
-
-/* Requests in flight on the ring (submitted or left for a batch). */
-XAIO__HIDDEN uint32_t xaio__uring_inflight(void);
-/* Is this thread the ring's leader, asleep (a handler interrupted it)? */
-XAIO__HIDDEN bool xaio__uring_parked(void);
+/* The pool was denied a worker (restricted): someone must grow it. */
+XAIO__HIDDEN void xaio__engine_want_grow(void);
 
 /*
  * Reads len bytes at off from fd's page cache at once, without blocking:
@@ -409,17 +449,6 @@ XAIO__HIDDEN bool xaio__uring_parked(void);
  */
 XAIO__HIDDEN int64_t xaio__nowait_read(int fd, void *buf, uint64_t len,
 				       int64_t off);
-
-XAIO__HIDDEN int xaio__tp_issue(struct xaio__req *req);
-XAIO__HIDDEN bool xaio__tp_cancel(struct xaio__req *req, uint32_t gen);
-XAIO__HIDDEN uint32_t xaio__tp_threads(void);
-/* From a thread that may create threads: workers the pool was denied. */
-XAIO__HIDDEN void xaio__tp_grow(void);
-/* The pool was denied a worker (restricted): someone must xaio__tp_grow. */
-XAIO__HIDDEN void xaio__engine_want_grow(void);
-XAIO__HIDDEN void xaio__tp_atfork_prepare(void);
-XAIO__HIDDEN void xaio__tp_atfork_parent(void);
-XAIO__HIDDEN void xaio__tp_atfork_child(void);
 
 /* --- environment (src/core/engine.c) --- */
 XAIO__SHARED const char *xaio__getenv(const char *name);
