@@ -177,6 +177,26 @@ XAIO_API int xaio_file_wait(struct xaio_file *f, uint64_t timeout_ns);
  */
 XAIO_API int xaio_file_fd(struct xaio_file *f);
 
+/*
+ * A POSIX request in a set (in libxaio-posix: link it, or preload it, too).
+ * Submits cb as aio_read(3) (op LIO_READ), aio_write(3) (LIO_WRITE) or
+ * aio_fsync(3) (O_SYNC or O_DSYNC) would, and counts it in es as one more
+ * operation: its status and result, callbacks and error records (api
+ * "aio_read", "aio_write" or "aio_fsync") are the set's as for any other.
+ * The aiocb is the POSIX request it always is (aio_error, aio_return,
+ * aio_suspend, aio_cancel, its sigevent).  opt: user_tag and op_id only
+ * (its buffer is the aiocb's; POSIX orders it): other fields -EINVAL.
+ * 0, or the -errno aio_read would have failed with (also in cb), or the
+ * set's refusal; es NULL: a plain submission.
+ */
+struct aiocb;
+XAIO_API int xaio_evset_add_aiocb_loc(struct xaio_srcloc loc,
+				      struct xaio_evset *es, int op,
+				      struct aiocb *cb,
+				      const struct xaio_opt *opt);
+XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
+				  struct aiocb *cb, const struct xaio_opt *opt);
+
 #if !defined(XAIO_BUILDING) && !defined(XAIO_NO_SRCLOC_MACROS)
 #define xaio_open(...) xaio_open_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_openat(...) xaio_openat_loc(XAIO_HERE, __VA_ARGS__)
@@ -191,6 +211,8 @@ XAIO_API int xaio_file_fd(struct xaio_file *f);
 #define xaio_fallocate(...) xaio_fallocate_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_fstat(...) xaio_fstat_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_stat(...) xaio_stat_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_evset_add_aiocb(...)                                              \
+	xaio_evset_add_aiocb_loc(XAIO_HERE, __VA_ARGS__)
 #endif
 
 #ifdef __cplusplus

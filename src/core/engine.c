@@ -606,6 +606,7 @@ struct xaio__req *xaio__req_alloc(void)
 	req->owner = NULL;
 	req->res = 0;
 	req->note = NULL;
+	req->track = NULL;
 	req->fail = 0;
 	req->reissued = 0;
 	req->durable = 0;

@@ -122,6 +122,7 @@ struct xaio__req {
 	_Atomic(void *) owner; /* the layer above's object (an aiocb) */
 	void *group; /* the layer above's list object, or NULL */
 	void *note; /* the layer above's notification, or NULL */
+	struct xaio__task *track; /* the set's record of it, or NULL */
 	int32_t fail; /* nonzero: complete at once with -fail, no I/O */
 	int64_t res; /* result: bytes or -errno, valid in done() */
 
@@ -290,6 +291,28 @@ static inline bool xaio__reentered(void)
 {
 	return xaio__locked != 0;
 }
+
+/*
+ * --- requests another layer runs, tracked by an event set (src/file) ---
+ *
+ * libxaio-posix's aiocbs in a set (xaio_evset_add_aiocb): ext_new checks
+ * opt and the set's policy and runs the insert callback (NULL and *err
+ * when refused; nothing is counted yet); then either ext_drop (never
+ * submitted) or ext_start once the request exists, which counts it in the
+ * set (and gives its id in *op_id, if not NULL).  Its done() calls ext_done
+ * with the result; a submission the engine refused after ext_start is
+ * ext_refused (never counted after all).
+ */
+struct xaio__task;
+XAIO__SHARED struct xaio__task *xaio__ext_new(
+	struct xaio_srcloc loc, const char *api, unsigned int kind, int fd,
+	const void *buf, uint64_t len, int64_t off, const struct xaio_opt *opt,
+	struct xaio_evset *es, int *err);
+XAIO__SHARED void xaio__ext_drop(struct xaio__task *op);
+XAIO__SHARED void xaio__ext_start(struct xaio__task *op, struct xaio__req *req,
+				  uint64_t *op_id);
+XAIO__SHARED void xaio__ext_refused(struct xaio__task *op, int err);
+XAIO__SHARED void xaio__ext_done(struct xaio__task *op, int64_t res);
 
 /* --- request pool (src/core/pool.c) --- */
 XAIO__HIDDEN struct xaio__req *xaio__pool_get(void);

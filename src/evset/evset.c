@@ -293,6 +293,29 @@ void xaio__es_add(struct xaio__task *op)
 	pthread_mutex_unlock(&es->lock);
 }
 
+/* Takes op off es's live list and out of in_progress; es->lock held. */
+static void live_del(struct xaio_evset *es, struct xaio__task *op)
+{
+	if (op->s_prev)
+		op->s_prev->s_next = op->s_next;
+	else
+		es->live = op->s_next;
+	if (op->s_next)
+		op->s_next->s_prev = op->s_prev;
+	op->s_prev = op->s_next = NULL;
+	es->c.in_progress--;
+}
+
+void xaio__es_unadd(struct xaio__task *op)
+{
+	struct xaio_evset *es = op->es;
+
+	pthread_mutex_lock(&es->lock);
+	live_del(es, op);
+	es->c.inserted--;
+	pthread_mutex_unlock(&es->lock);
+}
+
 /* --- completion --- */
 
 void xaio__es_done(struct xaio__task *op)
@@ -310,20 +333,13 @@ void xaio__es_done(struct xaio__task *op)
 	if (error)
 		atomic_fetch_add(&op->refs, 1); /* the error record's */
 	pthread_mutex_lock(&es->lock);
-	if (op->s_prev)
-		op->s_prev->s_next = op->s_next;
-	else
-		es->live = op->s_next;
-	if (op->s_next)
-		op->s_next->s_prev = op->s_prev;
-	op->s_next = NULL;
+	live_del(es, op);
 	op->s_prev = es->done_tail;
 	if (es->done_tail)
 		es->done_tail->s_next = op;
 	else
 		es->done_head = op;
 	es->done_tail = op;
-	es->c.in_progress--;
 	es->c.bytes_copied -= op->copied;
 	op->copied = 0;
 	if (!op->status)

@@ -150,6 +150,8 @@ XAIO__HIDDEN int xaio__es_insert_cb(struct xaio_evset *es,
 XAIO__HIDDEN void xaio__es_add(struct xaio__task *op);
 /* op has its result: counts, errors, callbacks; under no lock. */
 XAIO__HIDDEN void xaio__es_done(struct xaio__task *op);
+/* Undoes xaio__es_add for an op that was refused after all. */
+XAIO__HIDDEN void xaio__es_unadd(struct xaio__task *op);
 /* Undoes xaio__es_admit's copy accounting for a refused op. */
 XAIO__HIDDEN void xaio__es_unadmit(struct xaio__task *op);
 /* Is this thread inside a worker-mode complete callback? */

@@ -1220,6 +1220,91 @@ int xaio_file_wait(struct xaio_file *f, uint64_t timeout_ns)
 	return xaio__wait_until(drained, &u, forever ? NULL : &deadline);
 }
 
+/* --- requests another layer runs (see core/internal.h) --- */
+
+struct xaio__task *xaio__ext_new(struct xaio_srcloc loc, const char *api,
+				 unsigned int kind, int fd, const void *buf,
+				 uint64_t len, int64_t off,
+				 const struct xaio_opt *opt,
+				 struct xaio_evset *es, int *err)
+{
+	struct xaio__task *op;
+	int r;
+
+	/* The aiocb owns its buffer, and POSIX orders it: no policy, no
+	 * dependencies. */
+	if (opt && (opt->flags || opt->n_after || opt->buf_free)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	op = op_new(loc, api, (uint8_t)kind, opt, err);
+	if (!op)
+		return NULL;
+	op->es = es;
+	op->fd = fd;
+	op->buf = (void *)buf;
+	op->len = len;
+	op->off = off;
+	r = xaio__es_admit(es, op);
+	if (!r)
+		r = xaio__es_insert_cb(es, op);
+	if (r) {
+		*err = op_drop(op, r);
+		return NULL;
+	}
+	return op;
+}
+
+void xaio__ext_drop(struct xaio__task *op)
+{
+	op_drop(op, 0);
+}
+
+void xaio__ext_start(struct xaio__task *op, struct xaio__req *req,
+		     uint64_t *op_id)
+{
+	/* Known before the op is in the set: a canceller reads them. */
+	op->req_index = req->index;
+	op->req_gen = xaio__req_gen(req);
+	op->id = atomic_fetch_add(&next_id, 1);
+	op->t_submit = op->t_start = xaio__now_ns();
+	atomic_store(&op->state, OPS_ISSUED);
+	/* The set's reference and the one in progress. */
+	atomic_fetch_add(&op->refs, 2);
+	pthread_mutex_lock(&xaio__deps);
+	op->h_next = idtab[op->id & (IDTAB - 1)];
+	idtab[op->id & (IDTAB - 1)] = op;
+	pthread_mutex_unlock(&xaio__deps);
+	xaio__es_add(op);
+	if (waits_at_exit(op))
+		atomic_fetch_add(&exit_live, 1);
+	if (op_id)
+		*op_id = op->id;
+	req->track = op;
+}
+
+void xaio__ext_refused(struct xaio__task *op, int err)
+{
+	op->status = err;
+	op->finished = 1;
+	op->t_end = xaio__now_ns();
+	xaio__es_unadd(op);
+	if (waits_at_exit(op))
+		atomic_fetch_sub(&exit_live, 1);
+	/* What named it in opt.after meanwhile is cancelled by it. */
+	pthread_mutex_lock(&xaio__deps);
+	release(op, 0);
+	atomic_store(&op->state, OPS_DONE);
+	xaio__op_put(op); /* in progress */
+	xaio__op_put(op); /* the set's: never counted there */
+	run_pending();
+}
+
+void xaio__ext_done(struct xaio__task *op, int64_t res)
+{
+	finish(op, res, true);
+}
+
 /* --- error records --- */
 
 char *xaio__op_args(const struct xaio__task *op)

@@ -13,7 +13,9 @@
  *
  * Completion (done(), on whatever thread completes the request) copies what
  * it needs from the aiocb, publishes the status, and only then notifies:
- * after the publication the application may free the aiocb.
+ * after the publication the application may free the aiocb.  A request
+ * submitted through xaio_evset_add_aiocb() is also a record in its event
+ * set (libxaio's xaio__ext_*), completed last.
  *
  * Locking: none here; the engine and notify.c own theirs.
  */
@@ -32,6 +34,7 @@ static void done(struct xaio__req *req)
 {
 	struct aiocb *cb = req->owner;
 	struct xaio__lio *lio = req->group;
+	struct xaio__task *track = req->track;
 	struct sigevent sev = cb->aio_sigevent;
 	int64_t res = req->res;
 	int err = res < 0 ? (int)-res : 0;
@@ -46,6 +49,8 @@ static void done(struct xaio__req *req)
 		xaio__lio_done(lio, err != 0);
 		xaio__lio_put(lio, true);
 	}
+	if (track)
+		xaio__ext_done(track, res);
 }
 
 static int op_of(int lio_op, bool dsync)
@@ -74,9 +79,11 @@ static int refuse(struct aiocb *cb, int err)
 }
 
 int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
-		       struct xaio__lio *lio)
+		       struct xaio__lio *lio,
+		       const struct xaio__posix_track *tr)
 {
 	int op = op_of(lio_op, dsync);
+	struct xaio__task *track = NULL;
 	struct xaio__req *req;
 	void *note;
 	int r;
@@ -92,12 +99,20 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 	if (xaio__reentered())
 		return refuse(cb, EAGAIN);
 	xaio__engine_start();
+	if (tr) {
+		track = xaio__ext_new(
+			tr->loc, tr->api, op < 0 ? XAIO__OP_READ : op,
+			cb->aio_fildes, (const void *)cb->aio_buf,
+			cb->aio_nbytes, cb->aio_offset, tr->opt, tr->es, &r);
+		if (!track)
+			return refuse(cb, -r);
+	}
 	note = xaio__note_prepare(&cb->aio_sigevent, &r);
-	if (r < 0)
-		return refuse(cb, EAGAIN);
-	req = xaio__req_alloc();
-	if (!req) {
-		xaio__note_discard(note);
+	if (r < 0 || !(req = xaio__req_alloc())) {
+		if (r >= 0)
+			xaio__note_discard(note);
+		if (track)
+			xaio__ext_drop(track);
 		return refuse(cb, EAGAIN);
 	}
 	req->op = (uint8_t)(op < 0 ? XAIO__OP_READ : op);
@@ -125,8 +140,12 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 	}
 	atomic_fetch_add(&xaio__posix_inflight, 1);
 	cb_start(cb, req->index, xaio__req_gen(req));
+	if (track)
+		xaio__ext_start(track, req, tr->opt ? tr->opt->op_id : NULL);
 	r = xaio__submit(req);
 	if (r < 0) {
+		if (track)
+			xaio__ext_refused(track, -r);
 		atomic_fetch_sub(&xaio__posix_inflight, 1);
 		if (lio) {
 			atomic_fetch_sub(&lio->pending, 1);
@@ -138,9 +157,20 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 	return 0;
 }
 
+/* What aio_fsync checks synchronously: 0 or -errno. */
+static int fsync_check(int op, const struct aiocb *cb)
+{
+	if (op != O_SYNC && op != O_DSYNC)
+		return -EINVAL;
+	if (fcntl(cb->aio_fildes, F_GETFL) < 0 ||
+	    xaio__fd_internal(cb->aio_fildes))
+		return -EBADF;
+	return 0;
+}
+
 static int submit_one(struct aiocb *cb, int lio_op)
 {
-	int r = xaio__posix_submit(cb, lio_op, false, NULL);
+	int r = xaio__posix_submit(cb, lio_op, false, NULL, NULL);
 
 	return xaio__ret_errno(r);
 }
@@ -159,12 +189,9 @@ XAIO_POSIX_API int aio_fsync(int op, struct aiocb *cb)
 {
 	int r;
 
-	if (op != O_SYNC && op != O_DSYNC)
-		return xaio__ret_errno(-EINVAL);
-	if (fcntl(cb->aio_fildes, F_GETFL) < 0 ||
-	    xaio__fd_internal(cb->aio_fildes))
-		return xaio__ret_errno(-EBADF);
-	r = xaio__posix_submit(cb, -1, op == O_DSYNC, NULL);
+	r = fsync_check(op, cb);
+	if (r == 0)
+		r = xaio__posix_submit(cb, -1, op == O_DSYNC, NULL, NULL);
 	return xaio__ret_errno(r);
 }
 
@@ -258,3 +285,46 @@ XAIO_POSIX_API ssize_t aio_return64(struct aiocb64 *cb)
 	__attribute__((alias("aio_return")));
 XAIO_POSIX_API int aio_cancel64(int fd, struct aiocb64 *cb)
 	__attribute__((alias("aio_cancel")));
+
+/* --- libxaio's event sets (include/xaio/file.h) --- */
+
+XAIO_POSIX_API int xaio_evset_add_aiocb_loc(struct xaio_srcloc loc,
+					    struct xaio_evset *es, int op,
+					    struct aiocb *cb,
+					    const struct xaio_opt *opt)
+{
+	struct xaio__posix_track tr = {loc, NULL, es, opt};
+	int lio_op = op, r;
+
+	if (!cb)
+		return -EINVAL;
+	switch (op) {
+	case LIO_READ:
+		tr.api = "aio_read";
+		break;
+	case LIO_WRITE:
+		tr.api = "aio_write";
+		break;
+	case O_SYNC:
+	case O_DSYNC:
+		tr.api = "aio_fsync";
+		lio_op = -1;
+		r = fsync_check(op, cb);
+		if (r)
+			return r;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return xaio__posix_submit(cb, lio_op, op == O_DSYNC, NULL,
+				  es ? &tr : NULL);
+}
+
+XAIO_POSIX_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
+					struct aiocb *cb,
+					const struct xaio_opt *opt)
+{
+	static const struct xaio_srcloc none;
+
+	return xaio_evset_add_aiocb_loc(none, es, op, cb, opt);
+}

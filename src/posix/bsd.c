@@ -181,14 +181,14 @@ XAIO_POSIX_API ssize_t aio_waitcomplete(struct aiocb **iocbp,
 
 XAIO_POSIX_API int aio_readv(struct aiocb *cb)
 {
-	int r = xaio__posix_submit(cb, POSIX_LIO_READV, false, NULL);
+	int r = xaio__posix_submit(cb, POSIX_LIO_READV, false, NULL, NULL);
 
 	return xaio__ret_errno(r);
 }
 
 XAIO_POSIX_API int aio_writev(struct aiocb *cb)
 {
-	int r = xaio__posix_submit(cb, POSIX_LIO_WRITEV, false, NULL);
+	int r = xaio__posix_submit(cb, POSIX_LIO_WRITEV, false, NULL, NULL);
 
 	return xaio__ret_errno(r);
 }

@@ -182,7 +182,7 @@ XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
 			continue;
 		op = cb->aio_lio_opcode;
 		r = xaio__posix_submit(cb, valid_op(op) ? op : INT32_MAX, false,
-				       lio);
+				       lio, NULL);
 		if (r < 0)
 			refused = r;
 	}

@@ -51,15 +51,25 @@ XAIO__HIDDEN void xaio__note_discard(void *note);
 /* Delivers sev (signal now; thread through the notifier). */
 XAIO__HIDDEN void xaio__notify(const struct sigevent *sev, void *note);
 
+/* An event set that tracks a request (xaio_evset_add_aiocb), its record. */
+struct xaio__posix_track {
+	struct xaio_srcloc loc;
+	const char *api;
+	struct xaio_evset *es;
+	const struct xaio_opt *opt;
+};
+
 /*
  * Submits cb as op (LIO_READ, LIO_WRITE, POSIX_LIO_READV/WRITEV, or -1 for
- * fsync with dsync telling which) as part of list lio (or NULL).  0: cb is
- * in progress (and will be notified).  -errno: refused synchronously;
+ * fsync with dsync telling which) as part of list lio (or NULL), tracked
+ * by tr's event set (or not: NULL).  0: cb is in progress (and will be
+ * notified).  -errno: refused synchronously;
  * cb's status says why, except for -EINVAL because cb is still in flight
  * (then cb is left untouched).
  */
 XAIO__HIDDEN int xaio__posix_submit(struct aiocb *cb, int op, bool dsync,
-				    struct xaio__lio *lio);
+				    struct xaio__lio *lio,
+				    const struct xaio__posix_track *tr);
 /* Drops a reference; in_done: from a member's done() (never frees). */
 XAIO__HIDDEN void xaio__lio_put(struct xaio__lio *lio, bool in_done);
 /* A member finished (or the arming reference went): counts it down. */
