@@ -160,6 +160,18 @@ XAIO_API int xaio_fstat(struct xaio_file *f, unsigned int mask,
 XAIO_API int xaio_stat(struct xaio_file *dir, const char *path, int flags,
 		       unsigned int mask, struct statx *stx,
 		       const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_mkdir(struct xaio_file *dir, const char *path, mode_t mode,
+			const struct xaio_opt *opt, struct xaio_evset *es);
+
+/*
+ * Directories.  Creates path (relative to dir, a directory handle that may
+ * be a future, or to the working directory for NULL) with mode, as
+ * mkdirat(2).  In a set, it orders what comes after it below it (see
+ * "Ordering by path" in xaio_open(3)).
+ */
+XAIO_API int xaio_mkdir_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			    const char *path, mode_t mode,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
 
 /*
  * The handle's open: 0 when the file is open, -EINPROGRESS while it is
@@ -211,6 +223,7 @@ XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
 #define xaio_fallocate(...) xaio_fallocate_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_fstat(...) xaio_fstat_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_stat(...) xaio_stat_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_mkdir(...) xaio_mkdir_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_evset_add_aiocb(...)                                              \
 	xaio_evset_add_aiocb_loc(XAIO_HERE, __VA_ARGS__)
 #endif

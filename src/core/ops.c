@@ -16,6 +16,7 @@
  *   fallocate      fd, off, len, arg (mode)
  *   statx          fd (directory or AT_FDCWD), path, arg (AT_* flags),
  *                  arg2 (mask), buf (struct statx *)
+ *   mkdirat        fd (directory or AT_FDCWD), path, arg (mode)
  *
  * No state, no locks: the table is constant.
  */
@@ -132,6 +133,11 @@ static int64_t run_statx(struct xaio__req *req)
 	return statx(req->fd, req->path, (int)req->arg, req->arg2, req->buf);
 }
 
+static int64_t run_mkdirat(struct xaio__req *req)
+{
+	return mkdirat(req->fd, req->path, (mode_t)req->arg);
+}
+
 /* --- how the ring runs each (the fields beyond fd, user_data, flags) --- */
 
 static void prep_rw(struct io_uring_sqe *sqe, const struct xaio__req *req)
@@ -188,6 +194,12 @@ static void prep_statx(struct io_uring_sqe *sqe, const struct xaio__req *req)
 	sqe->addr2 = (uint64_t)(uintptr_t)req->buf;
 }
 
+static void prep_mkdirat(struct io_uring_sqe *sqe, const struct xaio__req *req)
+{
+	sqe->addr = (uint64_t)(uintptr_t)req->path;
+	sqe->len = req->arg;
+}
+
 #ifndef IORING_OP_FTRUNCATE
 #define IORING_OP_FTRUNCATE 55 /* Linux 6.9; older headers lack it */
 #endif
@@ -228,4 +240,6 @@ const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
 		   run_fallocate, FD | DUR | BAR),
 	[XAIO__OP_STATX] =
 		OP("statx", IORING_OP_STATX, prep_statx, run_statx, 0),
+	[XAIO__OP_MKDIRAT] = OP("mkdirat", IORING_OP_MKDIRAT, prep_mkdirat,
+				run_mkdirat, DUR),
 };

@@ -207,6 +207,7 @@ int xaio_evset_close(struct xaio_evset *es, unsigned int flags)
 	pthread_mutex_unlock(&xaio__deps);
 	if (es->efd >= 0)
 		close(es->efd);
+	free(es->paths);
 	pthread_mutex_destroy(&es->lock);
 	free(es);
 	return 0;
@@ -751,6 +752,8 @@ void xaio__es_atfork_child(void)
 		es->done_head = es->done_tail = NULL;
 		es->c.in_progress = 0;
 		es->c.bytes_copied = 0;
+		if (es->paths)
+			memset(es->paths, 0, XAIO__PATHS * sizeof(*es->paths));
 		atomic_store(&es->active, 0);
 	}
 	in_worker_cb = 0;

@@ -26,6 +26,8 @@
 
 enum { OPS_WAITING, OPS_ISSUED, OPS_DONE };
 
+#define XAIO__PATHS 64 /* buckets of a set's path table: a power of two */
+
 /* "to runs after from": lives in to's in_block, linked in from's out. */
 struct xaio__edge {
 	struct xaio__task *to;
@@ -98,6 +100,11 @@ struct xaio__task {
 	struct xaio__task *s_prev, *s_next; /* set's live/done lists */
 	struct xaio__task *e_next; /* set's error FIFO */
 	struct xaio__task *h_next; /* id table chain (deps) */
+	/* Ordering by path within the set (deps): see file.c. */
+	char *pkey; /* the path, normalised; NULL: not a path operation */
+	uint32_t plen, phash;
+	const struct xaio_file *pbase; /* relative to; NULL: cwd or absolute */
+	struct xaio__task *p_next, *p_prev; /* the set's path table */
 	struct xaio__task *r_next; /* this thread's run queue */
 };
 
@@ -132,6 +139,8 @@ struct xaio_evset {
 	_Atomic uint32_t active;
 	/* Completions must be reaped without a waiting thread (NOTIFY). */
 	_Atomic bool background;
+	/* Live path operations by hash (xaio__deps), or NULL: none yet. */
+	struct xaio__task **paths;
 	struct xaio_evset *g_prev, *g_next; /* every set (deps) */
 };
 

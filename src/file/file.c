@@ -93,7 +93,8 @@ void xaio__native_init(void)
 
 static bool waits_at_exit(const struct xaio__task *op)
 {
-	return op->writes || op->barrier || op->op == XAIO__OP_OPENAT;
+	return op->writes || op->barrier || op->op == XAIO__OP_OPENAT ||
+	       op->op == XAIO__OP_MKDIRAT;
 }
 
 void xaio__op_put(struct xaio__task *op)
@@ -110,6 +111,7 @@ void xaio__op_put(struct xaio__task *op)
 	}
 	pthread_mutex_unlock(&xaio__deps);
 	free(op->path);
+	free(op->pkey);
 	free(op->iov);
 	free(op->locbuf);
 	free(op->in_block);
@@ -304,6 +306,105 @@ static void order_on(struct xaio__task *op, struct xaio_file *h, size_t *n)
 }
 
 /*
+ * Ordering by path, within one set: an operation on a path (an open, a
+ * stat by path, a mkdir) runs after the set's earlier live operations on
+ * the same path or on any of its parent directories, relative to the same
+ * base (the directory handle, or none: the working directory, or an
+ * absolute path).  Paths are compared as written once repeated slashes,
+ * "." components and a trailing slash are dropped ("..", links and other
+ * spellings of a path are not resolved).  xaio__deps guards the tables.
+ */
+static char *path_key(const char *path, uint32_t *len)
+{
+	char *k = malloc(strlen(path) + 1), *o = k;
+	const char *p = path;
+
+	if (!k)
+		return NULL;
+	if (*p == '/')
+		*o++ = *p++;
+	while (*p) {
+		const char *c = p;
+		size_t n;
+
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - c);
+		if (n && !(n == 1 && *c == '.')) {
+			if (o > k && o[-1] != '/')
+				*o++ = '/';
+			memcpy(o, c, n);
+			o += n;
+		}
+		while (*p == '/')
+			p++;
+	}
+	*o = 0;
+	*len = (uint32_t)(o - k);
+	return k;
+}
+
+static uint32_t path_hash(const struct xaio_file *base, const char *k,
+			  uint32_t len)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)base;
+
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Edges from the live ops of op's set on k[0, len) (its path or a parent). */
+static void path_edges(struct xaio__task *op, uint32_t len, size_t *n)
+{
+	uint32_t h = path_hash(op->pbase, op->pkey, len);
+
+	for (struct xaio__task *y = op->es->paths[h & (XAIO__PATHS - 1)]; y;
+	     y = y->p_next)
+		if (y->pbase == op->pbase && y->plen == len && y->phash == h &&
+		    !memcmp(y->pkey, op->pkey, len))
+			edge(y, op, false, n);
+}
+
+static void order_by_path(struct xaio__task *op, size_t *n)
+{
+	if (!op->pkey || !op->es->paths)
+		return;
+	for (uint32_t i = 1; i < op->plen; i++)
+		if (op->pkey[i] == '/')
+			path_edges(op, i, n);
+	path_edges(op, op->plen, n);
+}
+
+static void path_add(struct xaio__task *op)
+{
+	struct xaio__task **b;
+
+	if (!op->pkey || !op->es->paths)
+		return;
+	op->phash = path_hash(op->pbase, op->pkey, op->plen);
+	b = &op->es->paths[op->phash & (XAIO__PATHS - 1)];
+	op->p_prev = NULL;
+	op->p_next = *b;
+	if (*b)
+		(*b)->p_prev = op;
+	*b = op;
+}
+
+static void path_del(struct xaio__task *op)
+{
+	if (!op->pkey || !op->es->paths)
+		return;
+	if (op->p_prev)
+		op->p_prev->p_next = op->p_next;
+	else if (op->es->paths[op->phash & (XAIO__PATHS - 1)] == op)
+		op->es->paths[op->phash & (XAIO__PATHS - 1)] = op->p_next;
+	if (op->p_next)
+		op->p_next->p_prev = op->p_prev;
+	op->p_next = op->p_prev = NULL;
+}
+
+/*
  * Walks what op must run after: with op->in_block NULL it counts the
  * edges, else it links them.  The two passes see the same state.
  */
@@ -317,6 +418,7 @@ static size_t order(struct xaio__task *op, const struct xaio_opt *opt)
 	/* An openat or stat relative to a handle is an operation on it. */
 	if (op->dir)
 		order_on(op, op->dir, &n);
+	order_by_path(op, &n);
 	for (uint32_t i = 0; opt && i < opt->n_after; i++) {
 		struct xaio__task *x = find_id(opt->after[i]);
 
@@ -456,7 +558,7 @@ static void issue(struct xaio__task *op, struct xaio__req *req)
 		finish(op, 0, false);
 		return;
 	}
-	if (op->op == XAIO__OP_OPENAT || (op->op == XAIO__OP_STATX && !f))
+	if (!f || op->op == XAIO__OP_OPENAT) /* relative to a directory */
 		op->fd = op->dir ? op->dir->fd : AT_FDCWD;
 	else
 		op->fd = f->fd;
@@ -564,6 +666,16 @@ static void finish(struct xaio__task *op, int64_t res, bool engine)
 	op->copy = NULL;
 	if (op->bufpol == XAIO_BUF_GIFT)
 		op->buf_free(op->gift, op->buf_free_ctx);
+	/*
+	 * Out of its set's path table while the set is sure to exist (it
+	 * may be closed once it counts op done).  What comes later on the
+	 * path has edges from op's own predecessors there, if any are left.
+	 */
+	if (op->pkey) {
+		pthread_mutex_lock(&xaio__deps);
+		path_del(op);
+		pthread_mutex_unlock(&xaio__deps);
+	}
 	/*
 	 * The set first: whoever sees the handle drained (xaio_file_wait)
 	 * must find the set's counts updated too.
@@ -692,11 +804,27 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 			return op_drop(op, r);
 		}
 	}
+	/* A path operation in a set is ordered by its path too. */
+	if (es && op->path) {
+		op->pkey = path_key(op->path, &op->plen);
+		op->pbase = op->path[0] == '/' ? NULL : op->dir;
+		if (!op->pkey) {
+			xaio__es_unadmit(op);
+			return op_drop(op, -ENOMEM);
+		}
+	}
 	pthread_mutex_lock(&xaio__deps);
-	if (h && op->op != XAIO__OP_OPENAT && !usable(h)) {
+	r = 0;
+	if ((h && op->op != XAIO__OP_OPENAT && !usable(h)) ||
+	    (op->dir && !usable(op->dir)))
+		r = -EBADF;
+	else if (op->pkey && !es->paths &&
+		 !(es->paths = calloc(XAIO__PATHS, sizeof(*es->paths))))
+		r = -ENOMEM;
+	if (r) {
 		pthread_mutex_unlock(&xaio__deps);
 		xaio__es_unadmit(op);
-		return op_drop(op, -EBADF);
+		return op_drop(op, r);
 	}
 	n = order(op, opt);
 	if (n) {
@@ -722,7 +850,7 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 		if (files)
 			files->g_prev = h;
 		files = h;
-	} else if (op->op == XAIO__OP_STATX && !h) {
+	} else if (!h) { /* a stat by path, a mkdir */
 		if (op->dir)
 			list_add(op->dir, op);
 	} else {
@@ -730,6 +858,7 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 		if (op->op == XAIO__OP_CLOSE)
 			atomic_store(&h->closing, true);
 	}
+	path_add(op);
 	op->h_next = idtab[op->id & (IDTAB - 1)];
 	idtab[op->id & (IDTAB - 1)] = op;
 	pthread_mutex_unlock(&xaio__deps);
@@ -1072,6 +1201,32 @@ int xaio_stat_loc(struct xaio_srcloc loc, struct xaio_file *dir,
 			   opt, es);
 }
 
+int xaio_mkdir_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+		   const char *path, mode_t mode, const struct xaio_opt *opt,
+		   struct xaio_evset *es)
+{
+	struct xaio__task *op;
+	int r;
+
+	if (!path)
+		return -EINVAL;
+	if (!*path)
+		return -ENOENT; /* what mkdir(2) says */
+	if (dir && !usable(dir))
+		return -EBADF;
+	op = op_new(loc, "xaio_mkdir", XAIO__OP_MKDIRAT, opt, &r);
+	if (!op)
+		return r;
+	if (op->bufpol)
+		return op_drop(op, -EINVAL);
+	op->dir = dir;
+	op->arg = (uint32_t)mode;
+	if (!(op->path = strdup(path)))
+		return op_drop(op, -ENOMEM);
+	r = go(op, opt, es);
+	return r < 0 ? r : 0;
+}
+
 /* The same without a location: what `(xaio_pread)(...)` calls. */
 int xaio_open(struct xaio_file **f, const char *path, int flags, mode_t mode,
 	      const struct xaio_opt *opt, struct xaio_evset *es)
@@ -1154,6 +1309,12 @@ int xaio_stat(struct xaio_file *dir, const char *path, int flags,
 	      struct xaio_evset *es)
 {
 	return xaio_stat_loc(noloc, dir, path, flags, mask, stx, opt, es);
+}
+
+int xaio_mkdir(struct xaio_file *dir, const char *path, mode_t mode,
+	       const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return xaio_mkdir_loc(noloc, dir, path, mode, opt, es);
 }
 
 /* --- the handle as a future --- */
@@ -1341,6 +1502,10 @@ char *xaio__op_args(const struct xaio__task *op)
 	case XAIO__OP_STATX:
 		r = asprintf(&s, "path=\"%s\", flags=%#x, mask=%#x",
 			     op->path ? op->path : "", op->arg, op->arg2);
+		break;
+	case XAIO__OP_MKDIRAT:
+		r = asprintf(&s, "path=\"%s\", mode=%#o",
+			     op->path ? op->path : "", op->arg);
 		break;
 	default:
 		r = asprintf(&s, "fd=%d", op->fd);

@@ -486,7 +486,7 @@ static void reset_files(void)
 	char p[160];
 
 	snprintf(p, sizeof(p), "%s/d", dir);
-	unlink(paths[4]);
+	rmdir_tree(paths[4]); /* a file, or a directory a mkdir made */
 	rmdir_tree(p);
 	mkdir(p, 0700);
 	write_file(paths[0], 8192);
@@ -1787,6 +1787,15 @@ static void step_stat(struct input *in, bool by_path)
 		path = paths[pb % 8];
 	if (pb == 0xff)
 		path = NULL;
+	if (fb % 6 == 5 && !(pb & 0x80)) {
+		/* A mkdir instead, in the temp dir: ordered by path too. */
+		u.call = "xaio_mkdir";
+		u.must_fail = !path || !*path;
+		r = LOCCALL(xaio_mkdir, how, f, path, 0700, opt, es);
+		tr("mkdir dir %d '%s' -> %d", slot, path ? path : "(null)", r);
+		sub_end(&u, r, opt ? &ob : NULL);
+		return;
+	}
 	switch (fb % 6) {
 	case 1:
 		flags = AT_SYMLINK_NOFOLLOW;
