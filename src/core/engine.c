@@ -198,7 +198,7 @@ static int wait_in_engine(uint32_t snap, const struct timespec *deadline,
 		 * A handler that interrupted this thread's own leader sleep
 		 * leads in its place (the reaper could not: the lock is ours).
 		 */
-		if (xaio__in_engine == 1 || b->parked()) {
+		if ((xaio__in_engine == 1 && !xaio__locked) || b->parked()) {
 			r = b->wait(snap, deadline, cancel);
 			/*
 			 * Every release of the completion lock moves seq, even
@@ -254,7 +254,8 @@ void xaio__poll(void)
 
 	if (!b)
 		return;
-	if (xaio__in_engine) {
+	/* (Or one that interrupted a lock of the native layer's.) */
+	if (xaio__in_engine || xaio__locked) {
 		/* A handler: no reaping, but a batch must not be stuck. */
 		b->flush(XAIO__FLUSH_INTERRUPTED);
 		return;
@@ -617,6 +618,13 @@ struct xaio__req *xaio__req_alloc(void)
 	req->fde = NULL;
 	req->fd_prev = req->fd_next = req->lane_next = req->q_next = NULL;
 	return req;
+}
+
+void xaio__req_free(struct xaio__req *req)
+{
+	xaio__in_engine++; /* as in xaio__req_alloc */
+	xaio__pool_put(req);
+	xaio__in_engine--;
 }
 
 /* xaio__req_find(), also giving the state it read (not FREE nor DONE). */

@@ -170,6 +170,8 @@ XAIO__SHARED int xaio__engine_start(void);
 XAIO__SHARED void xaio__engine_info(struct xaio_runtime_info *info);
 /* Takes a request from the pool; NULL when memory is exhausted. */
 XAIO__SHARED struct xaio__req *xaio__req_alloc(void);
+/* Gives back a request that was never submitted. */
+XAIO__SHARED void xaio__req_free(struct xaio__req *req);
 /*
  * Finds the in-flight request of (index, gen) owned by owner (any owner if
  * NULL), or NULL.  Safe against the slot being reused concurrently.
@@ -296,22 +298,21 @@ static inline bool xaio__reentered(void)
 /*
  * --- requests another layer runs, tracked by an event set (src/file) ---
  *
- * libxaio-posix's aiocbs in a set (xaio_evset_add_aiocb): ext_new checks
- * opt and the set's policy and runs the insert callback (NULL and *err
- * when refused; nothing is counted yet); then either ext_drop (never
- * submitted) or ext_start once the request exists, which counts it in the
- * set (and gives its id in *op_id, if not NULL).  Its done() calls ext_done
- * with the result; a submission the engine refused after ext_start is
- * ext_refused (never counted after all).
+ * libxaio-posix's aiocbs in a set (xaio_evset_add_aiocb): ext_new gives
+ * the operation its id (*id), checks the set's policy and runs the insert
+ * callback (NULL and *err when refused; nothing is counted yet); then
+ * either ext_drop (never submitted) or ext_start, once the request exists
+ * and just before it is submitted, which counts it in the set.  Its done()
+ * calls ext_done with the result; a submission the engine refused after
+ * ext_start is ext_refused (taken out of the counts again).
  */
 struct xaio__task;
 XAIO__SHARED struct xaio__task *xaio__ext_new(
 	struct xaio_srcloc loc, const char *api, unsigned int kind, int fd,
 	const void *buf, uint64_t len, int64_t off, const struct xaio_opt *opt,
-	struct xaio_evset *es, int *err);
+	struct xaio_evset *es, uint64_t *id, int *err);
 XAIO__SHARED void xaio__ext_drop(struct xaio__task *op);
-XAIO__SHARED void xaio__ext_start(struct xaio__task *op, struct xaio__req *req,
-				  uint64_t *op_id);
+XAIO__SHARED void xaio__ext_start(struct xaio__task *op, struct xaio__req *req);
 XAIO__SHARED void xaio__ext_refused(struct xaio__task *op, int err);
 XAIO__SHARED void xaio__ext_done(struct xaio__task *op, int64_t res);
 

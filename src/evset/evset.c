@@ -143,12 +143,12 @@ int xaio_evset_create(struct xaio_evset **out,
 	es->background = (a.flags & XAIO_EVSET_BACKGROUND) ||
 			 a.callback_mode == XAIO_CB_WORKER;
 	xaio__native_init();
-	pthread_mutex_lock(&xaio__deps);
+	xaio__lock(&xaio__deps);
 	es->g_next = sets;
 	if (sets)
 		sets->g_prev = es;
 	sets = es;
-	pthread_mutex_unlock(&xaio__deps);
+	xaio__unlock(&xaio__deps);
 	*out = es;
 	return 0;
 }
@@ -182,29 +182,29 @@ int xaio_evset_close(struct xaio_evset *es, unsigned int flags)
 		if (r < 0)
 			return r;
 	}
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	if (es->c.in_progress ||
 	    (es->c.errors && !(flags & XAIO_CLOSE_DISCARD_ERRORS))) {
-		pthread_mutex_unlock(&es->lock);
+		xaio__unlock(&es->lock);
 		return -EBUSY;
 	}
 	done = es->done_head;
 	errs = es->err_head;
 	es->done_head = es->done_tail = es->err_head = es->err_tail = NULL;
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	/* The last completion may still be writing the eventfd. */
 	while (atomic_load(&es->active))
 		sched_yield();
 	put_list(done, false);
 	put_list(errs, true);
-	pthread_mutex_lock(&xaio__deps);
+	xaio__lock(&xaio__deps);
 	if (es->g_prev)
 		es->g_prev->g_next = es->g_next;
 	else
 		sets = es->g_next;
 	if (es->g_next)
 		es->g_next->g_prev = es->g_prev;
-	pthread_mutex_unlock(&xaio__deps);
+	xaio__unlock(&xaio__deps);
 	if (es->efd >= 0)
 		close(es->efd);
 	free(es->paths);
@@ -221,13 +221,13 @@ static bool copy_fits(void *arg)
 	struct xaio_evset *es = op->es;
 	bool fits;
 
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	fits = es->c.bytes_copied + op->len <= es->attr.copy_cap;
 	if (fits) {
 		es->c.bytes_copied += op->len;
 		op->copied = op->len;
 	}
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	return fits;
 }
 
@@ -235,9 +235,9 @@ int xaio__es_admit(struct xaio_evset *es, struct xaio__task *op)
 {
 	bool refusing;
 
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	refusing = es->refusing;
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	if (refusing)
 		return -ECANCELED;
 	if (op->bufpol != XAIO_BUF_COPY || copy_fits(op))
@@ -257,9 +257,9 @@ void xaio__es_unadmit(struct xaio__task *op)
 
 	if (!es || !op->copied)
 		return;
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	es->c.bytes_copied -= op->copied;
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	op->copied = 0;
 }
 
@@ -269,10 +269,10 @@ int xaio__es_insert_cb(struct xaio_evset *es, struct xaio__task *op)
 	xaio_insert_fn cb;
 	void *ctx;
 
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	cb = es->insert;
 	ctx = es->ctx;
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	if (!cb)
 		return 0;
 	xaio__op_info(op, &info);
@@ -283,7 +283,7 @@ void xaio__es_add(struct xaio__task *op)
 {
 	struct xaio_evset *es = op->es;
 
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	op->s_prev = NULL;
 	op->s_next = es->live;
 	if (es->live)
@@ -291,7 +291,7 @@ void xaio__es_add(struct xaio__task *op)
 	es->live = op;
 	es->c.in_progress++;
 	es->c.inserted++;
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 }
 
 /* Takes op off es's live list and out of in_progress; es->lock held. */
@@ -311,10 +311,10 @@ void xaio__es_unadd(struct xaio__task *op)
 {
 	struct xaio_evset *es = op->es;
 
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	live_del(es, op);
 	es->c.inserted--;
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 }
 
 /* --- completion --- */
@@ -333,7 +333,7 @@ void xaio__es_done(struct xaio__task *op)
 	error = op->status && !op->canceled;
 	if (error)
 		atomic_fetch_add(&op->refs, 1); /* the error record's */
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	live_del(es, op);
 	op->s_prev = es->done_tail;
 	if (es->done_tail)
@@ -368,7 +368,7 @@ void xaio__es_done(struct xaio__task *op)
 	ctx = es->ctx;
 	efd = es->efd;
 	atomic_fetch_add(&es->active, 1);
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	if (efd >= 0)
 		eventfd_write(efd, 1);
 	if (cb) {
@@ -389,10 +389,10 @@ static void retire(struct xaio_evset *es, struct xaio__task *list,
 	xaio_complete_fn cb;
 	void *ctx;
 
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	cb = es->attr.callback_mode == XAIO_CB_WAITER ? es->complete : NULL;
 	ctx = es->ctx;
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	while (list) {
 		struct xaio__task *next = list->s_next;
 		struct xaio_op_info info;
@@ -434,13 +434,13 @@ int xaio_evset_wait(struct xaio_evset *es, uint64_t timeout_ns,
 		if (timeout_ns == 0 || last)
 			xaio__poll(); /* a test still reaps what is finished */
 		/* One look: what is done is harvested, the rest counted. */
-		pthread_mutex_lock(&es->lock);
+		xaio__lock(&es->lock);
 		list = es->done_head;
 		es->done_head = es->done_tail = NULL;
 		inprog = es->c.in_progress;
 		if (counts)
 			*counts = es->c;
-		pthread_mutex_unlock(&es->lock);
+		xaio__unlock(&es->lock);
 		retire(es, list, NULL, &failed);
 		if (!inprog)
 			return 0;
@@ -507,9 +507,9 @@ static int wait_one(struct xaio_evset *es, uint64_t id, uint64_t timeout_ns,
 
 		if (timeout_ns == 0 || last)
 			xaio__poll();
-		pthread_mutex_lock(&es->lock);
+		xaio__lock(&es->lock);
 		op = take_one(es, id, &present);
-		pthread_mutex_unlock(&es->lock);
+		xaio__unlock(&es->lock);
 		if (op) {
 			retire(es, op, info ? info : &tmp, NULL);
 			return 0;
@@ -549,9 +549,9 @@ int xaio_evset_counts(struct xaio_evset *es, struct xaio_evset_counts *counts)
 	if (!es)
 		return 0;
 	xaio__poll(); /* a poll: what the kernel finished is reaped */
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	*counts = es->c;
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	return 0;
 }
 
@@ -561,14 +561,14 @@ int xaio_evset_fd(struct xaio_evset *es)
 
 	if (!es)
 		return -EINVAL;
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	if (es->efd < 0)
 		es->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	fd = es->efd < 0 ? -errno : es->efd;
 	/* Completions must reach it without anyone waiting. */
 	if (fd >= 0)
 		atomic_store(&es->background, true);
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	return fd;
 }
 
@@ -584,7 +584,7 @@ int xaio_evset_cancel(struct xaio_evset *es, uint64_t op_id,
 		return 0;
 	/* What has finished in the kernel is not "not started": reap it. */
 	xaio__poll();
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	for (op = es->live; op; op = op->s_next) {
 		if (op_id && op->id != op_id)
 			continue;
@@ -593,7 +593,7 @@ int xaio_evset_cancel(struct xaio_evset *es, uint64_t op_id,
 			struct xaio__task **p = realloc(ops, ncap * sizeof(*p));
 
 			if (!p) {
-				pthread_mutex_unlock(&es->lock);
+				xaio__unlock(&es->lock);
 				for (size_t i = 0; i < n; i++)
 					xaio__op_put(ops[i]);
 				free(ops);
@@ -605,7 +605,7 @@ int xaio_evset_cancel(struct xaio_evset *es, uint64_t op_id,
 		atomic_fetch_add(&op->refs, 1);
 		ops[n++] = op;
 	}
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	for (size_t i = 0; i < n; i++) {
 		if (!xaio__op_cancel(ops[i]) &&
 		    atomic_load(&ops[i]->state) != OPS_DONE)
@@ -662,7 +662,7 @@ int xaio_evset_errors(struct xaio_evset *es, struct xaio_error *out, size_t max,
 	*n = 0;
 	if (!es)
 		return 0;
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	while (k < max && es->err_head) {
 		struct xaio__task *op = es->err_head;
 
@@ -675,7 +675,7 @@ int xaio_evset_errors(struct xaio_evset *es, struct xaio_error *out, size_t max,
 		k++;
 	}
 	es->c.errors -= k;
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	for (size_t i = 0; list; i++) {
 		struct xaio__task *next = list->e_next;
 
@@ -701,12 +701,12 @@ int xaio_evset_clear_errors(struct xaio_evset *es)
 
 	if (!es)
 		return 0;
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	list = es->err_head;
 	es->err_head = es->err_tail = NULL;
 	es->c.errors = 0;
 	es->refusing = false;
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	put_list(list, true);
 	return 0;
 }
@@ -716,11 +716,11 @@ int xaio_evset_set_callbacks(struct xaio_evset *es, xaio_insert_fn insert,
 {
 	if (!es)
 		return 0;
-	pthread_mutex_lock(&es->lock);
+	xaio__lock(&es->lock);
 	es->insert = insert;
 	es->complete = complete;
 	es->ctx = ctx;
-	pthread_mutex_unlock(&es->lock);
+	xaio__unlock(&es->lock);
 	return 0;
 }
 

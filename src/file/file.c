@@ -71,6 +71,8 @@ static void atfork_child(void)
 			atomic_store(&f->ostate, OPS_DONE);
 		}
 	}
+	/* The parent's ids name nothing here (opt.after waits for none). */
+	memset(idtab, 0, sizeof(idtab));
 	atomic_store(&exit_live, 0);
 	runq = NULL;
 	draining = 0;
@@ -101,7 +103,7 @@ void xaio__op_put(struct xaio__task *op)
 {
 	if (atomic_fetch_sub(&op->refs, 1) != 1)
 		return;
-	pthread_mutex_lock(&xaio__deps);
+	xaio__lock(&xaio__deps);
 	for (struct xaio__task **p = &idtab[op->id & (IDTAB - 1)]; *p;
 	     p = &(*p)->h_next) {
 		if (*p == op) {
@@ -109,7 +111,7 @@ void xaio__op_put(struct xaio__task *op)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&xaio__deps);
+	xaio__unlock(&xaio__deps);
 	free(op->path);
 	free(op->pkey);
 	free(op->iov);
@@ -368,8 +370,14 @@ static void path_edges(struct xaio__task *op, uint32_t len, size_t *n)
 
 static void order_by_path(struct xaio__task *op, size_t *n)
 {
+	bool abs;
+
 	if (!op->pkey || !op->es->paths)
 		return;
+	/* The parents: "/" or "" (the base itself), then each prefix. */
+	abs = op->pkey[0] == '/';
+	if (op->plen > (uint32_t)abs)
+		path_edges(op, abs, n);
 	for (uint32_t i = 1; i < op->plen; i++)
 		if (op->pkey[i] == '/')
 			path_edges(op, i, n);
@@ -499,7 +507,7 @@ static void run_pending(void)
 		op->r_next = NULL;
 		if (op->held) {
 			/* Cancelled earlier: what it was behind is done now. */
-			pthread_mutex_lock(&xaio__deps);
+			xaio__lock(&xaio__deps);
 			op->held = 0;
 			release(op, 0);
 			xaio__op_put(op); /* release()'s */
@@ -632,7 +640,7 @@ static void release(struct xaio__task *op, int64_t res)
 		}
 		e = next;
 	}
-	pthread_mutex_unlock(&xaio__deps);
+	xaio__unlock(&xaio__deps);
 	/* Its last reference frees it, which takes xaio__deps. */
 	while (drop) {
 		struct xaio__task *next = drop->r_next;
@@ -672,9 +680,9 @@ static void finish(struct xaio__task *op, int64_t res, bool engine)
 	 * path has edges from op's own predecessors there, if any are left.
 	 */
 	if (op->pkey) {
-		pthread_mutex_lock(&xaio__deps);
+		xaio__lock(&xaio__deps);
 		path_del(op);
-		pthread_mutex_unlock(&xaio__deps);
+		xaio__unlock(&xaio__deps);
 	}
 	/*
 	 * The set first: whoever sees the handle drained (xaio_file_wait)
@@ -682,7 +690,7 @@ static void finish(struct xaio__task *op, int64_t res, bool engine)
 	 */
 	xaio__es_done(op);
 
-	pthread_mutex_lock(&xaio__deps);
+	xaio__lock(&xaio__deps);
 	if (op->nsoft) {
 		/*
 		 * Cancelled while ordered behind others on its handle: it is
@@ -693,7 +701,7 @@ static void finish(struct xaio__task *op, int64_t res, bool engine)
 		 */
 		op->held = 1;
 		atomic_fetch_add(&op->refs, 1); /* release()'s */
-		pthread_mutex_unlock(&xaio__deps);
+		xaio__unlock(&xaio__deps);
 	} else {
 		release(op, res);
 	}
@@ -715,9 +723,9 @@ bool xaio__op_cancel(struct xaio__task *op)
 
 	if (op->op == XAIO__OP_CLOSE)
 		return false; /* see poison() */
-	pthread_mutex_lock(&xaio__deps);
+	xaio__lock(&xaio__deps);
 	claimed = atomic_compare_exchange_strong(&op->state, &want, OPS_ISSUED);
-	pthread_mutex_unlock(&xaio__deps);
+	xaio__unlock(&xaio__deps);
 	if (claimed) {
 		op->canceled = 1;
 		finish(op, -ECANCELED, false);
@@ -797,13 +805,6 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 	}
 	if (op->bufpol == XAIO_BUF_GIFT)
 		op->gift = op->iov ? NULL : op->buf;
-	if (es) {
-		r = xaio__es_insert_cb(es, op);
-		if (r < 0) {
-			xaio__es_unadmit(op);
-			return op_drop(op, r);
-		}
-	}
 	/* A path operation in a set is ordered by its path too. */
 	if (es && op->path) {
 		op->pkey = path_key(op->path, &op->plen);
@@ -813,7 +814,14 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 			return op_drop(op, -ENOMEM);
 		}
 	}
-	pthread_mutex_lock(&xaio__deps);
+	if (es) {
+		r = xaio__es_insert_cb(es, op);
+		if (r < 0) {
+			xaio__es_unadmit(op);
+			return op_drop(op, r);
+		}
+	}
+	xaio__lock(&xaio__deps);
 	r = 0;
 	if ((h && op->op != XAIO__OP_OPENAT && !usable(h)) ||
 	    (op->dir && !usable(op->dir)))
@@ -822,7 +830,7 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 		 !(es->paths = calloc(XAIO__PATHS, sizeof(*es->paths))))
 		r = -ENOMEM;
 	if (r) {
-		pthread_mutex_unlock(&xaio__deps);
+		xaio__unlock(&xaio__deps);
 		xaio__es_unadmit(op);
 		return op_drop(op, r);
 	}
@@ -830,7 +838,7 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 	if (n) {
 		op->in_block = calloc(n, sizeof(*op->in_block));
 		if (!op->in_block) {
-			pthread_mutex_unlock(&xaio__deps);
+			xaio__unlock(&xaio__deps);
 			xaio__es_unadmit(op);
 			return op_drop(op, -ENOMEM);
 		}
@@ -861,7 +869,7 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 	path_add(op);
 	op->h_next = idtab[op->id & (IDTAB - 1)];
 	idtab[op->id & (IDTAB - 1)] = op;
-	pthread_mutex_unlock(&xaio__deps);
+	xaio__unlock(&xaio__deps);
 	if (es) {
 		xaio__es_add(op);
 		if (waits_at_exit(op))
@@ -872,12 +880,13 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 	if (!es)
 		atomic_fetch_add(&op->refs, 1); /* run_sync's own */
 
-	pthread_mutex_lock(&xaio__deps);
-	if (--op->npending == 0) {
+	xaio__lock(&xaio__deps);
+	/* (Cancelled meanwhile: its release is queued or done already.) */
+	if (--op->npending == 0 && !op->held && !op->released) {
 		atomic_fetch_add(&op->refs, 1); /* the run queue's */
 		ready(op);
 	}
-	pthread_mutex_unlock(&xaio__deps);
+	xaio__unlock(&xaio__deps);
 	run_pending();
 	if (!es) {
 		xaio__op_put(op); /* the set's: there is none */
@@ -940,9 +949,9 @@ static int open_common(struct xaio_srcloc loc, const char *api,
 		free(f);
 	} else if (r < 0) {
 		/* Synchronous and failed: nothing to close. */
-		pthread_mutex_lock(&xaio__deps);
+		xaio__lock(&xaio__deps);
 		file_unlink(f);
-		pthread_mutex_unlock(&xaio__deps);
+		xaio__unlock(&xaio__deps);
 		*out = NULL;
 		free(f);
 	}
@@ -1356,10 +1365,10 @@ static bool drained(void *arg)
 	const struct upto *u = arg;
 	bool done;
 
-	pthread_mutex_lock(&xaio__deps);
+	xaio__lock(&xaio__deps);
 	done = (!u->f->open_op || u->f->open_op->id > u->id) &&
 	       (!u->f->live_head || u->f->live_head->id > u->id);
-	pthread_mutex_unlock(&xaio__deps);
+	xaio__unlock(&xaio__deps);
 	return done;
 }
 
@@ -1387,17 +1396,11 @@ struct xaio__task *xaio__ext_new(struct xaio_srcloc loc, const char *api,
 				 unsigned int kind, int fd, const void *buf,
 				 uint64_t len, int64_t off,
 				 const struct xaio_opt *opt,
-				 struct xaio_evset *es, int *err)
+				 struct xaio_evset *es, uint64_t *id, int *err)
 {
 	struct xaio__task *op;
 	int r;
 
-	/* The aiocb owns its buffer, and POSIX orders it: no policy, no
-	 * dependencies. */
-	if (opt && (opt->flags || opt->n_after || opt->buf_free)) {
-		*err = -EINVAL;
-		return NULL;
-	}
 	op = op_new(loc, api, (uint8_t)kind, opt, err);
 	if (!op)
 		return NULL;
@@ -1406,6 +1409,10 @@ struct xaio__task *xaio__ext_new(struct xaio_srcloc loc, const char *api,
 	op->buf = (void *)buf;
 	op->len = len;
 	op->off = off;
+	/* Known to the insert callback, as a native op's. */
+	op->id = atomic_fetch_add(&next_id, 1);
+	op->t_submit = xaio__now_ns();
+	*id = op->id;
 	r = xaio__es_admit(es, op);
 	if (!r)
 		r = xaio__es_insert_cb(es, op);
@@ -1421,26 +1428,25 @@ void xaio__ext_drop(struct xaio__task *op)
 	op_drop(op, 0);
 }
 
-void xaio__ext_start(struct xaio__task *op, struct xaio__req *req,
-		     uint64_t *op_id)
+void xaio__ext_start(struct xaio__task *op, struct xaio__req *req)
 {
 	/* Known before the op is in the set: a canceller reads them. */
 	op->req_index = req->index;
 	op->req_gen = xaio__req_gen(req);
-	op->id = atomic_fetch_add(&next_id, 1);
-	op->t_submit = op->t_start = xaio__now_ns();
+	op->t_start = xaio__now_ns();
+	/* A set that must progress without a waiter: see issue(). */
+	if (atomic_load_explicit(&op->es->background, memory_order_relaxed))
+		req->flags |= XAIO__RF_NOTIFY;
 	atomic_store(&op->state, OPS_ISSUED);
 	/* The set's reference and the one in progress. */
 	atomic_fetch_add(&op->refs, 2);
-	pthread_mutex_lock(&xaio__deps);
+	xaio__lock(&xaio__deps);
 	op->h_next = idtab[op->id & (IDTAB - 1)];
 	idtab[op->id & (IDTAB - 1)] = op;
-	pthread_mutex_unlock(&xaio__deps);
+	xaio__unlock(&xaio__deps);
 	xaio__es_add(op);
 	if (waits_at_exit(op))
 		atomic_fetch_add(&exit_live, 1);
-	if (op_id)
-		*op_id = op->id;
 	req->track = op;
 }
 
@@ -1453,7 +1459,7 @@ void xaio__ext_refused(struct xaio__task *op, int err)
 	if (waits_at_exit(op))
 		atomic_fetch_sub(&exit_live, 1);
 	/* What named it in opt.after meanwhile is cancelled by it. */
-	pthread_mutex_lock(&xaio__deps);
+	xaio__lock(&xaio__deps);
 	release(op, 0);
 	atomic_store(&op->state, OPS_DONE);
 	xaio__op_put(op); /* in progress */

@@ -85,6 +85,7 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 	int op = op_of(lio_op, dsync);
 	struct xaio__task *track = NULL;
 	struct xaio__req *req;
+	uint64_t id = 0;
 	void *note;
 	int r;
 
@@ -99,21 +100,26 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 	if (xaio__reentered())
 		return refuse(cb, EAGAIN);
 	xaio__engine_start();
-	if (tr) {
-		track = xaio__ext_new(
-			tr->loc, tr->api, op < 0 ? XAIO__OP_READ : op,
-			cb->aio_fildes, (const void *)cb->aio_buf,
-			cb->aio_nbytes, cb->aio_offset, tr->opt, tr->es, &r);
-		if (!track)
-			return refuse(cb, -r);
-	}
 	note = xaio__note_prepare(&cb->aio_sigevent, &r);
-	if (r < 0 || !(req = xaio__req_alloc())) {
-		if (r >= 0)
-			xaio__note_discard(note);
-		if (track)
-			xaio__ext_drop(track);
+	if (r < 0)
 		return refuse(cb, EAGAIN);
+	req = xaio__req_alloc();
+	if (!req) {
+		xaio__note_discard(note);
+		return refuse(cb, EAGAIN);
+	}
+	/* Last before the request goes: it runs the set's insert callback. */
+	if (tr) {
+		track = xaio__ext_new(tr->loc, tr->api,
+				      op < 0 ? XAIO__OP_READ : op,
+				      cb->aio_fildes, (const void *)cb->aio_buf,
+				      cb->aio_nbytes, cb->aio_offset, tr->opt,
+				      tr->es, &id, &r);
+		if (!track) {
+			xaio__req_free(req);
+			xaio__note_discard(note);
+			return refuse(cb, -r);
+		}
 	}
 	req->op = (uint8_t)(op < 0 ? XAIO__OP_READ : op);
 	req->fd = cb->aio_fildes;
@@ -141,7 +147,7 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 	atomic_fetch_add(&xaio__posix_inflight, 1);
 	cb_start(cb, req->index, xaio__req_gen(req));
 	if (track)
-		xaio__ext_start(track, req, tr->opt ? tr->opt->op_id : NULL);
+		xaio__ext_start(track, req);
 	r = xaio__submit(req);
 	if (r < 0) {
 		if (track)
@@ -154,6 +160,8 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 		xaio__note_discard(note);
 		return refuse(cb, -r);
 	}
+	if (tr && tr->opt && tr->opt->op_id)
+		*tr->opt->op_id = id;
 	return 0;
 }
 
@@ -293,10 +301,15 @@ XAIO_POSIX_API int xaio_evset_add_aiocb_loc(struct xaio_srcloc loc,
 					    struct aiocb *cb,
 					    const struct xaio_opt *opt)
 {
+	static const struct xaio_opt zero;
 	struct xaio__posix_track tr = {loc, NULL, es, opt};
-	int lio_op = op, r;
+	int lio_op = op, saved = errno, r;
 
-	if (!cb)
+	/* Only user_tag and op_id: the buffer and the order are POSIX's. */
+	if (!cb || (opt && (opt->flags || opt->n_after || opt->after ||
+			    opt->buf_free || opt->buf_free_ctx ||
+			    memcmp(opt->reserved, zero.reserved,
+				   sizeof(zero.reserved)))))
 		return -EINVAL;
 	switch (op) {
 	case LIO_READ:
@@ -310,14 +323,17 @@ XAIO_POSIX_API int xaio_evset_add_aiocb_loc(struct xaio_srcloc loc,
 		tr.api = "aio_fsync";
 		lio_op = -1;
 		r = fsync_check(op, cb);
+		errno = saved; /* the native API never changes it */
 		if (r)
 			return r;
 		break;
 	default:
 		return -EINVAL;
 	}
-	return xaio__posix_submit(cb, lio_op, op == O_DSYNC, NULL,
-				  es ? &tr : NULL);
+	r = xaio__posix_submit(cb, lio_op, op == O_DSYNC, NULL,
+			       es ? &tr : NULL);
+	errno = saved;
+	return r;
 }
 
 XAIO_POSIX_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,

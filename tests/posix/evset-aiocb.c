@@ -5,11 +5,15 @@
  * and still plain aiocbs (aio_error, aio_return); a native read ordered
  * after the aiocb write by opt.after; a failed request's error record
  * (api, errno, the caller's location); refusals (bad arguments, a refusing
- * set, an insert callback's veto) that submit nothing and count nothing;
- * a running request the set cannot cancel; a NULL set.
+ * set, an insert callback's veto, which sees the id) that submit nothing,
+ * count nothing, store no id and leave errno alone; a running request the
+ * set cannot cancel; a background set that completes one while nobody
+ * calls in; a NULL set.
  */
 #include <aio.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 #include <xaio.h>
@@ -126,11 +130,14 @@ static int test_failure_record(void)
 	return XT_PASS;
 }
 
+static uint64_t vetoed_id;
+
 static int veto(struct xaio_evset *es, const struct xaio_op_info *info,
 		void *ctx)
 {
 	(void)es;
 	(void)ctx;
+	vetoed_id = info->op_id;
 	return !strcmp(info->api, "aio_write");
 }
 
@@ -157,8 +164,12 @@ static int test_refusals(void)
 	XT_ASSERT_EQ(xaio_evset_add_aiocb(es, LIO_WRITE, &cb, &o), -EINVAL);
 	o = (struct xaio_opt){.n_after = 1, .after = &id};
 	XT_ASSERT_EQ(xaio_evset_add_aiocb(es, LIO_WRITE, &cb, &o), -EINVAL);
+	o = (struct xaio_opt){.after = &id};
+	XT_ASSERT_EQ(xaio_evset_add_aiocb(es, LIO_WRITE, &cb, &o), -EINVAL);
 	xt_cb_set(&bad, 1000, NULL, 0, 0);
+	errno = 1234;
 	XT_ASSERT_EQ(xaio_evset_add_aiocb(es, O_SYNC, &bad, NULL), -EBADF);
+	XT_ASSERT_EQ(errno, 1234); /* the native API never changes it */
 	cb.aio_reqprio = -1;
 	XT_ASSERT_EQ(xaio_evset_add_aiocb(es, LIO_WRITE, &cb, NULL), -EINVAL);
 	XT_ASSERT_EQ(aio_error(&cb), EINVAL);
@@ -166,8 +177,11 @@ static int test_refusals(void)
 
 	/* The insert callback's veto: nothing runs, nothing is counted. */
 	XT_ASSERT_EQ(xaio_evset_set_callbacks(es, veto, NULL, NULL), 0);
-	XT_ASSERT_EQ(xaio_evset_add_aiocb(es, LIO_WRITE, &cb, NULL),
-		     -ECANCELED);
+	o = (struct xaio_opt){.op_id = &id};
+	id = 0;
+	XT_ASSERT_EQ(xaio_evset_add_aiocb(es, LIO_WRITE, &cb, &o), -ECANCELED);
+	XT_ASSERT(vetoed_id != 0); /* the callback saw the id */
+	XT_ASSERT_EQ(id, 0); /* refused: no id stored */
 	XT_ASSERT_EQ(xaio_evset_set_callbacks(es, NULL, NULL, NULL), 0);
 
 	/* After a failure, a refusing set refuses aiocbs too. */
@@ -224,6 +238,40 @@ static int test_cancel_running(void)
 	return XT_PASS;
 }
 
+/*
+ * A set that progresses without a waiter: nobody calls into xaio, yet the
+ * aiocb (no sigevent) completes and the set's eventfd says so.
+ */
+static int test_background(void)
+{
+	static unsigned char buf[BLK];
+	static struct aiocb cb;
+	struct xaio_evset_attr attr = {.size = sizeof(attr)};
+	struct xaio_evset *es;
+	struct xaio_evset_counts c;
+	struct pollfd pfd;
+	int fd;
+
+	fd = xt_make_file("background", BLK, 0);
+	XT_ASSERT(fd >= 0);
+	attr.flags = XAIO_EVSET_BACKGROUND;
+	XT_ASSERT_EQ(xaio_evset_create(&es, &attr), 0);
+	pfd.fd = xaio_evset_fd(es);
+	pfd.events = POLLIN;
+	XT_ASSERT(pfd.fd >= 0);
+	memset(buf, 0x42, BLK);
+	xt_cb_set(&cb, fd, buf, BLK, 0);
+	XT_ASSERT_EQ(xaio_evset_add_aiocb(es, LIO_WRITE, &cb, NULL), 0);
+	XT_ASSERT_EQ(poll(&pfd, 1, 20000), 1);
+	XT_ASSERT_EQ(aio_error(&cb), 0);
+	XT_ASSERT_EQ(xaio_evset_wait(es, 0, 0, &c), 0);
+	XT_ASSERT_EQ(c.succeeded, 1);
+	XT_ASSERT_EQ(aio_return(&cb), BLK);
+	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
+	close(fd);
+	return XT_PASS;
+}
+
 static int test_null_set(void)
 {
 	static unsigned char buf[BLK];
@@ -242,8 +290,11 @@ static int test_null_set(void)
 }
 
 static const struct xt_case cases[] = {
-	{"tracked", test_tracked},   {"failure_record", test_failure_record},
-	{"refusals", test_refusals}, {"cancel_running", test_cancel_running},
+	{"tracked", test_tracked},
+	{"failure_record", test_failure_record},
+	{"refusals", test_refusals},
+	{"cancel_running", test_cancel_running},
+	{"background", test_background},
 	{"null_set", test_null_set},
 };
 
