@@ -21,7 +21,8 @@
 #   6. fio's posixaio engine under LD_PRELOAD=libxaio-posix.so (short),
 #   7. the stress driver, 10^6 operations per backend, and 3.3*10^5 more
 #      each with XAIO_NOWAIT=0 and with XAIO_SQPOLL; the event-set stress
-#      (four submitting threads, two harvesting), 10^6 per backend.
+#      (four submitting threads, two harvesting), 10^6 per backend, and
+#      10^6 operations through one set with memory flat.
 # Usage: tools/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
