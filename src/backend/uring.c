@@ -373,9 +373,9 @@ static void wake_sq_thread(void)
 
 /*
  * Nonzero while this thread holds sq_lock: a signal handler that
- * interrupted it there cannot take the lock (flush_interrupted).
- * volatile: only a handler reads it, so the compiler would drop the store
- * of 1 before an unlock it can see.
+ * interrupted it there cannot take the lock
+ * (flush_left(XAIO__FLUSH_INTERRUPTED)). volatile: only a handler reads it, so
+ * the compiler would drop the store of 1 before an unlock it can see.
  */
 static __thread volatile int sq_owner
 	__attribute__((tls_model("initial-exec")));
@@ -695,36 +695,39 @@ static void flush(void)
 	unlock_sq();
 }
 
-static void flush_plugged(void)
-{
-	/* Nothing issued while plugged: what is left for a batch stays. */
-	if (!held_for_plug)
-		return;
-	held_for_plug = false;
-	flush();
-}
-
-static void flush_interrupted(void)
+/* The backend's flush: see enum xaio__flush in core/internal.h. */
+static void flush_left(enum xaio__flush how)
 {
 	uint32_t n;
 
-	/*
-	 * The holder is frozen under us: every SQE up to the tail is filled
-	 * (the tail moves only after), and nobody else can take the lock.
-	 */
-	if (sq_owner && !R.sqpoll && (n = pending()))
-		sys_enter(n, 0, 0, NULL, 0);
+	switch (how) {
+	case XAIO__FLUSH_DEFERRED:
+		if (atomic_load(&R.deferred))
+			flush();
+		break;
+	case XAIO__FLUSH_PLUGGED:
+		/* Nothing issued while plugged: what is left for a batch stays.
+		 */
+		if (held_for_plug) {
+			held_for_plug = false;
+			flush();
+		}
+		break;
+	case XAIO__FLUSH_INTERRUPTED:
+		/*
+		 * The holder is frozen under us: every SQE up to the tail is
+		 * filled (the tail moves only after), and nobody else can take
+		 * the lock.
+		 */
+		if (sq_owner && !R.sqpoll && (n = pending()))
+			sys_enter(n, 0, 0, NULL, 0);
+		break;
+	}
 }
 
 static uint64_t batched(void)
 {
 	return atomic_load_explicit(&R.deferrals, memory_order_relaxed);
-}
-
-static void flush_deferred(void)
-{
-	if (atomic_load(&R.deferred))
-		flush();
 }
 
 static bool watch(struct xaio__watch *w)
@@ -995,21 +998,6 @@ static int lead(uint32_t snap, const struct timespec *deadline, bool cancel)
 	return n ? 0 : r;
 }
 
-static void flush_how(enum xaio__flush how)
-{
-	switch (how) {
-	case XAIO__FLUSH_DEFERRED:
-		flush_deferred();
-		break;
-	case XAIO__FLUSH_PLUGGED:
-		flush_plugged();
-		break;
-	case XAIO__FLUSH_INTERRUPTED:
-		flush_interrupted();
-		break;
-	}
-}
-
 const struct xaio__backend xaio__uring_backend = {
 	.name = "io_uring",
 	.init = setup,
@@ -1022,7 +1010,7 @@ const struct xaio__backend xaio__uring_backend = {
 	.busy = busy,
 	.inflight = inflight,
 	.parked = is_parked,
-	.flush = flush_how,
+	.flush = flush_left,
 	.close_later = close_later,
 	.watch = watch,
 	.batched = batched,

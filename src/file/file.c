@@ -121,6 +121,21 @@ void xaio__op_put(struct xaio__task *op)
 	free(op);
 }
 
+/* Findable by its id (opt.after) from now on; xaio__deps held. */
+static void id_add(struct xaio__task *op)
+{
+	op->h_next = idtab[op->id & (IDTAB - 1)];
+	idtab[op->id & (IDTAB - 1)] = op;
+}
+
+/* Counted in its set, and waited for at exit if it changes files. */
+static void set_add(struct xaio__task *op)
+{
+	xaio__es_add(op);
+	if (waits_at_exit(op))
+		atomic_fetch_add(&exit_live, 1);
+}
+
 static struct xaio__task *find_id(uint64_t id)
 {
 	struct xaio__task *op = idtab[id & (IDTAB - 1)];
@@ -346,21 +361,21 @@ static char *path_key(const char *path, uint32_t *len)
 	return k;
 }
 
-static uint32_t path_hash(const struct xaio_file *base, const char *k,
-			  uint32_t len)
+/* FNV-1a over (base, key) a byte at a time: each prefix's hash on the way. */
+static uint64_t hash_step(uint64_t h, unsigned char c)
 {
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)base;
+	return (h ^ c) * 1099511628211ull;
+}
 
-	for (uint32_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
+static uint32_t hash_end(uint64_t h)
+{
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-/* Edges from the live ops of op's set on k[0, len) (its path or a parent). */
-static void path_edges(struct xaio__task *op, uint32_t len, size_t *n)
+/* Edges from the live ops of op's set on pkey[0, len), hashed h. */
+static void path_edges(struct xaio__task *op, uint32_t len, uint32_t h,
+		       size_t *n)
 {
-	uint32_t h = path_hash(op->pbase, op->pkey, len);
-
 	for (struct xaio__task *y = op->es->paths[h & (XAIO__PATHS - 1)]; y;
 	     y = y->p_next)
 		if (y->pbase == op->pbase && y->plen == len && y->phash == h &&
@@ -368,29 +383,34 @@ static void path_edges(struct xaio__task *op, uint32_t len, size_t *n)
 			edge(y, op, false, n);
 }
 
+/*
+ * Edges from the set's ops on op's path and on each parent: "/" or ""
+ * (the base itself), then every prefix that ends before a '/'.  Leaves
+ * the whole key's hash in op->phash for path_add.
+ */
 static void order_by_path(struct xaio__task *op, size_t *n)
 {
-	bool abs;
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)op->pbase;
+	uint32_t abs;
 
-	if (!op->pkey || !op->es->paths)
+	if (!op->pkey)
 		return;
-	/* The parents: "/" or "" (the base itself), then each prefix. */
 	abs = op->pkey[0] == '/';
-	if (op->plen > (uint32_t)abs)
-		path_edges(op, abs, n);
-	for (uint32_t i = 1; i < op->plen; i++)
-		if (op->pkey[i] == '/')
-			path_edges(op, i, n);
-	path_edges(op, op->plen, n);
+	for (uint32_t i = 0; i < op->plen; i++) {
+		if (i == abs || (i && op->pkey[i] == '/'))
+			path_edges(op, i, hash_end(h), n);
+		h = hash_step(h, (unsigned char)op->pkey[i]);
+	}
+	op->phash = hash_end(h);
+	path_edges(op, op->plen, op->phash, n);
 }
 
 static void path_add(struct xaio__task *op)
 {
 	struct xaio__task **b;
 
-	if (!op->pkey || !op->es->paths)
+	if (!op->pkey)
 		return;
-	op->phash = path_hash(op->pbase, op->pkey, op->plen);
 	b = &op->es->paths[op->phash & (XAIO__PATHS - 1)];
 	op->p_prev = NULL;
 	op->p_next = *b;
@@ -399,13 +419,12 @@ static void path_add(struct xaio__task *op)
 	*b = op;
 }
 
+/* (An op with a key is in its set's table from its submission on.) */
 static void path_del(struct xaio__task *op)
 {
-	if (!op->pkey || !op->es->paths)
-		return;
 	if (op->p_prev)
 		op->p_prev->p_next = op->p_next;
-	else if (op->es->paths[op->phash & (XAIO__PATHS - 1)] == op)
+	else
 		op->es->paths[op->phash & (XAIO__PATHS - 1)] = op->p_next;
 	if (op->p_next)
 		op->p_next->p_prev = op->p_prev;
@@ -867,14 +886,10 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 			atomic_store(&h->closing, true);
 	}
 	path_add(op);
-	op->h_next = idtab[op->id & (IDTAB - 1)];
-	idtab[op->id & (IDTAB - 1)] = op;
+	id_add(op);
 	xaio__unlock(&xaio__deps);
-	if (es) {
-		xaio__es_add(op);
-		if (waits_at_exit(op))
-			atomic_fetch_add(&exit_live, 1);
-	}
+	if (es)
+		set_add(op);
 	if (opt && opt->op_id)
 		*opt->op_id = op->id;
 	if (!es)
@@ -993,6 +1008,35 @@ static struct xaio__task *on(struct xaio_srcloc loc, const char *api,
 	op = op_new(loc, api, kind, opt, err);
 	if (op)
 		op->file = f;
+	return op;
+}
+
+/*
+ * An operation on path, relative to the handle dir (NULL: the working
+ * directory), with no data buffer; the path is copied.
+ */
+static struct xaio__task *at(struct xaio_srcloc loc, const char *api,
+			     uint8_t kind, struct xaio_file *dir,
+			     const char *path, const struct xaio_opt *opt,
+			     int *err)
+{
+	struct xaio__task *op;
+
+	*err = !path ? -EINVAL : -EBADF;
+	if (!path || (dir && !usable(dir)))
+		return NULL;
+	op = op_new(loc, api, kind, opt, err);
+	if (!op)
+		return NULL;
+	if (op->bufpol) {
+		*err = op_drop(op, -EINVAL);
+		return NULL;
+	}
+	op->dir = dir;
+	if (!(op->path = strdup(path))) {
+		*err = op_drop(op, -ENOMEM);
+		return NULL;
+	}
 	return op;
 }
 
@@ -1170,20 +1214,13 @@ static int stat_common(struct xaio_srcloc loc, const char *api,
 		return -EINVAL;
 	if (f) {
 		op = on(loc, api, XAIO__OP_STATX, f, opt, &r);
+		if (op && op->bufpol)
+			return op_drop(op, -EINVAL);
 	} else {
-		if (!path)
-			return -EINVAL;
-		if (dir && !usable(dir))
-			return -EBADF;
-		op = op_new(loc, api, XAIO__OP_STATX, opt, &r);
+		op = at(loc, api, XAIO__OP_STATX, dir, path, opt, &r);
 	}
 	if (!op)
 		return r;
-	if (op->bufpol)
-		return op_drop(op, -EINVAL);
-	op->dir = dir;
-	if (path && !(op->path = strdup(path)))
-		return op_drop(op, -ENOMEM);
 	op->buf = stx;
 	op->arg = (uint32_t)flags;
 	op->arg2 = mask;
@@ -1217,21 +1254,12 @@ int xaio_mkdir_loc(struct xaio_srcloc loc, struct xaio_file *dir,
 	struct xaio__task *op;
 	int r;
 
-	if (!path)
-		return -EINVAL;
-	if (!*path)
+	if (path && !*path)
 		return -ENOENT; /* what mkdir(2) says */
-	if (dir && !usable(dir))
-		return -EBADF;
-	op = op_new(loc, "xaio_mkdir", XAIO__OP_MKDIRAT, opt, &r);
+	op = at(loc, "xaio_mkdir", XAIO__OP_MKDIRAT, dir, path, opt, &r);
 	if (!op)
 		return r;
-	if (op->bufpol)
-		return op_drop(op, -EINVAL);
-	op->dir = dir;
 	op->arg = (uint32_t)mode;
-	if (!(op->path = strdup(path)))
-		return op_drop(op, -ENOMEM);
 	r = go(op, opt, es);
 	return r < 0 ? r : 0;
 }
@@ -1441,12 +1469,9 @@ void xaio__ext_start(struct xaio__task *op, struct xaio__req *req)
 	/* The set's reference and the one in progress. */
 	atomic_fetch_add(&op->refs, 2);
 	xaio__lock(&xaio__deps);
-	op->h_next = idtab[op->id & (IDTAB - 1)];
-	idtab[op->id & (IDTAB - 1)] = op;
+	id_add(op);
 	xaio__unlock(&xaio__deps);
-	xaio__es_add(op);
-	if (waits_at_exit(op))
-		atomic_fetch_add(&exit_live, 1);
+	set_add(op);
 	req->track = op;
 }
 

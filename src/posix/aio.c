@@ -108,20 +108,18 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 		xaio__note_discard(note);
 		return refuse(cb, EAGAIN);
 	}
+	req->op = (uint8_t)(op < 0 ? XAIO__OP_READ : op);
 	/* Last before the request goes: it runs the set's insert callback. */
 	if (tr) {
-		track = xaio__ext_new(tr->loc, tr->api,
-				      op < 0 ? XAIO__OP_READ : op,
-				      cb->aio_fildes, (const void *)cb->aio_buf,
-				      cb->aio_nbytes, cb->aio_offset, tr->opt,
-				      tr->es, &id, &r);
+		track = xaio__ext_new(tr->loc, tr->api, req->op, cb->aio_fildes,
+				      (const void *)cb->aio_buf, cb->aio_nbytes,
+				      cb->aio_offset, tr->opt, tr->es, &id, &r);
 		if (!track) {
 			xaio__req_free(req);
 			xaio__note_discard(note);
 			return refuse(cb, -r);
 		}
 	}
-	req->op = (uint8_t)(op < 0 ? XAIO__OP_READ : op);
 	req->fd = cb->aio_fildes;
 	req->buf = (void *)cb->aio_buf;
 	req->len = cb->aio_nbytes;
@@ -301,15 +299,13 @@ XAIO_POSIX_API int xaio_evset_add_aiocb_loc(struct xaio_srcloc loc,
 					    struct aiocb *cb,
 					    const struct xaio_opt *opt)
 {
-	static const struct xaio_opt zero;
 	struct xaio__posix_track tr = {loc, NULL, es, opt};
 	int lio_op = op, saved = errno, r;
 
 	/* Only user_tag and op_id: the buffer and the order are POSIX's. */
 	if (!cb || (opt && (opt->flags || opt->n_after || opt->after ||
 			    opt->buf_free || opt->buf_free_ctx ||
-			    memcmp(opt->reserved, zero.reserved,
-				   sizeof(zero.reserved)))))
+			    opt->reserved[0] || opt->reserved[1])))
 		return -EINVAL;
 	switch (op) {
 	case LIO_READ:
