@@ -4,6 +4,7 @@
  */
 #include "evtest.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,51 @@ long et_rss_kib(void)
 	if (resident < 0)
 		return -1;
 	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Is every xaio worker asleep right now? */
+static bool workers_asleep(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	bool asleep = true;
+
+	if (!d)
+		return true;
+	while (asleep && (e = readdir(d))) {
+		char path[300], buf[256], *p;
+		FILE *f;
+		size_t n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat",
+			 e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = 0;
+		/* "tid (comm) S ...": the state follows the last ')'. */
+		p = strrchr(buf, ')');
+		if (strstr(buf, "(xaio-worker)") && p && p[1] == ' ' &&
+		    p[2] != 'S' && p[2] != 'D')
+			asleep = false;
+	}
+	closedir(d);
+	return asleep;
+}
+
+int et_quiesce_workers(int ms)
+{
+	for (int t = 0, quiet = 0; t < ms; t++) {
+		quiet = workers_asleep() ? quiet + 1 : 0;
+		if (quiet == 2)
+			return 0;
+		xt_sleep_ms(1);
+	}
+	return -ETIMEDOUT;
 }
 
 struct xaio_evset *et_set(uint32_t policy, uint32_t cbmode)

@@ -53,6 +53,14 @@ ssize_t et_read_file(const char *path, void *buf, size_t len, off_t off);
 int64_t et_file_size(const char *path);
 /* Resident set size in KiB (/proc/self/statm), -1 on error. */
 long et_rss_kib(void);
+/*
+ * Waits (up to ms) until every "xaio-worker" thread of the process sleeps
+ * (/proc state S or D) twice in a row: none is inside malloc then.  For a
+ * test that forks and allocates in the child: GCC 12's ASan allocator is
+ * not fork-safe, and a child hangs in malloc if a parent thread held one
+ * of its locks at fork.  0, or -ETIMEDOUT.
+ */
+int et_quiesce_workers(int ms);
 
 /* A set with the given policy and callback mode (others default). */
 struct xaio_evset *et_set(uint32_t policy, uint32_t cbmode);

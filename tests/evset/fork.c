@@ -125,6 +125,8 @@ static int t_child_works(void)
 	XT_ASSERT_EQ(xaio_evset_counts(p_es, &c), 0);
 	XT_ASSERT_EQ(c.in_progress, 1);
 
+	/* No worker inside malloc at fork (see et_quiesce_workers). */
+	XT_ASSERT_EQ(et_quiesce_workers(10000), 0);
 	XT_ASSERT_EQ(xt_run_child(child_after_fork, 60000), XT_PASS);
 
 	/* The parent's view is unchanged. */
