@@ -33,10 +33,13 @@
  *
  * Refusals.  A CQE of -EOPNOTSUPP or -EINVAL makes the engine re-issue the
  * request on the thread pool once (some file systems refuse some ops on
- * the ring).  -ECANCELED is never asked for by xaio: the kernel cancels
- * pending requests of a thread that exits, so those are re-issued too, and
- * so is -EINTR (a blocking operation cut short by that exit; it moved no
- * data, or the result would be a count, and POSIX AIO never reports EINTR).
+ * the ring).  -ECANCELED unasked: the kernel cancels pending requests of a
+ * thread that exits, so those are re-issued too, and so is -EINTR (a
+ * blocking operation cut short by that exit; it moved no data, or the
+ * result would be a count, and POSIX AIO never reports EINTR).  Asked by
+ * aio_cancel (sync_cancel(), which marks the request XAIO__CX_ASKED), they
+ * are the request's result: cancelled.  sync_cancel() holds sq_lock, so
+ * the user_data it names is the request it means.
  *
  * Short writes.  io_uring returns a short count for a write to a pipe or
  * a socket that had room for part of it; write(2) on a blocking
@@ -132,6 +135,7 @@ static struct {
 
 	/* The program closed or replaced our descriptors (see "Lost"). */
 	_Atomic bool lost; /* the ring's: no more submissions */
+	_Atomic bool no_kill; /* no IORING_REGISTER_SYNC_CANCEL (< 6.0) */
 	_Atomic bool efd_lost; /* the eventfd's: leaders poll the CQ */
 	dev_t efd_dev;
 	ino_t efd_ino;
@@ -633,6 +637,9 @@ static int issue(struct xaio__req *req)
 		return -EAGAIN;
 	}
 	prep(sqe, req);
+	/* A canceller's mark on a slot since reused (see sync_cancel()). */
+	atomic_store_explicit(&req->cancel, XAIO__CX_NONE,
+			      memory_order_relaxed);
 	handed_over(req);
 	push_sqe();
 	if (xaio__plugged())
@@ -783,6 +790,61 @@ static bool unqueue(struct xaio__req *req, uint32_t gen)
 	return found;
 }
 
+#ifndef IORING_REGISTER_SYNC_CANCEL
+#define IORING_REGISTER_SYNC_CANCEL 24 /* 6.0 */
+#endif
+
+/* struct io_uring_sync_cancel_reg, which headers before 6.0 lack. */
+struct sync_cancel_reg {
+	uint64_t addr; /* user_data to match */
+	int32_t fd;
+	uint32_t flags;
+	int64_t tv_sec, tv_nsec; /* 0, 0: do not wait for it */
+	uint8_t opcode;
+	uint8_t pad[7];
+	uint64_t pad2[3];
+};
+
+/*
+ * The kernel is asked under sq_lock, so the user_data it matches names
+ * this request: a slot reused meanwhile could not have reached the ring
+ * (issue() takes the lock, and clears the mark).  Its answer is not the
+ * truth (io-uring.md §3.5: -ENOENT for requests still at the device), but
+ * when it is >= 0 the target's CQE is posted; process() reads that.
+ */
+static bool sync_cancel(struct xaio__req *req, uint32_t gen)
+{
+	struct sync_cancel_reg sc = {.addr = (uint64_t)(uintptr_t)req,
+				     .fd = -1};
+	long r = -ENOENT;
+
+	if (atomic_load_explicit(&R.no_kill, memory_order_relaxed))
+		return false;
+	lock_sq();
+	if (xaio__req_gen(req) == gen && req->backend == XAIO_BACKEND_URING) {
+		atomic_store(&req->cancel, XAIO__CX_ASKED);
+		r = xaio__sys(__NR_io_uring_register, R.fd,
+			      IORING_REGISTER_SYNC_CANCEL, (long)&sc, 1, 0, 0);
+		/*
+		 * Not done: -EALREADY (running on a kernel worker, which may
+		 * yet be interrupted), -ETIME, -ENOENT.  Its result counts,
+		 * unless it says ECANCELED: then it is run again, and nobody
+		 * is told it was cancelled.  Its CQE may have been processed
+		 * already; then req->killed says so, and that is the truth.
+		 */
+		if (r < 0) {
+			uint8_t want = XAIO__CX_ASKED;
+
+			atomic_compare_exchange_strong(&req->cancel, &want,
+						       XAIO__CX_NONE);
+		}
+	}
+	unlock_sq();
+	if (r == -EINVAL || r == -EOPNOTSUPP)
+		atomic_store_explicit(&R.no_kill, true, memory_order_relaxed);
+	return r >= 0;
+}
+
 static bool busy(void)
 {
 	/* seq_cst: the waiter's side of the pair in engine.c's futex_sleep. */
@@ -848,6 +910,14 @@ static void process(const struct io_uring_cqe *cqes, int n)
 			continue;
 		}
 		taken_back(req);
+		if ((res == -ECANCELED || res == -EINTR) &&
+		    atomic_load(&req->cancel) == XAIO__CX_ASKED) {
+			/* Asked for: what a continued write wrote stays. */
+			if (!req->partial)
+				atomic_store(&req->killed, xaio__req_gen(req));
+			xaio__finish(req, -ECANCELED);
+			continue;
+		}
 		if (!req->reissued && (res == -ECANCELED || res == -EINTR ||
 				       res == -EOPNOTSUPP || res == -EINVAL)) {
 			xaio__reissue(req);
@@ -1004,6 +1074,7 @@ const struct xaio__backend xaio__uring_backend = {
 	.has = has,
 	.issue = issue,
 	.cancel = unqueue,
+	.kill = sync_cancel,
 	.reap = reap,
 	.wait = lead,
 	.kick = kick,

@@ -1194,7 +1194,42 @@ static bool running_still(struct xaio__ref ref)
 	}
 }
 
-int xaio__cancel(uint32_t index, uint32_t gen)
+/* Asks the kernel to cancel ref where it runs: true if it is done with it. */
+static bool ask_kernel(struct xaio__ref ref)
+{
+	return ref.req->backend == XAIO_BACKEND_URING && ring && ring->kill &&
+	       ring->kill(ref.req, ref.gen);
+}
+
+/*
+ * What became of ref, which the kernel was asked to cancel: CANCELED only
+ * if its completion says it did not run.  Its CQE is reaped here or by the
+ * thread that leads; wait_for it up to a second (a posted CQE takes
+ * microseconds), else look once.
+ */
+static int outcome(struct xaio__ref ref, bool wait_for)
+{
+	const struct timespec end =
+		xaio__deadline(&(struct timespec){wait_for, 0});
+
+	for (;;) {
+		struct timespec rel;
+		uint32_t st;
+
+		xaio__poll();
+		if (!find_state(ref.req->index, ref.gen, NULL, &st))
+			break;
+		rel = xaio__until(&end);
+		if (!rel.tv_sec && !rel.tv_nsec)
+			return XAIO__NOTCANCELED;
+		sched_yield();
+	}
+	/* (A later generation killed since would hide it: ALLDONE then.) */
+	return atomic_load(&ref.req->killed) == ref.gen ? XAIO__CANCELED
+							: XAIO__ALLDONE;
+}
+
+int xaio__cancel(uint32_t index, uint32_t gen, bool in_kernel)
 {
 	struct xaio__req *ready = NULL, *taken = NULL;
 	struct xaio__req *req = xaio__pool_slot(index);
@@ -1216,6 +1251,8 @@ int xaio__cancel(uint32_t index, uint32_t gen)
 	complete_taken(taken);
 	issue_list(ready);
 	xaio__in_engine--;
+	if (r == XAIO__NOTCANCELED && in_kernel)
+		r = outcome(ref, ask_kernel(ref));
 	return r;
 }
 
@@ -1223,7 +1260,7 @@ int xaio__cancel_fd(int fd)
 {
 	struct xaio__req *held, *ready = NULL, *taken = NULL;
 	struct xaio__ref *running;
-	int nrunning, ncancel = 0, nnot = 0;
+	int nrunning, ncancel = 0, nnot = 0, nposted = 0;
 	sigset_t old;
 
 	xaio__in_engine++;
@@ -1247,15 +1284,30 @@ int xaio__cancel_fd(int fd)
 			push(&taken, running[i].req);
 			ncancel++;
 		} else if (running_still(running[i])) {
-			/* In the kernel or on a worker: not cancellable. */
-			nnot++;
+			/* In the kernel or on a worker: see below. */
+			running[nnot++] = running[i];
 		}
 	}
 	unlock_cancel(&old);
 	complete_taken(taken);
-	free(running);
 	issue_list(ready);
 	xaio__in_engine--;
+	/* All asked first, then each waited for: those posted come first. */
+	for (int i = 0; i < nnot; i++) {
+		if (ask_kernel(running[i])) {
+			struct xaio__ref t = running[nposted];
+
+			running[nposted++] = running[i];
+			running[i] = t;
+		}
+	}
+	for (int i = 0, n = nnot; i < n; i++) {
+		int r = outcome(running[i], i < nposted);
+
+		nnot -= r != XAIO__NOTCANCELED;
+		ncancel += r == XAIO__CANCELED;
+	}
+	free(running);
 	/* Another canceller's requests on fd must be seen finished too. */
 	taken_settle();
 	if (nnot)

@@ -138,6 +138,11 @@ struct xaio__req {
 	uint8_t durable; /* a file write or fsync: waited for at exit */
 	/* XAIO__CX_*: a canceller took it out of its queue. */
 	_Atomic uint8_t cancel;
+	/*
+	 * The last generation the kernel cancelled (kill()): kept across
+	 * reuse, so a canceller can still tell after the slot moved on.
+	 */
+	_Atomic uint32_t killed;
 	uint64_t partial; /* bytes a short stream write already wrote */
 	uint64_t seq; /* submission order on its fd */
 	struct xaio__fdent *fde;
@@ -157,6 +162,7 @@ enum {
 enum {
 	XAIO__CX_NONE,
 	XAIO__CX_TAKEN, /* out of every queue: about to complete ECANCELED */
+	XAIO__CX_ASKED, /* in the kernel, which was asked to cancel it */
 };
 
 /* Outcomes of xaio__cancel(), numerically equal to AIO_CANCELED etc. */
@@ -205,9 +211,16 @@ XAIO__SHARED void xaio__plug(void);
 XAIO__SHARED void xaio__unplug(void);
 /* Nonzero while this thread is between plug and unplug. */
 XAIO__SHARED int xaio__plugged(void);
-/* Cancels request (index, gen) if it is still held or queued. */
-XAIO__SHARED int xaio__cancel(uint32_t index, uint32_t gen);
-/* Cancels every held or queued request on fd; XAIO__* result. */
+/*
+ * Cancels request (index, gen) if it is still held or queued, and with
+ * in_kernel where it runs if the kernel can (the ring: a read or write
+ * waiting on a pipe or socket; a worker's system call is never cut short).
+ */
+XAIO__SHARED int xaio__cancel(uint32_t index, uint32_t gen, bool in_kernel);
+/*
+ * Cancels every held or queued request on fd, and those the kernel can
+ * cancel where they run; XAIO__* result.
+ */
 XAIO__SHARED int xaio__cancel_fd(int fd);
 
 /*
@@ -417,6 +430,12 @@ struct xaio__backend {
 	 * yet: true when it did (req never ran, and is the caller's again).
 	 */
 	bool (*cancel)(struct xaio__req *req, uint32_t gen);
+	/*
+	 * Asks the kernel to cancel req (generation gen) where it runs: true
+	 * when its completion is posted, or about to be (what it says decides:
+	 * req->killed is gen if it did not run).  NULL: it cannot.
+	 */
+	bool (*kill)(struct xaio__req *req, uint32_t gen);
 	/* Reaps what is posted: the count, or -EBUSY if another thread is. */
 	int (*reap)(void);
 	/*

@@ -751,7 +751,7 @@ bool xaio__op_cancel(struct xaio__task *op)
 		return true;
 	}
 	if (want == OPS_ISSUED)
-		return xaio__cancel(op->req_index, op->req_gen) ==
+		return xaio__cancel(op->req_index, op->req_gen, false) ==
 		       XAIO__CANCELED;
 	return false;
 }

@@ -256,10 +256,13 @@ XAIO_POSIX_API int aio_cancel(int fd, struct aiocb *cb)
 	/* A handler that interrupted the engine inside a lock cannot wait. */
 	if (xaio__reentered())
 		return AIO_NOTCANCELED;
-	r = xaio__cancel(cb_index(cb), cb_gen(cb));
+	r = xaio__cancel(cb_index(cb), cb_gen(cb), true);
 	/* It may have finished while we looked: then it is all done. */
 	if (r == AIO_NOTCANCELED && cb_error(cb) != EINPROGRESS)
 		r = AIO_ALLDONE;
+	/* Or been cancelled by the kernel, or another canceller, meanwhile. */
+	if (r == AIO_ALLDONE && cb_error(cb) == ECANCELED)
+		r = AIO_CANCELED;
 	return r;
 }
 

@@ -5,12 +5,15 @@
  * cancellation proper.  xaio runs writes to a pipe one at a time in
  * submission order, so behind a write blocked on a full pipe the next write
  * waits in xaio's queue: that one is cancellable (AIO_CANCELED, ECANCELED,
- * notification delivered, data never written) while the blocked one is in
- * progress (AIO_NOTCANCELED, untouched, completes normally).
+ * notification delivered, data never written).  The blocked one is
+ * cancelled by the kernel on io_uring, and is in progress on the thread
+ * pool (AIO_NOTCANCELED, untouched, completes normally).
  */
 #include <aio.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -334,22 +337,51 @@ static int submit_writes(int wfd, int n)
 }
 
 /*
- * After the cancels: drain the pipe, which must then hold the fill bytes
- * and reqs[0]'s data only; reqs[0] completes in full and is notified.
+ * On io_uring a request blocked in the kernel on a pipe is cancelled there
+ * (IORING_REGISTER_SYNC_CANCEL); a pool worker blocked in write(2) or
+ * read(2) cannot be interrupted.
  */
-static int check_only_first_written(int p[2], ssize_t filled)
+static bool kernel_cancels(void)
+{
+	return !strcmp(xt_backend(), "uring");
+}
+
+/*
+ * After the cancels: drain the pipe, which must then hold the fill bytes
+ * and, unless it was cancelled too, reqs[0]'s data, reqs[0] then complete
+ * in full; either way reqs[0] is notified once.
+ */
+static int check_first(int p[2], ssize_t filled, bool written)
 {
 	static unsigned char got[128 * 1024];
 	size_t n;
 
 	n = drain(p[0], got, sizeof(got), NREQ, 100, 3000);
-	XT_ASSERT_EQ(xt_cb_wait(&reqs[0], 3000), 0);
-	XT_ASSERT_EQ(aio_return(&reqs[0]), WLEN);
-	XT_ASSERT_EQ(n, filled + WLEN);
+	XT_ASSERT_EQ(xt_cb_wait(&reqs[0], 3000), written ? 0 : ECANCELED);
+	XT_ASSERT_EQ(aio_return(&reqs[0]), written ? WLEN : -1);
+	XT_ASSERT_EQ(n, filled + (written ? WLEN : 0));
 	for (ssize_t i = 0; i < filled; i++)
 		XT_ASSERT_EQ(got[i], 'f');
-	XT_ASSERT_MEM_EQ(got + filled, wbufs[0], WLEN);
+	if (written)
+		XT_ASSERT_MEM_EQ(got + filled, wbufs[0], WLEN);
 	XT_ASSERT_EQ(xt_wait_count(&sig_count[0], 1, 1000), 1);
+	return XT_PASS;
+}
+
+/* reqs[0], blocked in the kernel or on a worker, after aio_cancel said r. */
+static int check_blocked(int r, const struct aiocb *snap)
+{
+	if (kernel_cancels()) {
+		XT_ASSERT_EQ(r, AIO_CANCELED);
+		XT_ASSERT_EQ(aio_error(&reqs[0]), ECANCELED);
+		return XT_PASS;
+	}
+	/* Not cancelled, not touched. */
+	XT_ASSERT_EQ(r, AIO_NOTCANCELED);
+	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
+	if (snap)
+		XT_ASSERT_MEM_EQ(&reqs[0], snap, sizeof(*snap));
+	XT_ASSERT_EQ(atomic_load(&sig_count[0]), 0);
 	return XT_PASS;
 }
 
@@ -371,15 +403,13 @@ static int queued_body(int p[2])
 	XT_ASSERT_EQ(xt_wait_count(&sig_count[1], 1, 2000), 1);
 	XT_ASSERT_EQ(atomic_load(&sig_count[0]), 0);
 
-	/* A is blocked in the write: not cancelled, not touched. */
+	/* A is blocked in the write. */
 	snap = reqs[0];
-	XT_ASSERT_EQ(aio_cancel(p[1], &reqs[0]), AIO_NOTCANCELED);
-	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
-	XT_ASSERT_MEM_EQ(&reqs[0], &snap, sizeof(snap));
+	XT_ASSERT_EQ(check_blocked(aio_cancel(p[1], &reqs[0]), &snap), XT_PASS);
 	/* Cancelling B again: it is done. */
 	XT_ASSERT_EQ(aio_cancel(p[1], &reqs[1]), AIO_ALLDONE);
 
-	XT_ASSERT_EQ(check_only_first_written(p, filled), XT_PASS);
+	XT_ASSERT_EQ(check_first(p, filled, !kernel_cancels()), XT_PASS);
 	XT_ASSERT_EQ(atomic_load(&sig_count[1]), 1);
 	XT_ASSERT_EQ(atomic_load(&sig_stray), 0);
 	XT_ASSERT_EQ(atomic_load(&sig_badcode), 0);
@@ -414,16 +444,14 @@ static int all_body(int p[2])
 		XT_ASSERT_EQ(aio_error(&reqs[i]), EINPROGRESS);
 
 	/* One running, two queued: those two go, the result says so. */
-	XT_ASSERT_EQ(aio_cancel(p[1], NULL), AIO_NOTCANCELED);
-	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
+	XT_ASSERT_EQ(check_blocked(aio_cancel(p[1], NULL), NULL), XT_PASS);
 	for (int i = 1; i < 3; i++) {
 		XT_ASSERT_EQ(aio_error(&reqs[i]), ECANCELED);
 		XT_ASSERT_EQ(aio_return(&reqs[i]), -1);
 		XT_ASSERT_EQ(xt_wait_count(&sig_count[i], 1, 2000), 1);
 	}
-	XT_ASSERT_EQ(atomic_load(&sig_count[0]), 0);
 
-	XT_ASSERT_EQ(check_only_first_written(p, filled), XT_PASS);
+	XT_ASSERT_EQ(check_first(p, filled, !kernel_cancels()), XT_PASS);
 	/* Everything is done now. */
 	XT_ASSERT_EQ(aio_cancel(p[1], NULL), AIO_ALLDONE);
 	for (int i = 1; i < 3; i++)
@@ -456,33 +484,172 @@ static int blocked_read_body(int p[2])
 	struct aiocb snap;
 
 	xt_cb_set(&reqs[0], p[0], rbuf, sizeof(rbuf), 0);
+	reqs[0].aio_sigevent.sigev_notify = SIGEV_SIGNAL;
+	reqs[0].aio_sigevent.sigev_signo = sig_no;
+	reqs[0].aio_sigevent.sigev_value.sival_ptr = &reqs[0];
 	XT_ASSERT_OK(aio_read(&reqs[0]));
 	XT_ASSERT_EQ(xt_cb_wait(&reqs[0], 50), EINPROGRESS);
 	snap = reqs[0];
-	XT_ASSERT_EQ(aio_cancel(p[0], &reqs[0]), AIO_NOTCANCELED);
-	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
-	XT_ASSERT_MEM_EQ(&reqs[0], &snap, sizeof(snap));
-	XT_ASSERT_EQ(aio_cancel(p[0], NULL), AIO_NOTCANCELED);
-	XT_ASSERT_EQ(aio_error(&reqs[0]), EINPROGRESS);
+	XT_ASSERT_EQ(check_blocked(aio_cancel(p[0], &reqs[0]), &snap), XT_PASS);
+	if (kernel_cancels()) {
+		/* Cancelled where it waited: notified once, reads nothing. */
+		XT_ASSERT_EQ(aio_return(&reqs[0]), -1);
+		XT_ASSERT_EQ(xt_wait_count(&sig_count[0], 1, 2000), 1);
+		XT_ASSERT_EQ(aio_cancel(p[0], &reqs[0]), AIO_ALLDONE);
+		XT_ASSERT_EQ(write(p[1], "still here", 10), 10);
+		XT_ASSERT_EQ(read(p[0], rbuf, sizeof(rbuf)), 10);
+		XT_ASSERT_EQ(atomic_load(&sig_count[0]), 1);
+		return XT_PASS;
+	}
+	XT_ASSERT_EQ(check_blocked(aio_cancel(p[0], NULL), &snap), XT_PASS);
 
 	XT_ASSERT_EQ(write(p[1], "still here", 10), 10);
 	XT_ASSERT_EQ(xt_cb_wait(&reqs[0], 2000), 0);
 	XT_ASSERT_EQ(aio_return(&reqs[0]), 10);
 	XT_ASSERT_MEM_EQ(rbuf, "still here", 10);
+	XT_ASSERT_EQ(xt_wait_count(&sig_count[0], 1, 2000), 1);
 	return XT_PASS;
 }
 
-static int t_blocked_read(void)
+/*
+ * aio_cancel(fd, NULL) on reads blocked in the kernel: on io_uring all are
+ * cancelled (AIO_CANCELED), on the pool none (AIO_NOTCANCELED).
+ */
+static int blocked_all_body(int p[2])
+{
+	for (int i = 0; i < NREQ; i++) {
+		xt_cb_set(&reqs[i], p[0], wbufs[i], 16, 0);
+		reqs[i].aio_sigevent.sigev_notify = SIGEV_SIGNAL;
+		reqs[i].aio_sigevent.sigev_signo = sig_no;
+		reqs[i].aio_sigevent.sigev_value.sival_ptr = &reqs[i];
+		XT_ASSERT_OK(aio_read(&reqs[i]));
+	}
+	XT_ASSERT_EQ(xt_cb_wait(&reqs[NREQ - 1], 50), EINPROGRESS);
+	if (!kernel_cancels()) {
+		XT_ASSERT_EQ(aio_cancel(p[0], NULL), AIO_NOTCANCELED);
+		return XT_PASS;
+	}
+	XT_ASSERT_EQ(aio_cancel(p[0], NULL), AIO_CANCELED);
+	for (int i = 0; i < NREQ; i++) {
+		XT_ASSERT_EQ(aio_error(&reqs[i]), ECANCELED);
+		XT_ASSERT_EQ(aio_return(&reqs[i]), -1);
+		XT_ASSERT_EQ(xt_wait_count(&sig_count[i], 1, 2000), 1);
+	}
+	XT_ASSERT_EQ(aio_cancel(p[0], NULL), AIO_ALLDONE);
+	return XT_PASS;
+}
+
+static int blocked_case(int (*body)(int p[2]))
 {
 	int p[2], r;
 
 	XT_REQUIRE_BACKEND();
 	reset_reqs();
 	XT_ASSERT_OK(pipe(p));
-	r = blocked_read_body(p);
-	close(p[1]); /* EOF for the read if it is still waiting. */
-	xt_cb_wait(&reqs[0], 2000);
+	if (sig_install()) {
+		close(p[0]);
+		close(p[1]);
+		return XT_FAIL;
+	}
+	r = body(p);
+	close(p[1]); /* EOF for the reads still waiting. */
+	for (int i = 0; i < NREQ; i++)
+		xt_cb_wait(&reqs[i], 2000);
 	close(p[0]);
+	sigaction(sig_no, &old_act, NULL);
+	sig_no = 0;
+	XT_ASSERT_EQ(atomic_load(&sig_stray), 0);
+	XT_ASSERT_EQ(atomic_load(&sig_badcode), 0);
+	return r;
+}
+
+static int t_blocked_read(void)
+{
+	return blocked_case(blocked_read_body);
+}
+
+static int t_blocked_all(void)
+{
+	return blocked_case(blocked_all_body);
+}
+
+/*
+ * Reads of a regular file, O_DIRECT where the file system allows it, each
+ * cancelled right after its submission, then all cancelled after all were
+ * submitted (most of them in the kernel by then): whatever aio_cancel answers
+ * must be what then happens.  AIO_CANCELED: ECANCELED, nothing read; not
+ * cancelled: the whole block, with the file's bytes; AIO_ALLDONE: already
+ * finished.
+ */
+enum { TN = 64, TBLK = 64 * 1024 };
+
+static int truth_body(int fd, unsigned char *buf, struct aiocb *cbs, bool late)
+{
+	int said[TN], n[3] = {0, 0, 0};
+
+	for (int i = 0; i < TN; i++) {
+		xt_cb_set(&cbs[i], fd, buf + (size_t)i * TBLK, TBLK,
+			  (off_t)i * TBLK);
+		XT_ASSERT_OK(aio_read(&cbs[i]));
+		if (!late)
+			said[i] = aio_cancel(fd, &cbs[i]);
+	}
+	for (int i = 0; i < TN; i++) {
+		if (late)
+			said[i] = aio_cancel(fd, &cbs[i]);
+		XT_ASSERT(said[i] == AIO_CANCELED ||
+			  said[i] == AIO_NOTCANCELED || said[i] == AIO_ALLDONE);
+		if (said[i] == AIO_CANCELED)
+			XT_ASSERT_EQ(aio_error(&cbs[i]), ECANCELED);
+		else if (said[i] == AIO_ALLDONE)
+			XT_ASSERT(aio_error(&cbs[i]) != EINPROGRESS);
+	}
+	for (int i = 0; i < TN; i++) {
+		int e = xt_cb_wait(&cbs[i], 10000);
+
+		n[said[i]]++;
+		if (said[i] == AIO_CANCELED) {
+			XT_ASSERT_EQ(e, ECANCELED);
+			XT_ASSERT_EQ(aio_return(&cbs[i]), -1);
+			continue;
+		}
+		XT_ASSERT_EQ(e, 0);
+		XT_ASSERT_EQ(aio_return(&cbs[i]), TBLK);
+		for (size_t k = 0; k < TBLK; k += 512)
+			XT_ASSERT_EQ(buf[(size_t)i * TBLK + k],
+				     xt_pattern((uint64_t)i * TBLK + k));
+	}
+	printf("# %s: cancelled %d, not cancelled %d, all done %d\n",
+	       late ? "after all" : "at once", n[AIO_CANCELED],
+	       n[AIO_NOTCANCELED], n[AIO_ALLDONE]);
+	return XT_PASS;
+}
+
+static int t_answers_are_true(void)
+{
+	static struct aiocb cbs[TN];
+	unsigned char *buf;
+	int fd, r;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("truth", (size_t)TN * TBLK, 0);
+	XT_ASSERT_GE(fd, 0);
+	close(fd);
+	fd = open(xt_path("truth"), O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		fd = open(xt_path("truth"), O_RDONLY);
+	XT_ASSERT_GE(fd, 0);
+	buf = xt_aligned(4096, (size_t)TN * TBLK);
+	XT_ASSERT(buf != NULL);
+	for (int late = 0; late < 2; late++) {
+		r = truth_body(fd, buf, cbs, late);
+		for (int i = 0; i < TN; i++)
+			xt_cb_wait(&cbs[i], 10000);
+		if (r != XT_PASS)
+			break;
+	}
+	free(buf);
+	close(fd);
 	return r;
 }
 
@@ -496,6 +663,8 @@ static struct xt_case cases[] = {
 	{"queued_write", t_queued_write},
 	{"cancel_all_mixed", t_cancel_all_mixed},
 	{"blocked_read", t_blocked_read},
+	{"blocked_all", t_blocked_all},
+	{"answers_are_true", t_answers_are_true},
 };
 
 XT_MAIN(cases)
