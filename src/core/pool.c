@@ -95,8 +95,13 @@ static void spill(uint32_t count)
 static void thread_exit(void *arg)
 {
 	(void)arg;
+	/* A handler may run here too: it must not take from the cache. */
+	xaio__locked++;
+	atomic_signal_fence(memory_order_seq_cst);
 	spill(cache.n);
 	cache.keyed = false;
+	atomic_signal_fence(memory_order_seq_cst);
+	xaio__locked--;
 }
 
 static void make_key(void)
