@@ -72,6 +72,7 @@
 __thread int xaio__in_engine __attribute__((tls_model("initial-exec")));
 __thread int xaio__locked __attribute__((tls_model("initial-exec")));
 __thread int xaio__restricted __attribute__((tls_model("initial-exec")));
+__thread int xaio__cp_window __attribute__((tls_model("initial-exec")));
 static __thread int plug_depth __attribute__((tls_model("initial-exec")));
 /* Bytes this thread's current call has done or queued inline. */
 static __thread uint64_t inline_bytes

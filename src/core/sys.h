@@ -12,6 +12,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -46,9 +47,18 @@ static inline long xaio__sys(long nr, long a, long b, long c, long d, long e,
 }
 
 /*
+ * Nonzero while this thread is inside xaio__sys_cp()'s window of
+ * asynchronous cancellation (a superset of it): a signal handler that
+ * interrupted the window runs with that type too (defined in engine.c).
+ */
+extern __thread int xaio__cp_window
+	__attribute__((visibility("default"), tls_model("initial-exec")));
+
+/*
  * xaio__sys() for a blocking call that, with cancel, is a cancellation
  * point: pthread_cancel() acts at once during it (asynchronous type around
- * the system call and nothing else, as glibc did before 2.34), and a
+ * the system call and nothing else, as glibc's own cancellation points do
+ * up to 2.40: glibc sends no signal to a thread of deferred type), and a
  * cancellation already pending acts before it.  The caller must have
  * pushed a cleanup handler that undoes what it registered before sleeping.
  */
@@ -60,10 +70,43 @@ static inline long xaio__sys_cp(bool cancel, long nr, long a, long b, long c,
 
 	if (!cancel)
 		return xaio__sys(nr, a, b, c, d, e, 0);
+	xaio__cp_window = 1;
+	atomic_signal_fence(memory_order_seq_cst);
 	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
 	r = xaio__sys(nr, a, b, c, d, e, 0);
 	pthread_setcanceltype(old, &old);
+	atomic_signal_fence(memory_order_seq_cst);
+	xaio__cp_window = 0;
 	return r;
+}
+
+/*
+ * For the entry points a signal handler may call.  A handler that
+ * interrupted xaio__sys_cp()'s window would run the library's code with
+ * asynchronous cancellation, and a pthread_cancel() then could stop it
+ * anywhere, a lock held for ever; shielded, the cancellation waits until
+ * xaio__unshield(), when the library's state is whole again.  Returns what
+ * to pass to xaio__unshield().
+ */
+static inline int xaio__shield(void)
+{
+	int old;
+
+	if (!xaio__cp_window)
+		return -1;
+	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &old);
+	atomic_signal_fence(memory_order_seq_cst);
+	xaio__cp_window = 0;
+	return old;
+}
+
+static inline void xaio__unshield(int old)
+{
+	if (old < 0)
+		return;
+	xaio__cp_window = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	pthread_setcanceltype(old, &old); /* a pending cancellation acts */
 }
 
 /*

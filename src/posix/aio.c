@@ -78,9 +78,8 @@ static int refuse(struct aiocb *cb, int err)
 	return -err;
 }
 
-int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
-		       struct xaio__lio *lio,
-		       const struct xaio__posix_track *tr)
+static int submit(struct aiocb *cb, int lio_op, bool dsync,
+		  struct xaio__lio *lio, const struct xaio__posix_track *tr)
 {
 	int op = op_of(lio_op, dsync);
 	struct xaio__task *track = NULL;
@@ -163,6 +162,17 @@ int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
 	return 0;
 }
 
+int xaio__posix_submit(struct aiocb *cb, int lio_op, bool dsync,
+		       struct xaio__lio *lio,
+		       const struct xaio__posix_track *tr)
+{
+	int shield = xaio__shield();
+	int r = submit(cb, lio_op, dsync, lio, tr);
+
+	xaio__unshield(shield);
+	return r;
+}
+
 /* What aio_fsync checks synchronously: 0 or -errno. */
 static int fsync_check(int op, const struct aiocb *cb)
 {
@@ -201,7 +211,7 @@ XAIO_POSIX_API int aio_fsync(int op, struct aiocb *cb)
 	return xaio__ret_errno(r);
 }
 
-XAIO_POSIX_API int aio_error(const struct aiocb *cb)
+static int error_of(const struct aiocb *cb)
 {
 	int err = cb_error(cb);
 
@@ -223,16 +233,27 @@ XAIO_POSIX_API int aio_error(const struct aiocb *cb)
 	return err;
 }
 
+XAIO_POSIX_API int aio_error(const struct aiocb *cb)
+{
+	int shield = xaio__shield();
+	int err = error_of(cb);
+
+	xaio__unshield(shield);
+	return err;
+}
+
 XAIO_POSIX_API ssize_t aio_return(struct aiocb *cb)
 {
+	int shield = xaio__shield();
 	ssize_t ret = cb_return(cb);
 
 	if (cb_error(cb) != EINPROGRESS)
 		xaio__wc_consume(cb);
+	xaio__unshield(shield);
 	return ret;
 }
 
-XAIO_POSIX_API int aio_cancel(int fd, struct aiocb *cb)
+static int cancel(int fd, struct aiocb *cb)
 {
 	int r;
 
@@ -263,6 +284,15 @@ XAIO_POSIX_API int aio_cancel(int fd, struct aiocb *cb)
 	/* Or been cancelled by the kernel, or another canceller, meanwhile. */
 	if (r == AIO_ALLDONE && cb_error(cb) == ECANCELED)
 		r = AIO_CANCELED;
+	return r;
+}
+
+XAIO_POSIX_API int aio_cancel(int fd, struct aiocb *cb)
+{
+	int shield = xaio__shield();
+	int r = cancel(fd, cb);
+
+	xaio__unshield(shield);
 	return r;
 }
 

@@ -144,8 +144,8 @@ static int wait_members(struct xaio__lio *lio)
 	return r;
 }
 
-XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
-			      struct sigevent *sig)
+static int listio(int mode, struct aiocb *const list[], int nent,
+		  struct sigevent *sig)
 {
 	struct xaio__lio *lio;
 	int refused = 0, r = 0;
@@ -199,6 +199,16 @@ XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
 		r = -EIO;
 	xaio__lio_put(lio, false);
 	return xaio__ret_errno(r);
+}
+
+XAIO_POSIX_API int lio_listio(int mode, struct aiocb *const list[], int nent,
+			      struct sigevent *sig)
+{
+	int shield = xaio__shield();
+	int r = listio(mode, list, nent, sig);
+
+	xaio__unshield(shield);
+	return r;
 }
 
 XAIO_POSIX_API int lio_listio64(int mode, struct aiocb64 *const list[],

@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include "core/internal.h"
+#include "core/sys.h"
 #include "posix/aiocb-glibc.h"
 
 #define XAIO_POSIX_API __attribute__((visibility("default")))

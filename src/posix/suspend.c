@@ -32,8 +32,8 @@ static int scan(const struct aiocb *const list[], int nent, bool *any)
 	return 0;
 }
 
-XAIO_POSIX_API int aio_suspend(const struct aiocb *const list[], int nent,
-			       const struct timespec *timeout)
+static int suspend(const struct aiocb *const list[], int nent,
+		   const struct timespec *timeout)
 {
 	struct timespec deadline;
 	int r;
@@ -64,6 +64,16 @@ XAIO_POSIX_API int aio_suspend(const struct aiocb *const list[], int nent,
 			return xaio__ret_errno(-EINTR);
 		pthread_testcancel();
 	}
+}
+
+XAIO_POSIX_API int aio_suspend(const struct aiocb *const list[], int nent,
+			       const struct timespec *timeout)
+{
+	int shield = xaio__shield();
+	int r = suspend(list, nent, timeout);
+
+	xaio__unshield(shield);
+	return r;
 }
 
 XAIO_POSIX_API int aio_suspend64(const struct aiocb64 *const list[], int nent,

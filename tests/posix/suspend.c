@@ -748,6 +748,119 @@ static int suspend_in_handler_over_waiter(void)
 	return pr;
 }
 
+/*
+ * pthread_cancel of a thread whose signal handler is at work in the engine
+ * while the thread itself sleeps in aio_suspend (a cancellation point):
+ * the cancellation may act between the handler's calls, never inside one,
+ * so the engine is left whole.  Each round, the handler submits, waits for
+ * and reaps file reads in a loop and the main thread cancels it at a
+ * random moment; afterwards the engine must still serve every request
+ * (a lock left held or a counter left raised hangs or fails what follows).
+ */
+#define HANDLER_CBS 4
+static struct aiocb handler_cb[HANDLER_CBS];
+static char handler_buf[HANDLER_CBS][4096];
+static int handler_fd = -1;
+static atomic_int handler_runs;
+
+static void busy_handler(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	atomic_fetch_add(&handler_runs, 1);
+	for (int i = 0; i < 400; i++) {
+		struct aiocb *cb = &handler_cb[i % HANDLER_CBS];
+		const struct aiocb *list[1] = {cb};
+
+		/* The slot's last request, if the last round cut it off. */
+		if (aio_error(cb) == EINPROGRESS)
+			continue;
+		aio_return(cb);
+		xt_cb_set(cb, handler_fd, handler_buf[i % HANDLER_CBS], 4096,
+			  (off_t)(i % 16) * 4096);
+		if (aio_read(cb))
+			break;
+		aio_suspend(list, 1, NULL);
+	}
+	errno = saved;
+}
+
+static void *busy_sleeper(void *arg)
+{
+	const struct aiocb *list[1] = {arg};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	for (;;)
+		aio_suspend(list, 1, NULL);
+	return NULL;
+}
+
+static int cancel_round(struct pending *pr, unsigned int *seed)
+{
+	pthread_t t;
+	void *ret = NULL;
+	int runs = atomic_load(&handler_runs);
+
+	XT_ASSERT_EQ(xt_start_thread(&t, busy_sleeper, &pr->cb), 0);
+	xt_sleep_ms(2); /* most often asleep in aio_suspend by now */
+	XT_ASSERT_EQ(pthread_kill(t, SIGUSR2), 0);
+	XT_ASSERT_EQ(xt_wait_count(&handler_runs, runs + 1, 3000), runs + 1);
+	usleep(rand_r(seed) % 2000);
+	XT_ASSERT_EQ(pthread_cancel(t), 0);
+	XT_ASSERT_EQ(xt_join_within(t, 3000, &ret), 0);
+	XT_ASSERT(ret == PTHREAD_CANCELED);
+	return XT_PASS;
+}
+
+static int suspend_cancel_in_handler(void)
+{
+	static struct pending pr;
+	struct sigaction sa = {.sa_handler = busy_handler}, old;
+	unsigned int seed = (unsigned int)getpid();
+	struct aiocb cb;
+	char buf[4096];
+	int r = XT_PASS;
+
+	XT_REQUIRE_BACKEND();
+#if defined(__SANITIZE_THREAD__)
+	/* TSan holds a signal back until its target enters libc: never. */
+	XT_SKIP_IF(1, "TSan delays signals to a thread in a raw system call");
+#endif
+	handler_fd = xt_make_file("cancel-in-handler", 16 * 4096, O_RDONLY);
+	XT_ASSERT(handler_fd >= 0);
+	sigemptyset(&sa.sa_mask);
+	XT_ASSERT_OK(sigaction(SIGUSR2, &sa, &old));
+	XT_ASSERT_OK(pending_start(&pr));
+	for (int round = 0; round < 40 && r == XT_PASS; round++) {
+		r = cancel_round(&pr, &seed);
+		/* The engine still serves a new request, and the old ones. */
+		xt_cb_set(&cb, handler_fd, buf, sizeof(buf), 4096);
+		if (r == XT_PASS && (aio_read(&cb) || xt_cb_wait(&cb, 3000) ||
+				     aio_return(&cb) != (ssize_t)sizeof(buf))) {
+			fprintf(stderr, "round %d: the engine is stuck\n",
+				round);
+			r = XT_FAIL;
+		}
+		for (int i = 0; i < HANDLER_CBS && r == XT_PASS; i++) {
+			if (handler_cb[i].aio_buf &&
+			    xt_cb_wait(&handler_cb[i], 3000) == EINPROGRESS) {
+				fprintf(stderr, "round %d: a read is lost\n",
+					round);
+				r = XT_FAIL;
+			}
+		}
+	}
+	sigaction(SIGUSR2, &old, NULL);
+	if (pending_finish(&pr))
+		r = XT_FAIL;
+	close(handler_fd);
+	return r;
+}
+
 static struct xt_case cases[] = {
 	/* Forked cases first (see the comment at the top). */
 	{"suspend_bad_nsec_big", suspend_bad_nsec_big},
@@ -766,6 +879,7 @@ static struct xt_case cases[] = {
 	{"suspend_cancel_second_waiter", suspend_cancel_second_waiter},
 	{"suspend_nent_negative", suspend_nent_negative},
 	{"suspend_eintr", suspend_eintr},
+	{"suspend_cancel_in_handler", suspend_cancel_in_handler},
 };
 
 XT_MAIN(cases)
