@@ -30,7 +30,7 @@
 #define RING 8192
 
 struct rec {
-	struct aiocb *cb;
+	_Atomic(struct aiocb *) cb; /* read by aio_return without the lock */
 	uint64_t pos;
 	ssize_t ret;
 	int err;
@@ -86,7 +86,7 @@ void xaio__wc_publish(struct aiocb *cb, int err, ssize_t ret)
 	if (wr - rd == RING)
 		rd++; /* forget the oldest uncollected completion */
 	r = &ring[wr % RING];
-	r->cb = cb;
+	atomic_store_explicit(&r->cb, cb, memory_order_relaxed);
 	r->pos = wr + 1; /* 0 never names a record */
 	r->ret = ret;
 	r->err = err;
@@ -98,13 +98,18 @@ void xaio__wc_publish(struct aiocb *cb, int err, ssize_t ret)
 	pthread_mutex_unlock(&lock);
 }
 
+/*
+ * Only the aiocb the record is for collects it: a copy of that aiocb
+ * carries its position too.  A record reused meanwhile fails the check or
+ * the `consumed` word's, which names the completion.
+ */
 void xaio__wc_consume(struct aiocb *cb)
 {
 	uint64_t pos = get_pos(cb);
+	struct rec *r = &ring[(pos - 1) % RING];
 
-	if (pos)
-		atomic_store_explicit(&ring[(pos - 1) % RING].consumed, pos,
-				      memory_order_relaxed);
+	if (pos && atomic_load_explicit(&r->cb, memory_order_relaxed) == cb)
+		atomic_store_explicit(&r->consumed, pos, memory_order_relaxed);
 }
 
 /* Takes the oldest uncollected completion; false if there is none. */
@@ -123,7 +128,7 @@ static bool take(struct aiocb **cbp, ssize_t *ret, int *err)
 			continue;
 		atomic_store_explicit(&r->consumed, r->pos,
 				      memory_order_relaxed);
-		*cbp = r->cb;
+		*cbp = atomic_load_explicit(&r->cb, memory_order_relaxed);
 		*ret = r->ret;
 		*err = r->err;
 		found = true;
@@ -133,8 +138,7 @@ static bool take(struct aiocb **cbp, ssize_t *ret, int *err)
 	return found;
 }
 
-XAIO_POSIX_API ssize_t aio_waitcomplete(struct aiocb **iocbp,
-					struct timespec *timeout)
+static ssize_t waitcomplete(struct aiocb **iocbp, struct timespec *timeout)
 {
 	struct timespec deadline;
 	ssize_t ret;
@@ -177,6 +181,16 @@ XAIO_POSIX_API ssize_t aio_waitcomplete(struct aiocb **iocbp,
 		if (r == -EINTR)
 			return xaio__ret_errno(-EINTR);
 	}
+}
+
+XAIO_POSIX_API ssize_t aio_waitcomplete(struct aiocb **iocbp,
+					struct timespec *timeout)
+{
+	int shield = xaio__shield();
+	ssize_t r = waitcomplete(iocbp, timeout);
+
+	xaio__unshield(shield);
+	return r;
 }
 
 XAIO_POSIX_API int aio_readv(struct aiocb *cb)

@@ -181,6 +181,38 @@ static int waitcomplete_each_once(void)
 	return XT_PASS;
 }
 
+/*
+ * Only the aiocb a request was submitted with collects its completion: a
+ * copy of it by value (its status, and the record's position in the
+ * reserved bytes, copied too) or a zeroed aiocb given to aio_return must
+ * leave the completion to aio_waitcomplete (#17 §2: before, the copy's
+ * aio_return consumed the original's record and waitcomplete said EAGAIN).
+ */
+static int waitcomplete_copy_collects_nothing(void)
+{
+	static char buf[512];
+	struct aiocb cb, copy, zero, *got = NULL;
+	struct timespec poll = {0, 0}, ts = {5, 0};
+	int fd;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("wcc", 4096, 0);
+	XT_ASSERT_GE(fd, 0);
+	set_read(&cb, fd, buf, 300, 0);
+	XT_ASSERT_OK(aio_read(&cb));
+	XT_ASSERT_OK(wait_one(&cb));
+	memcpy(&copy, &cb, sizeof(cb));
+	memset(&zero, 0, sizeof(zero));
+	/* glibc's answers for either: the fields they hold. */
+	XT_ASSERT_EQ(aio_return(&copy), 300);
+	XT_ASSERT_EQ(aio_return(&zero), 0);
+	XT_ASSERT_EQ(aio_waitcomplete(&got, &ts), 300);
+	XT_ASSERT(got == &cb);
+	XT_ASSERT_ERRNO(aio_waitcomplete(&got, &poll), EAGAIN);
+	close(fd);
+	return XT_PASS;
+}
+
 static int waitcomplete_error_and_timeout(void)
 {
 	static char buf[16];
@@ -369,6 +401,8 @@ static const struct xt_case cases[] = {
 	{"iovcnt_too_big", iovcnt_too_big},
 	{"vectored_stream_offset", vectored_stream_offset},
 	{"waitcomplete_each_once", waitcomplete_each_once},
+	{"waitcomplete_copy_collects_nothing",
+	 waitcomplete_copy_collects_nothing},
 	{"waitcomplete_error_and_timeout", waitcomplete_error_and_timeout},
 	{"waitcomplete_return_in_handler", waitcomplete_return_in_handler},
 	{"waitcomplete_later_submission", waitcomplete_later_submission},
