@@ -162,6 +162,26 @@ XAIO_API int xaio_stat(struct xaio_file *dir, const char *path, int flags,
 		       const struct xaio_opt *opt, struct xaio_evset *es);
 XAIO_API int xaio_mkdir(struct xaio_file *dir, const char *path, mode_t mode,
 			const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_unlink(struct xaio_file *dir, const char *path,
+			 const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_rmdir(struct xaio_file *dir, const char *path,
+			const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_rename(struct xaio_file *olddir, const char *oldpath,
+			 struct xaio_file *newdir, const char *newpath,
+			 unsigned int flags, const struct xaio_opt *opt,
+			 struct xaio_evset *es);
+XAIO_API int xaio_link(struct xaio_file *olddir, const char *oldpath,
+		       struct xaio_file *newdir, const char *newpath, int flags,
+		       const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_symlink(const char *target, struct xaio_file *newdir,
+			  const char *newpath, const struct xaio_opt *opt,
+			  struct xaio_evset *es);
+XAIO_API int xaio_readlink(struct xaio_file *dir, const char *path, char *buf,
+			   size_t size, const struct xaio_opt *opt,
+			   struct xaio_evset *es);
+XAIO_API int xaio_access(struct xaio_file *dir, const char *path, int mode,
+			 int flags, const struct xaio_opt *opt,
+			 struct xaio_evset *es);
 
 /*
  * Directories.  Creates path (relative to dir, a directory handle that may
@@ -172,6 +192,57 @@ XAIO_API int xaio_mkdir(struct xaio_file *dir, const char *path, mode_t mode,
 XAIO_API int xaio_mkdir_loc(struct xaio_srcloc loc, struct xaio_file *dir,
 			    const char *path, mode_t mode,
 			    const struct xaio_opt *opt, struct xaio_evset *es);
+
+/*
+ * Names, as unlinkat(2) (rmdir: AT_REMOVEDIR), renameat2(2), linkat(2),
+ * symlinkat(2), readlinkat(2) and faccessat2(2), each relative to its
+ * directory handle (a future or NULL, as for xaio_mkdir).  Paths and the
+ * target are copied; NULL gives -EINVAL, "" -ENOENT, PATH_MAX bytes or
+ * more -ENAMETOOLONG, before anything starts.  In a set, an operation on
+ * a path runs after the set's earlier ones on that path or a parent
+ * directory; an rmdir or a rename also after those below its paths; a
+ * rename or link orders on both of its paths.  Synchronously: 0 or -errno
+ * (xaio_readlink: its length).
+ */
+XAIO_API int xaio_unlink_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			     const char *path, const struct xaio_opt *opt,
+			     struct xaio_evset *es);
+XAIO_API int xaio_rmdir_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			    const char *path, const struct xaio_opt *opt,
+			    struct xaio_evset *es);
+/* flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE (others -EINVAL). */
+XAIO_API int xaio_rename_loc(struct xaio_srcloc loc, struct xaio_file *olddir,
+			     const char *oldpath, struct xaio_file *newdir,
+			     const char *newpath, unsigned int flags,
+			     const struct xaio_opt *opt, struct xaio_evset *es);
+/* flags: 0 or AT_SYMLINK_FOLLOW (others -EINVAL). */
+XAIO_API int xaio_link_loc(struct xaio_srcloc loc, struct xaio_file *olddir,
+			   const char *oldpath, struct xaio_file *newdir,
+			   const char *newpath, int flags,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+/* Creates newpath, a symbolic link whose contents are target. */
+XAIO_API int xaio_symlink_loc(struct xaio_srcloc loc, const char *target,
+			      struct xaio_file *newdir, const char *newpath,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+/*
+ * The result (xaio_op_info.result; a synchronous call's return value) is
+ * the target's whole length without a NUL, as snprintf(3) counts: when it
+ * is less than size, buf holds the target and a NUL; else buf holds its
+ * first size - 1 bytes and a NUL, and result + 1 bytes are needed.  size
+ * 0 (buf may be NULL) asks the length only.  buf lives until completion.
+ */
+XAIO_API int xaio_readlink_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			       const char *path, char *buf, size_t size,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+/*
+ * mode F_OK or R_OK|W_OK|X_OK; flags AT_EACCESS, AT_SYMLINK_NOFOLLOW,
+ * AT_EMPTY_PATH (then path may be "": dir itself).  Others -EINVAL.
+ */
+XAIO_API int xaio_access_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			     const char *path, int mode, int flags,
+			     const struct xaio_opt *opt, struct xaio_evset *es);
 
 /*
  * The handle's open: 0 when the file is open, -EINPROGRESS while it is
@@ -224,6 +295,13 @@ XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
 #define xaio_fstat(...) xaio_fstat_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_stat(...) xaio_stat_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_mkdir(...) xaio_mkdir_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_unlink(...) xaio_unlink_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_rmdir(...) xaio_rmdir_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_rename(...) xaio_rename_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_link(...) xaio_link_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_symlink(...) xaio_symlink_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_readlink(...) xaio_readlink_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_access(...) xaio_access_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_evset_add_aiocb(...)                                              \
 	xaio_evset_add_aiocb_loc(XAIO_HERE, __VA_ARGS__)
 #endif

@@ -249,7 +249,7 @@ static int probe_ops(void)
 	for (int op = 0; op < XAIO__OP_COUNT; op++) {
 		uint8_t code = xaio__ops[op].ring_op;
 
-		if (code <= pr->last_op &&
+		if (code != XAIO__RING_NONE && code <= pr->last_op &&
 		    (pr->ops[code].flags & IO_URING_OP_SUPPORTED))
 			R.has |= 1u << op;
 	}

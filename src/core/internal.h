@@ -50,6 +50,12 @@ enum xaio__op {
 	XAIO__OP_FALLOCATE,
 	XAIO__OP_STATX,
 	XAIO__OP_MKDIRAT,
+	XAIO__OP_UNLINKAT,
+	XAIO__OP_RENAMEAT,
+	XAIO__OP_LINKAT,
+	XAIO__OP_SYMLINKAT,
+	XAIO__OP_READLINKAT,
+	XAIO__OP_FACCESSAT,
 	XAIO__OP_COUNT
 };
 
@@ -65,10 +71,13 @@ enum {
 	XAIO__OPF_BARRIER = 1u << 4, /* after everything before it on its fd */
 };
 
+/* xaio__opdef.ring_op of an operation the ring has no opcode for. */
+#define XAIO__RING_NONE 0xff
+
 /* One row of the operation table (core/ops.c). */
 struct xaio__opdef {
 	const char *name;
-	uint8_t ring_op; /* IORING_OP_* */
+	uint8_t ring_op; /* IORING_OP_*, or XAIO__RING_NONE: the pool's */
 	uint8_t props; /* XAIO__OPF_* */
 	/* Fills the SQE fields beyond fd, user_data and flags. */
 	void (*prep)(struct io_uring_sqe *sqe, const struct xaio__req *req);

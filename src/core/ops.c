@@ -17,11 +17,20 @@
  *   statx          fd (directory or AT_FDCWD), path, arg (AT_* flags),
  *                  arg2 (mask), buf (struct statx *)
  *   mkdirat        fd (directory or AT_FDCWD), path, arg (mode)
+ *   unlinkat       fd (directory or AT_FDCWD), path, arg (0 or AT_REMOVEDIR)
+ *   renameat, linkat   fd (old directory), path (old), arg2 (new directory),
+ *                  buf (new path), arg (RENAME_* or AT_* flags)
+ *   symlinkat      fd (directory or AT_FDCWD), path (the link), buf (target)
+ *   readlinkat     fd (directory or AT_FDCWD), path, buf, len (its size)
+ *   faccessat      fd (directory or AT_FDCWD), path, arg (mode),
+ *                  arg2 (AT_* flags)
  *
  * No state, no locks: the table is constant.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/io_uring.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -138,6 +147,83 @@ static int64_t run_mkdirat(struct xaio__req *req)
 	return mkdirat(req->fd, req->path, (mode_t)req->arg);
 }
 
+static int64_t run_unlinkat(struct xaio__req *req)
+{
+	return unlinkat(req->fd, req->path, (int)req->arg);
+}
+
+/* The second directory travels in arg2 (AT_FDCWD included). */
+static int64_t run_renameat(struct xaio__req *req)
+{
+	return syscall(SYS_renameat2, req->fd, req->path, (int)req->arg2,
+		       req->buf, req->arg);
+}
+
+static int64_t run_linkat(struct xaio__req *req)
+{
+	return linkat(req->fd, req->path, (int)req->arg2, req->buf,
+		      (int)req->arg);
+}
+
+static int64_t run_symlinkat(struct xaio__req *req)
+{
+	return symlinkat(req->buf, req->fd, req->path);
+}
+
+/*
+ * The target's whole length, with as much of it as fits in buf (len
+ * bytes, len - 1 of them the target's) and a NUL, as snprintf(3) does.
+ * readlinkat(2) cannot tell a target that filled buf from a longer one:
+ * then it reads the link again into a buffer it grows until it has room.
+ */
+static int64_t run_readlinkat(struct xaio__req *req)
+{
+	char *out = req->buf, *tmp = NULL;
+	size_t cap = PATH_MAX, n;
+	ssize_t r = 0;
+	int e;
+
+	if (req->len) {
+		r = readlinkat(req->fd, req->path, out, req->len);
+		if (r < 0 || (uint64_t)r < req->len) {
+			if (r >= 0)
+				out[r] = 0;
+			return r;
+		}
+	}
+	for (;; cap *= 2) {
+		free(tmp);
+		if (!(tmp = malloc(cap))) {
+			errno = ENOMEM;
+			return -1;
+		}
+		r = readlinkat(req->fd, req->path, tmp, cap);
+		if (r < 0 || (size_t)r < cap)
+			break;
+	}
+	if (r >= 0 && req->len) {
+		n = (uint64_t)r < req->len ? (size_t)r : req->len - 1;
+		memcpy(out, tmp, n);
+		out[n] = 0;
+	}
+	e = errno;
+	free(tmp);
+	errno = e;
+	return r;
+}
+
+static int64_t run_faccessat(struct xaio__req *req)
+{
+	long r = syscall(SYS_faccessat2, req->fd, req->path, (int)req->arg,
+			 (int)req->arg2);
+
+	/* Before Linux 5.8: the C library's emulation of the flags. */
+	if (r < 0 && errno == ENOSYS)
+		r = faccessat(req->fd, req->path, (int)req->arg,
+			      (int)req->arg2);
+	return r;
+}
+
 /* --- how the ring runs each (the fields beyond fd, user_data, flags) --- */
 
 static void prep_rw(struct io_uring_sqe *sqe, const struct xaio__req *req)
@@ -200,6 +286,28 @@ static void prep_mkdirat(struct io_uring_sqe *sqe, const struct xaio__req *req)
 	sqe->len = req->arg;
 }
 
+static void prep_unlinkat(struct io_uring_sqe *sqe, const struct xaio__req *req)
+{
+	sqe->addr = (uint64_t)(uintptr_t)req->path;
+	sqe->unlink_flags = req->arg;
+}
+
+/* renameat and linkat: the same fields (rename_flags is hardlink_flags). */
+static void prep_twopath(struct io_uring_sqe *sqe, const struct xaio__req *req)
+{
+	sqe->addr = (uint64_t)(uintptr_t)req->path;
+	sqe->len = req->arg2;
+	sqe->addr2 = (uint64_t)(uintptr_t)req->buf;
+	sqe->rename_flags = req->arg;
+}
+
+static void prep_symlinkat(struct io_uring_sqe *sqe,
+			   const struct xaio__req *req)
+{
+	sqe->addr = (uint64_t)(uintptr_t)req->buf;
+	sqe->addr2 = (uint64_t)(uintptr_t)req->path;
+}
+
 #ifndef IORING_OP_FTRUNCATE
 #define IORING_OP_FTRUNCATE 55 /* Linux 6.9; older headers lack it */
 #endif
@@ -242,4 +350,17 @@ const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
 		OP("statx", IORING_OP_STATX, prep_statx, run_statx, 0),
 	[XAIO__OP_MKDIRAT] = OP("mkdirat", IORING_OP_MKDIRAT, prep_mkdirat,
 				run_mkdirat, DUR),
+	[XAIO__OP_UNLINKAT] = OP("unlinkat", IORING_OP_UNLINKAT, prep_unlinkat,
+				 run_unlinkat, DUR),
+	[XAIO__OP_RENAMEAT] = OP("renameat", IORING_OP_RENAMEAT, prep_twopath,
+				 run_renameat, DUR),
+	[XAIO__OP_LINKAT] =
+		OP("linkat", IORING_OP_LINKAT, prep_twopath, run_linkat, DUR),
+	[XAIO__OP_SYMLINKAT] = OP("symlinkat", IORING_OP_SYMLINKAT,
+				  prep_symlinkat, run_symlinkat, DUR),
+	/* No opcodes: the pool runs them. */
+	[XAIO__OP_READLINKAT] =
+		OP("readlinkat", XAIO__RING_NONE, prep_none, run_readlinkat, 0),
+	[XAIO__OP_FACCESSAT] =
+		OP("faccessat", XAIO__RING_NONE, prep_none, run_faccessat, 0),
 };

@@ -35,11 +35,28 @@ struct xaio__edge {
 	bool hard; /* from's failure cancels to */
 };
 
+/* An operation's place in a handle's list of live operations (deps). */
+struct xaio__lnode {
+	struct xaio__task *op;
+	struct xaio__lnode *prev, *next;
+	struct xaio_file *h; /* the handle whose list holds it, or NULL */
+};
+
+/* One path of an operation in its set's path table (deps): see file.c. */
+struct xaio__pent {
+	char *key; /* the path, normalised; NULL: none */
+	uint32_t len, hash;
+	const struct xaio_file *base; /* relative to; NULL: cwd or absolute */
+	struct xaio__task *op;
+	struct xaio__pent *next, *prev;
+};
+
 struct xaio__task {
 	uint64_t id;
 	struct xaio_evset *es; /* NULL: synchronous */
 	struct xaio_file *file; /* the handle it runs on, or NULL */
-	struct xaio_file *dir; /* openat/stat: the directory handle */
+	struct xaio_file *dir; /* path operations: the directory handle */
+	struct xaio_file *dir2; /* rename, link: the new path's directory */
 	const char *api;
 	struct xaio_srcloc loc;
 	uint64_t user_tag;
@@ -65,6 +82,11 @@ struct xaio__task {
 	int64_t off;
 	uint32_t arg, arg2;
 	char *path; /* owned copy */
+	/* Owned copy: the new path of a rename or link (relative to dir2,
+	 * ordered by path too: order2), a symlink's target; buf points to it.
+	 */
+	char *path2;
+	bool order2;
 	struct iovec *iov; /* owned copy; buf points to it for *v */
 	int iovcnt;
 	ssize_t *out; /* caller's result slot, or NULL */
@@ -93,18 +115,13 @@ struct xaio__task {
 	struct xaio__edge *succ;
 	/* This op's own incoming edges, in one block it owns. */
 	struct xaio__edge *in_block;
-	/* The handle whose list of live operations holds this one. */
-	struct xaio_file *lst;
-
-	struct xaio__task *f_prev, *f_next; /* handle's live list (deps) */
+	/* In the live lists of its handle (or dir), and of dir2. */
+	struct xaio__lnode ln[2];
 	struct xaio__task *s_prev, *s_next; /* set's live/done lists */
 	struct xaio__task *e_next; /* set's error FIFO */
 	struct xaio__task *h_next; /* id table chain (deps) */
-	/* Ordering by path within the set (deps): see file.c. */
-	char *pkey; /* the path, normalised; NULL: not a path operation */
-	uint32_t plen, phash;
-	const struct xaio_file *pbase; /* relative to; NULL: cwd or absolute */
-	struct xaio__task *p_next, *p_prev; /* the set's path table */
+	/* Ordering by path within the set: path, then path2 (order2). */
+	struct xaio__pent pk[2];
 	struct xaio__task *r_next; /* this thread's run queue */
 };
 
@@ -117,7 +134,7 @@ struct xaio_file {
 	struct xaio__task *open_op; /* while in progress (deps) */
 	bool strict;
 	_Atomic bool closing; /* refuses new operations */
-	struct xaio__task *live_head, *live_tail; /* in progress (deps) */
+	struct xaio__lnode *live_head, *live_tail; /* in progress (deps) */
 	struct xaio__task *barrier; /* the last barrier in progress */
 	struct xaio_file *g_prev, *g_next; /* every handle (deps) */
 };
@@ -140,7 +157,7 @@ struct xaio_evset {
 	/* Completions must be reaped without a waiting thread (NOTIFY). */
 	_Atomic bool background;
 	/* Live path operations by hash (xaio__deps), or NULL: none yet. */
-	struct xaio__task **paths;
+	struct xaio__pent **paths;
 	struct xaio_evset *g_prev, *g_next; /* every set (deps) */
 };
 

@@ -64,7 +64,8 @@ static void atfork_child(void)
 	pthread_mutex_init(&xaio__deps, NULL);
 	xaio__es_atfork_child();
 	for (struct xaio_file *f = files; f; f = f->g_next) {
-		f->live_head = f->live_tail = f->barrier = NULL;
+		f->live_head = f->live_tail = NULL;
+		f->barrier = NULL;
 		if (f->open_op) {
 			f->open_op = NULL;
 			f->err = ECANCELED;
@@ -95,8 +96,8 @@ void xaio__native_init(void)
 
 static bool waits_at_exit(const struct xaio__task *op)
 {
-	return op->writes || op->barrier || op->op == XAIO__OP_OPENAT ||
-	       op->op == XAIO__OP_MKDIRAT;
+	return op->barrier || op->op == XAIO__OP_OPENAT ||
+	       (xaio__ops[op->op].props & XAIO__OPF_DURABLE);
 }
 
 void xaio__op_put(struct xaio__task *op)
@@ -113,7 +114,9 @@ void xaio__op_put(struct xaio__task *op)
 	}
 	xaio__unlock(&xaio__deps);
 	free(op->path);
-	free(op->pkey);
+	free(op->path2);
+	free(op->pk[0].key);
+	free(op->pk[1].key);
 	free(op->iov);
 	free(op->locbuf);
 	free(op->in_block);
@@ -314,22 +317,25 @@ static void order_on(struct xaio__task *op, struct xaio_file *h, size_t *n)
 	on_open(op, h, n);
 	if (h->strict && h->live_tail) {
 		/* Each after the one before: total order. */
-		edge(h->live_tail, op, false, n);
+		edge(h->live_tail->op, op, false, n);
 		return;
 	}
-	for (struct xaio__task *x = h->live_head; x; x = x->f_next)
-		if (after_op(op, x, h))
-			edge(x, op, false, n);
+	for (struct xaio__lnode *x = h->live_head; x; x = x->next)
+		if (after_op(op, x->op, h))
+			edge(x->op, op, false, n);
 }
 
 /*
  * Ordering by path, within one set: an operation on a path (an open, a
- * stat by path, a mkdir) runs after the set's earlier live operations on
- * the same path or on any of its parent directories, relative to the same
- * base (the directory handle, or none: the working directory, or an
- * absolute path).  Paths are compared as written once repeated slashes,
- * "." components and a trailing slash are dropped ("..", links and other
- * spellings of a path are not resolved).  xaio__deps guards the tables.
+ * stat by path, a mkdir, an unlink ...) runs after the set's earlier live
+ * operations on the same path or on any of its parent directories,
+ * relative to the same base (the directory handle, or none: the working
+ * directory, or an absolute path).  An rmdir and a rename also run after
+ * those below their paths (what is created in a directory before it is
+ * moved or removed).  A rename or link has two paths, ordered both ways.
+ * Paths are compared as written once repeated slashes, "." components
+ * and a trailing slash are dropped ("..", links and other spellings of a
+ * path are not resolved).  xaio__deps guards the tables.
  */
 static char *path_key(const char *path, uint32_t *len)
 {
@@ -372,63 +378,90 @@ static uint32_t hash_end(uint64_t h)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-/* Edges from the live ops of op's set on pkey[0, len), hashed h. */
-static void path_edges(struct xaio__task *op, uint32_t len, uint32_t h,
-		       size_t *n)
+/* Edges from the live entries of op's set on pe->key[0, len), hashed h. */
+static void path_edges(struct xaio__task *op, const struct xaio__pent *pe,
+		       uint32_t len, uint32_t h, size_t *n)
 {
-	for (struct xaio__task *y = op->es->paths[h & (XAIO__PATHS - 1)]; y;
-	     y = y->p_next)
-		if (y->pbase == op->pbase && y->plen == len && y->phash == h &&
-		    !memcmp(y->pkey, op->pkey, len))
-			edge(y, op, false, n);
+	for (struct xaio__pent *y = op->es->paths[h & (XAIO__PATHS - 1)]; y;
+	     y = y->next)
+		if (y->base == pe->base && y->len == len && y->hash == h &&
+		    !memcmp(y->key, pe->key, len))
+			edge(y->op, op, false, n);
+}
+
+/* Is y's path strictly below pe's (the same base)? */
+static bool below(const struct xaio__pent *y, const struct xaio__pent *pe)
+{
+	if (y->base != pe->base || y->len <= pe->len ||
+	    memcmp(y->key, pe->key, pe->len))
+		return false;
+	if (!pe->len) /* the base itself: every relative path */
+		return y->key[0] != '/';
+	return pe->key[pe->len - 1] == '/' || y->key[pe->len] == '/';
+}
+
+/* A rename or rmdir: what is below it moves or must be gone first. */
+static bool orders_below(const struct xaio__task *op)
+{
+	return op->op == XAIO__OP_RENAMEAT ||
+	       (op->op == XAIO__OP_UNLINKAT && (op->arg & AT_REMOVEDIR));
 }
 
 /*
- * Edges from the set's ops on op's path and on each parent: "/" or ""
- * (the base itself), then every prefix that ends before a '/'.  Leaves
- * the whole key's hash in op->phash for path_add.
+ * Edges from the set's entries on pe's path and on each parent: "/" or ""
+ * (the base itself), then every prefix that ends before a '/' (and, for
+ * orders_below, every entry below it: the whole table).  Leaves the whole
+ * key's hash in pe->hash for path_add.
  */
-static void order_by_path(struct xaio__task *op, size_t *n)
+static void order_by_path(struct xaio__task *op, struct xaio__pent *pe,
+			  size_t *n)
 {
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)op->pbase;
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)pe->base;
 	uint32_t abs;
 
-	if (!op->pkey)
+	if (!pe->key)
 		return;
-	abs = op->pkey[0] == '/';
-	for (uint32_t i = 0; i < op->plen; i++) {
-		if (i == abs || (i && op->pkey[i] == '/'))
-			path_edges(op, i, hash_end(h), n);
-		h = hash_step(h, (unsigned char)op->pkey[i]);
+	abs = pe->key[0] == '/';
+	for (uint32_t i = 0; i < pe->len; i++) {
+		if (i == abs || (i && pe->key[i] == '/'))
+			path_edges(op, pe, i, hash_end(h), n);
+		h = hash_step(h, (unsigned char)pe->key[i]);
 	}
-	op->phash = hash_end(h);
-	path_edges(op, op->plen, op->phash, n);
+	pe->hash = hash_end(h);
+	path_edges(op, pe, pe->len, pe->hash, n);
+	for (uint32_t b = 0; orders_below(op) && b < XAIO__PATHS; b++)
+		for (struct xaio__pent *y = op->es->paths[b]; y; y = y->next)
+			if (below(y, pe))
+				edge(y->op, op, false, n);
 }
 
-static void path_add(struct xaio__task *op)
+static void path_add(struct xaio__task *op, struct xaio__pent *pe)
 {
-	struct xaio__task **b;
+	struct xaio__pent **b;
 
-	if (!op->pkey)
+	if (!pe->key)
 		return;
-	b = &op->es->paths[op->phash & (XAIO__PATHS - 1)];
-	op->p_prev = NULL;
-	op->p_next = *b;
+	b = &op->es->paths[pe->hash & (XAIO__PATHS - 1)];
+	pe->op = op;
+	pe->prev = NULL;
+	pe->next = *b;
 	if (*b)
-		(*b)->p_prev = op;
-	*b = op;
+		(*b)->prev = pe;
+	*b = pe;
 }
 
-/* (An op with a key is in its set's table from its submission on.) */
-static void path_del(struct xaio__task *op)
+/* (An entry with a key is in its set's table from its submission on.) */
+static void path_del(struct xaio__task *op, struct xaio__pent *pe)
 {
-	if (op->p_prev)
-		op->p_prev->p_next = op->p_next;
+	if (!pe->key)
+		return;
+	if (pe->prev)
+		pe->prev->next = pe->next;
 	else
-		op->es->paths[op->phash & (XAIO__PATHS - 1)] = op->p_next;
-	if (op->p_next)
-		op->p_next->p_prev = op->p_prev;
-	op->p_next = op->p_prev = NULL;
+		op->es->paths[pe->hash & (XAIO__PATHS - 1)] = pe->next;
+	if (pe->next)
+		pe->next->prev = pe->prev;
+	pe->next = pe->prev = NULL;
 }
 
 /*
@@ -442,10 +475,13 @@ static size_t order(struct xaio__task *op, const struct xaio_opt *opt)
 
 	if (f && op->op != XAIO__OP_OPENAT)
 		order_on(op, f, &n);
-	/* An openat or stat relative to a handle is an operation on it. */
+	/* An operation relative to a handle is an operation on it. */
 	if (op->dir)
 		order_on(op, op->dir, &n);
-	order_by_path(op, &n);
+	if (op->dir2 && op->dir2 != op->dir)
+		order_on(op, op->dir2, &n);
+	order_by_path(op, &op->pk[0], &n);
+	order_by_path(op, &op->pk[1], &n);
 	for (uint32_t i = 0; opt && i < opt->n_after; i++) {
 		struct xaio__task *x = find_id(opt->after[i]);
 
@@ -459,37 +495,44 @@ static size_t order(struct xaio__task *op, const struct xaio_opt *opt)
 	return n;
 }
 
-static void list_add(struct xaio_file *h, struct xaio__task *op)
+/* Links op at the end of h's live list, through its node ln[i]. */
+static void list_add(struct xaio_file *h, struct xaio__task *op, int i)
 {
-	op->lst = h;
-	op->f_next = NULL;
-	op->f_prev = h->live_tail;
+	struct xaio__lnode *ln = &op->ln[i];
+
+	ln->op = op;
+	ln->h = h;
+	ln->next = NULL;
+	ln->prev = h->live_tail;
 	if (h->live_tail)
-		h->live_tail->f_next = op;
+		h->live_tail->next = ln;
 	else
-		h->live_head = op;
-	h->live_tail = op;
+		h->live_head = ln;
+	h->live_tail = ln;
 	if (op->barrier)
 		h->barrier = op;
 }
 
 static void list_del(struct xaio__task *op)
 {
-	struct xaio_file *h = op->lst;
+	for (int i = 0; i < 2; i++) {
+		struct xaio__lnode *ln = &op->ln[i];
+		struct xaio_file *h = ln->h;
 
-	if (!h)
-		return;
-	if (op->f_prev)
-		op->f_prev->f_next = op->f_next;
-	else
-		h->live_head = op->f_next;
-	if (op->f_next)
-		op->f_next->f_prev = op->f_prev;
-	else
-		h->live_tail = op->f_prev;
-	if (h->barrier == op)
-		h->barrier = NULL;
-	op->lst = NULL;
+		if (!h)
+			continue;
+		if (ln->prev)
+			ln->prev->next = ln->next;
+		else
+			h->live_head = ln->next;
+		if (ln->next)
+			ln->next->prev = ln->prev;
+		else
+			h->live_tail = ln->prev;
+		if (h->barrier == op)
+			h->barrier = NULL;
+		ln->h = NULL;
+	}
 }
 
 static void file_unlink(struct xaio_file *f)
@@ -603,6 +646,8 @@ static void issue(struct xaio__task *op, struct xaio__req *req)
 	req->path = op->path ? op->path : "";
 	req->arg = op->arg;
 	req->arg2 = op->arg2;
+	if (op->order2) /* the new path's directory, known now */
+		req->arg2 = (uint32_t)(op->dir2 ? op->dir2->fd : AT_FDCWD);
 	req->done = req_done;
 	atomic_store(&req->owner, op);
 	if (xaio__submit(req) < 0) {
@@ -698,9 +743,10 @@ static void finish(struct xaio__task *op, int64_t res, bool engine)
 	 * may be closed once it counts op done).  What comes later on the
 	 * path has edges from op's own predecessors there, if any are left.
 	 */
-	if (op->pkey) {
+	if (op->pk[0].key || op->pk[1].key) {
 		xaio__lock(&xaio__deps);
-		path_del(op);
+		path_del(op, &op->pk[0]);
+		path_del(op, &op->pk[1]);
 		xaio__unlock(&xaio__deps);
 	}
 	/*
@@ -777,6 +823,15 @@ static int64_t run_sync(struct xaio__task *op)
 	return r;
 }
 
+/* pe: path relative to dir, as the path table keeps it; 0 or -ENOMEM. */
+static int key_init(struct xaio__pent *pe, const char *path,
+		    const struct xaio_file *dir)
+{
+	pe->key = path_key(path, &pe->len);
+	pe->base = path[0] == '/' ? NULL : dir;
+	return pe->key ? 0 : -ENOMEM;
+}
+
 static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 		  struct xaio_evset *es, int64_t *sync_res)
 {
@@ -824,14 +879,12 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 	}
 	if (op->bufpol == XAIO_BUF_GIFT)
 		op->gift = op->iov ? NULL : op->buf;
-	/* A path operation in a set is ordered by its path too. */
-	if (es && op->path) {
-		op->pkey = path_key(op->path, &op->plen);
-		op->pbase = op->path[0] == '/' ? NULL : op->dir;
-		if (!op->pkey) {
-			xaio__es_unadmit(op);
-			return op_drop(op, -ENOMEM);
-		}
+	/* A path operation in a set is ordered by its paths too. */
+	if (es && op->path &&
+	    (key_init(&op->pk[0], op->path, op->dir) ||
+	     (op->order2 && key_init(&op->pk[1], op->path2, op->dir2)))) {
+		xaio__es_unadmit(op);
+		return op_drop(op, -ENOMEM);
 	}
 	if (es) {
 		r = xaio__es_insert_cb(es, op);
@@ -843,9 +896,9 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 	xaio__lock(&xaio__deps);
 	r = 0;
 	if ((h && op->op != XAIO__OP_OPENAT && !usable(h)) ||
-	    (op->dir && !usable(op->dir)))
+	    (op->dir && !usable(op->dir)) || (op->dir2 && !usable(op->dir2)))
 		r = -EBADF;
-	else if (op->pkey && !es->paths &&
+	else if (op->pk[0].key && !es->paths &&
 		 !(es->paths = calloc(XAIO__PATHS, sizeof(*es->paths))))
 		r = -ENOMEM;
 	if (r) {
@@ -872,20 +925,23 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 		h->open_id = op->id;
 		h->open_api = op->api;
 		if (op->dir)
-			list_add(op->dir, op);
+			list_add(op->dir, op, 0);
 		h->g_next = files;
 		if (files)
 			files->g_prev = h;
 		files = h;
-	} else if (!h) { /* a stat by path, a mkdir */
+	} else if (!h) { /* by path: a stat, a mkdir, a rename ... */
 		if (op->dir)
-			list_add(op->dir, op);
+			list_add(op->dir, op, 0);
+		if (op->dir2 && op->dir2 != op->dir)
+			list_add(op->dir2, op, 1);
 	} else {
-		list_add(h, op);
+		list_add(h, op, 0);
 		if (op->op == XAIO__OP_CLOSE)
 			atomic_store(&h->closing, true);
 	}
-	path_add(op);
+	path_add(op, &op->pk[0]);
+	path_add(op, &op->pk[1]);
 	id_add(op);
 	xaio__unlock(&xaio__deps);
 	if (es)
@@ -920,6 +976,18 @@ static int go(struct xaio__task *op, const struct xaio_opt *opt,
 	if (r < 0 || es)
 		return r;
 	return res > INT_MAX ? INT_MAX : (int)res;
+}
+
+/* go() for a call that returns 0 or -errno; op NULL: refused with err. */
+static int go0(struct xaio__task *op, const struct xaio_opt *opt,
+	       struct xaio_evset *es, int err)
+{
+	int r;
+
+	if (!op)
+		return err;
+	r = go(op, opt, es);
+	return r < 0 ? r : 0;
 }
 
 /* --- the calls --- */
@@ -1051,8 +1119,7 @@ int xaio_close_loc(struct xaio_srcloc loc, struct xaio_file *f,
 		return r;
 	if (op->bufpol)
 		return op_drop(op, -EINVAL);
-	r = go(op, opt, es);
-	return r < 0 ? r : 0;
+	return go0(op, opt, es, 0);
 }
 
 static int rw(struct xaio_srcloc loc, const char *api, uint8_t kind,
@@ -1164,8 +1231,7 @@ static int barrier(struct xaio_srcloc loc, const char *api, uint8_t kind,
 	op->arg = (uint32_t)mode;
 	op->off = off;
 	op->len = len;
-	r = go(op, opt, es);
-	return r < 0 ? r : 0;
+	return go0(op, opt, es, 0);
 }
 
 int xaio_fsync_loc(struct xaio_srcloc loc, struct xaio_file *f,
@@ -1224,8 +1290,7 @@ static int stat_common(struct xaio_srcloc loc, const char *api,
 	op->buf = stx;
 	op->arg = (uint32_t)flags;
 	op->arg2 = mask;
-	r = go(op, opt, es);
-	return r < 0 ? r : 0;
+	return go0(op, opt, es, 0);
 }
 
 int xaio_fstat_loc(struct xaio_srcloc loc, struct xaio_file *f,
@@ -1247,21 +1312,184 @@ int xaio_stat_loc(struct xaio_srcloc loc, struct xaio_file *dir,
 			   opt, es);
 }
 
+/* A path a call names: 0, or its -errno (what the kernel would say). */
+static int check_path(const char *path)
+{
+	size_t n;
+
+	if (!path)
+		return -EINVAL;
+	n = strnlen(path, PATH_MAX);
+	if (!n)
+		return -ENOENT;
+	return n == PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* at() for a path that must be a name (not empty, not too long). */
+static struct xaio__task *named(struct xaio_srcloc loc, const char *api,
+				uint8_t kind, struct xaio_file *dir,
+				const char *path, const struct xaio_opt *opt,
+				int *err)
+{
+	*err = check_path(path);
+	return *err ? NULL : at(loc, api, kind, dir, path, opt, err);
+}
+
+/*
+ * named(), and a second string: path2 (a name relative to dir2, ordered
+ * by path too, when order2; else a symlink's target) with arg (flags).
+ */
+static struct xaio__task *named2(struct xaio_srcloc loc, const char *api,
+				 uint8_t kind, struct xaio_file *dir,
+				 const char *path, struct xaio_file *dir2,
+				 const char *path2, bool order2, uint32_t arg,
+				 const struct xaio_opt *opt, int *err)
+{
+	struct xaio__task *op;
+
+	*err = check_path(path2);
+	if (*err)
+		return NULL;
+	if (dir2 && !usable(dir2)) {
+		*err = -EBADF;
+		return NULL;
+	}
+	op = named(loc, api, kind, dir, path, opt, err);
+	if (!op)
+		return NULL;
+	if (!(op->path2 = strdup(path2))) {
+		*err = op_drop(op, -ENOMEM);
+		return NULL;
+	}
+	op->buf = op->path2;
+	op->dir2 = dir2;
+	op->order2 = order2;
+	op->arg = arg;
+	return op;
+}
+
 int xaio_mkdir_loc(struct xaio_srcloc loc, struct xaio_file *dir,
 		   const char *path, mode_t mode, const struct xaio_opt *opt,
 		   struct xaio_evset *es)
 {
+	int r;
+	struct xaio__task *op =
+		named(loc, "xaio_mkdir", XAIO__OP_MKDIRAT, dir, path, opt, &r);
+
+	if (op)
+		op->arg = (uint32_t)mode;
+	return go0(op, opt, es, r);
+}
+
+static int unlink_common(struct xaio_srcloc loc, const char *api,
+			 struct xaio_file *dir, const char *path, int flags,
+			 const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	int r;
+	struct xaio__task *op =
+		named(loc, api, XAIO__OP_UNLINKAT, dir, path, opt, &r);
+
+	if (op)
+		op->arg = (uint32_t)flags;
+	return go0(op, opt, es, r);
+}
+
+int xaio_unlink_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+		    const char *path, const struct xaio_opt *opt,
+		    struct xaio_evset *es)
+{
+	return unlink_common(loc, "xaio_unlink", dir, path, 0, opt, es);
+}
+
+int xaio_rmdir_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+		   const char *path, const struct xaio_opt *opt,
+		   struct xaio_evset *es)
+{
+	return unlink_common(loc, "xaio_rmdir", dir, path, AT_REMOVEDIR, opt,
+			     es);
+}
+
+int xaio_rename_loc(struct xaio_srcloc loc, struct xaio_file *olddir,
+		    const char *oldpath, struct xaio_file *newdir,
+		    const char *newpath, unsigned int flags,
+		    const struct xaio_opt *opt, struct xaio_evset *es)
+{
 	struct xaio__task *op;
 	int r;
 
-	if (path && !*path)
-		return -ENOENT; /* what mkdir(2) says */
-	op = at(loc, "xaio_mkdir", XAIO__OP_MKDIRAT, dir, path, opt, &r);
-	if (!op)
+	if (flags && flags != RENAME_NOREPLACE && flags != RENAME_EXCHANGE)
+		return -EINVAL;
+	op = named2(loc, "xaio_rename", XAIO__OP_RENAMEAT, olddir, oldpath,
+		    newdir, newpath, true, flags, opt, &r);
+	return go0(op, opt, es, r);
+}
+
+int xaio_link_loc(struct xaio_srcloc loc, struct xaio_file *olddir,
+		  const char *oldpath, struct xaio_file *newdir,
+		  const char *newpath, int flags, const struct xaio_opt *opt,
+		  struct xaio_evset *es)
+{
+	struct xaio__task *op;
+	int r;
+
+	if (flags & ~AT_SYMLINK_FOLLOW)
+		return -EINVAL;
+	op = named2(loc, "xaio_link", XAIO__OP_LINKAT, olddir, oldpath, newdir,
+		    newpath, true, (uint32_t)flags, opt, &r);
+	return go0(op, opt, es, r);
+}
+
+int xaio_symlink_loc(struct xaio_srcloc loc, const char *target,
+		     struct xaio_file *newdir, const char *newpath,
+		     const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	int r;
+	struct xaio__task *op =
+		named2(loc, "xaio_symlink", XAIO__OP_SYMLINKAT, newdir, newpath,
+		       NULL, target, false, 0, opt, &r);
+
+	return go0(op, opt, es, r);
+}
+
+int xaio_readlink_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+		      const char *path, char *buf, size_t size,
+		      const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	struct xaio__task *op;
+	int r;
+
+	if (!buf && size)
+		return -EINVAL;
+	op = named(loc, "xaio_readlink", XAIO__OP_READLINKAT, dir, path, opt,
+		   &r);
+	if (op) {
+		op->buf = buf;
+		op->len =
+			size > INT_MAX ? INT_MAX : size; /* readlinkat's int */
+	}
+	return op ? go(op, opt, es) : r;
+}
+
+int xaio_access_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+		    const char *path, int mode, int flags,
+		    const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	struct xaio__task *op;
+	int r;
+
+	if ((mode & ~(R_OK | W_OK | X_OK)) ||
+	    (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)))
+		return -EINVAL;
+	/* With AT_EMPTY_PATH, an empty path names dir itself. */
+	if (!((flags & AT_EMPTY_PATH) && path && !*path) &&
+	    (r = check_path(path)))
 		return r;
-	op->arg = (uint32_t)mode;
-	r = go(op, opt, es);
-	return r < 0 ? r : 0;
+	op = at(loc, "xaio_access", XAIO__OP_FACCESSAT, dir, path, opt, &r);
+	if (op) {
+		op->arg = (uint32_t)mode;
+		op->arg2 = (uint32_t)flags;
+	}
+	return go0(op, opt, es, r);
 }
 
 /* The same without a location: what `(xaio_pread)(...)` calls. */
@@ -1354,6 +1582,55 @@ int xaio_mkdir(struct xaio_file *dir, const char *path, mode_t mode,
 	return xaio_mkdir_loc(noloc, dir, path, mode, opt, es);
 }
 
+int xaio_unlink(struct xaio_file *dir, const char *path,
+		const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return xaio_unlink_loc(noloc, dir, path, opt, es);
+}
+
+int xaio_rmdir(struct xaio_file *dir, const char *path,
+	       const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return xaio_rmdir_loc(noloc, dir, path, opt, es);
+}
+
+int xaio_rename(struct xaio_file *olddir, const char *oldpath,
+		struct xaio_file *newdir, const char *newpath,
+		unsigned int flags, const struct xaio_opt *opt,
+		struct xaio_evset *es)
+{
+	return xaio_rename_loc(noloc, olddir, oldpath, newdir, newpath, flags,
+			       opt, es);
+}
+
+int xaio_link(struct xaio_file *olddir, const char *oldpath,
+	      struct xaio_file *newdir, const char *newpath, int flags,
+	      const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return xaio_link_loc(noloc, olddir, oldpath, newdir, newpath, flags,
+			     opt, es);
+}
+
+int xaio_symlink(const char *target, struct xaio_file *newdir,
+		 const char *newpath, const struct xaio_opt *opt,
+		 struct xaio_evset *es)
+{
+	return xaio_symlink_loc(noloc, target, newdir, newpath, opt, es);
+}
+
+int xaio_readlink(struct xaio_file *dir, const char *path, char *buf,
+		  size_t size, const struct xaio_opt *opt,
+		  struct xaio_evset *es)
+{
+	return xaio_readlink_loc(noloc, dir, path, buf, size, opt, es);
+}
+
+int xaio_access(struct xaio_file *dir, const char *path, int mode, int flags,
+		const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return xaio_access_loc(noloc, dir, path, mode, flags, opt, es);
+}
+
 /* --- the handle as a future --- */
 
 int xaio_file_status(struct xaio_file *f)
@@ -1395,7 +1672,7 @@ static bool drained(void *arg)
 
 	xaio__lock(&xaio__deps);
 	done = (!u->f->open_op || u->f->open_op->id > u->id) &&
-	       (!u->f->live_head || u->f->live_head->id > u->id);
+	       (!u->f->live_head || u->f->live_head->op->id > u->id);
 	xaio__unlock(&xaio__deps);
 	return done;
 }
@@ -1537,6 +1814,26 @@ char *xaio__op_args(const struct xaio__task *op)
 	case XAIO__OP_MKDIRAT:
 		r = asprintf(&s, "path=\"%s\", mode=%#o",
 			     op->path ? op->path : "", op->arg);
+		break;
+	case XAIO__OP_UNLINKAT:
+		r = asprintf(&s, "path=\"%s\", flags=%#x",
+			     op->path ? op->path : "", op->arg);
+		break;
+	case XAIO__OP_READLINKAT:
+		r = asprintf(&s, "path=\"%s\", size=%llu",
+			     op->path ? op->path : "",
+			     (unsigned long long)op->len);
+		break;
+	case XAIO__OP_RENAMEAT:
+	case XAIO__OP_LINKAT:
+	case XAIO__OP_SYMLINKAT:
+		r = asprintf(&s, "path=\"%s\", path2=\"%s\", flags=%#x",
+			     op->path ? op->path : "",
+			     op->path2 ? op->path2 : "", op->arg);
+		break;
+	case XAIO__OP_FACCESSAT:
+		r = asprintf(&s, "path=\"%s\", mode=%#o, flags=%#x",
+			     op->path ? op->path : "", op->arg, op->arg2);
 		break;
 	default:
 		r = asprintf(&s, "fd=%d", op->fd);

@@ -740,6 +740,15 @@ static int t_closing_ebadf(void)
 	XT_ASSERT_EQ(xaio_ftruncate(f, 0, &o, es), -EBADF);
 	XT_ASSERT_EQ(xaio_fstat(f, STATX_SIZE, &stx, &o, es), -EBADF);
 	XT_ASSERT_EQ(xaio_close(f, &o, es), -EBADF);
+	/* As the directory of a path operation (either side of a rename). */
+	XT_ASSERT_EQ(xaio_unlink(f, "x", &o, es), -EBADF);
+	XT_ASSERT_EQ(xaio_rename(f, "x", NULL, xt_path("y"), 0, &o, es),
+		     -EBADF);
+	XT_ASSERT_EQ(xaio_rename(NULL, xt_path("y"), f, "x", 0, &o, es),
+		     -EBADF);
+	XT_ASSERT_EQ(xaio_link(NULL, xt_path("y"), f, "x", 0, &o, es), -EBADF);
+	XT_ASSERT_EQ(xaio_readlink(f, "x", buf, 8, &o, es), -EBADF);
+	XT_ASSERT_EQ(xaio_access(f, "x", F_OK, 0, &o, es), -EBADF);
 	XT_ASSERT_EQ(id, 0);
 	XT_ASSERT_EQ(xaio_evset_counts(es, &c2), 0);
 	XT_ASSERT_EQ(c2.inserted, 3);

@@ -14,10 +14,12 @@
  * and modes), xaio_close, pread/pwrite/preadv/pwritev (lengths 0..BUFSZ
  * and huge, past SSIZE_MAX; offsets negative and huge; iovcnt -1, 0,
  * IOV_MAX + 1), fsync, fdatasync, ftruncate, fallocate, fstat, stat,
- * xaio_file_status/_wait/_fd.  Every submission gets a fuzzed xaio_opt or
- * NULL (buffer policy COPY or GIFT with a counting free function, STRICT,
- * garbage bits, reserved words, after[] naming earlier op ids, random ids
- * and 0, a user tag, op_id out or not), a location (none, the macro's, or
+ * unlink, rmdir, rename, link, symlink, readlink, access (absolute paths
+ * of the temp dir, never the dir itself: NULL, empty, too long; fuzzed
+ * flags and modes), xaio_file_status/_wait/_fd.  Every submission gets a fuzzed
+ * xaio_opt or NULL (buffer policy COPY or GIFT with a counting free function,
+ * STRICT, garbage bits, reserved words, after[] naming earlier op ids, random
+ * ids and 0, a user tag, op_id out or not), a location (none, the macro's, or
  * a copied one freed right after the call) and a set or NULL (synchronous).
  * Handles live in a small table: a handle is never used after xaio_close
  * took it (that is undefined), nor a set after xaio_evset_close freed it.
@@ -201,6 +203,7 @@ static ssize_t dones[MAXSTEP + 8];
 static uint64_t done_len[MAXSTEP + 8];
 static bool done_used[MAXSTEP + 8];
 static struct statx stxs[MAXSTEP + 8];
+static char lbufs[MAXSTEP + 8][64]; /* xaio_readlink's */
 
 /* Set by the insert callback during one submission (our thread only). */
 static int insert_now, veto_now;
@@ -402,16 +405,15 @@ static void write_file(const char *p, size_t n)
 	close(fd);
 }
 
+/* Removes p, a tree or anything else (a symbolic link is not followed). */
 static void rmdir_tree(const char *p)
 {
-	DIR *d = opendir(p);
 	struct dirent *e;
 	char sub[512];
+	DIR *d;
 
-	if (!d) {
-		unlink(p);
+	if (!unlink(p) || !(d = opendir(p)))
 		return;
-	}
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
@@ -486,7 +488,9 @@ static void reset_files(void)
 	char p[160];
 
 	snprintf(p, sizeof(p), "%s/d", dir);
-	rmdir_tree(paths[4]); /* a file, or a directory a mkdir made */
+	/* Renames and links may have left anything at any of the names. */
+	for (int i = 0; i < 5; i++)
+		rmdir_tree(paths[i]);
 	rmdir_tree(p);
 	mkdir(p, 0700);
 	write_file(paths[0], 8192);
@@ -1819,6 +1823,110 @@ static void step_stat(struct input *in, bool by_path)
 	sub_end(&u, r, opt ? &ob : NULL);
 }
 
+/*
+ * The name operations, on paths[0..6] (absolute: never the temp dir itself,
+ * which a rename or rmdir would take away) or NULL or PATH_MAX bytes.
+ */
+static const char *pick_name(struct input *in)
+{
+	static char longp[PATH_MAX + 1];
+	uint8_t b = (uint8_t)take(in, 1);
+
+	if (b == 0xff)
+		return NULL;
+	if (b == 0xfe) {
+		memset(longp, 'n', PATH_MAX);
+		return longp;
+	}
+	return paths[b % 7];
+}
+
+/* A documented refusal of a path: NULL, empty or too long. */
+static bool bad_name(const char *p)
+{
+	return !p || !*p || strlen(p) >= PATH_MAX;
+}
+
+static void step_names(struct input *in)
+{
+	int hd = pick_handle(in), hd2 = pick_handle(in);
+	struct xaio_file *d = handle_at(hd), *d2 = handle_at(hd2);
+	uint8_t which = (uint8_t)take(in, 1) % 7, fb = (uint8_t)take(in, 1);
+	const char *p1 = pick_name(in), *p2 = pick_name(in);
+	int how = (int)(take(in, 1) % 4), flags = 0, r = 0;
+	size_t size = take(in, 1) % (sizeof(lbufs[0]) + 1);
+	char *lb = fb == 0xff ? NULL : lbufs[cur_step];
+	struct optb ob;
+	const struct xaio_opt *opt = pick_opt(in, &ob, K_STAT, false, d2, d);
+	struct sstate *s;
+	struct xaio_evset *es = pick_set(in, &s);
+	static const char *const calls[] = {
+		"xaio_unlink",	"xaio_rmdir",	 "xaio_rename", "xaio_link",
+		"xaio_symlink", "xaio_readlink", "xaio_access"};
+	struct sub u;
+
+	if (ob.g)
+		ob.g->expect = NULL; /* no buffer to give */
+	sub_begin(&u, s, calls[which], opt ? &ob : NULL);
+	u.must_fail = bad_name(p1);
+	switch (which) {
+	case 0:
+		r = LOCCALL(xaio_unlink, how, d, p1, opt, es);
+		break;
+	case 1:
+		r = LOCCALL(xaio_rmdir, how, d, p1, opt, es);
+		break;
+	case 2: {
+		static const unsigned int rf[] = {
+			0, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT};
+
+		flags = (int)(fb % 5 < 4 ? rf[fb % 5] : (unsigned)take(in, 4));
+		u.must_fail |=
+			bad_name(p2) || (flags && flags != RENAME_NOREPLACE &&
+					 flags != RENAME_EXCHANGE);
+		r = LOCCALL(xaio_rename, how, d, p1, d2, p2,
+			    (unsigned int)flags, opt, es);
+		break;
+	}
+	case 3:
+		flags = fb % 3 == 0   ? AT_SYMLINK_FOLLOW
+			: fb % 3 == 1 ? 0
+				      : (int)take(in, 4);
+		u.must_fail |= bad_name(p2) || (flags & ~AT_SYMLINK_FOLLOW);
+		r = LOCCALL(xaio_link, how, d, p1, d2, p2, flags, opt, es);
+		break;
+	case 4:
+		/* p2 is the target: any string, looked up by nobody. */
+		u.must_fail |= bad_name(p2);
+		r = LOCCALL(xaio_symlink, how, p2, d, p1, opt, es);
+		break;
+	case 5:
+		u.must_fail |= !lb && size;
+		u.data = true; /* synchronous: the target's length */
+		u.len = PATH_MAX;
+		r = LOCCALL(xaio_readlink, how, d, p1, lb, size, opt, es);
+		if (!es && r >= 0 && lb && size)
+			CHECK(memchr(lb, 0, size) != NULL,
+			      "readlink: no NUL in %zu bytes", size);
+		break;
+	default: {
+		int mode = fb & 8 ? (int)take(in, 1) : fb & 7;
+
+		flags = (int)(take(in, 1) & 0x1f) << 8;
+		u.must_fail = (mode & ~(R_OK | W_OK | X_OK)) ||
+			      (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW |
+					 AT_EMPTY_PATH)) ||
+			      (bad_name(p1) &&
+			       !(p1 && !*p1 && (flags & AT_EMPTY_PATH)));
+		r = LOCCALL(xaio_access, how, d, p1, mode, flags, opt, es);
+		break;
+	}
+	}
+	tr("%s dirs %d %d '%s' '%.40s' flags %#x size %zu -> %d", u.call, hd,
+	   hd2, p1 ? p1 : "(null)", p2 ? p2 : "(null)", flags, size, r);
+	sub_end(&u, r, opt ? &ob : NULL);
+}
+
 static void step_file(struct input *in)
 {
 	int slot = pick_handle(in);
@@ -1872,7 +1980,7 @@ static void step_file(struct input *in)
 
 static void step(struct input *in)
 {
-	int kind = (int)(take(in, 1) % 27);
+	int kind = (int)(take(in, 1) % 28);
 
 	cur_kind = kind;
 	switch (kind) {
@@ -1937,6 +2045,9 @@ static void step(struct input *in)
 	case 24:
 	case 25:
 		step_file(in);
+		break;
+	case 26:
+		step_names(in);
 		break;
 	default:
 		/* Opens again: most steps need a handle. */
