@@ -29,7 +29,16 @@
  * tick of 1 ms).  A deferred request carries a private duplicate of its
  * descriptor (the kernel reads the number only when it takes the SQE);
  * such duplicates are closed by IORING_OP_CLOSE SQEs that go with the next
- * batch (close_later), whose CQEs have odd user_data.
+ * batch (close_later, also from completions reaped under a plug: one enter
+ * each there cost as much as the batch saved), whose CQEs have odd
+ * user_data.
+ *
+ * A batch of one request saves nothing and costs the duplicate and its
+ * close: a program that submits one request and then polls or waits for
+ * it makes only those.  So after SOLO_MAX such batches in a row no new
+ * batch is opened, except by one lazy request in SOLO_PROBE (would_batch):
+ * a request may still join a batch that is open, and a batch of two or
+ * more opens them again.
  *
  * Refusals.  A CQE of -EOPNOTSUPP or -EINVAL makes the engine re-issue the
  * request on the thread pool once (some file systems refuse some ops on
@@ -107,6 +116,8 @@
 #define MAX_CQ 1024u
 #define MIN_CQ 32u
 #define HARVEST 64
+#define SOLO_MAX 2 /* batches of one in a row: open no more */
+#define SOLO_PROBE 16 /* ...but for one lazy request in this many */
 
 static struct {
 	int fd;
@@ -129,6 +140,9 @@ static struct {
 	_Atomic bool deferred;
 	_Atomic uint64_t deferrals; /* for the watchdog and the statistics */
 	_Atomic uint32_t flushes; /* submissions that cleared `deferred` */
+	_Atomic uint32_t batch_reqs; /* requests in the batch left open */
+	_Atomic uint32_t solo; /* batches of one request in a row */
+	_Atomic uint32_t probes; /* would_batch's count while closed */
 	pthread_mutex_t cq_lock; /* cq head */
 	_Atomic uint32_t inflight;
 	_Atomic int leader_waiting;
@@ -360,6 +374,8 @@ static void atfork_child(void)
 	atomic_store(&R.orphans, NULL);
 	atomic_store(&R.deferred, false);
 	atomic_store(&R.deferrals, 0);
+	atomic_store(&R.batch_reqs, 0);
+	atomic_store(&R.solo, 0);
 }
 
 /*
@@ -478,6 +494,7 @@ static void take_back(void)
 	}
 	atomic_store_explicit(R.sq_tail, first, memory_order_relaxed);
 	atomic_store(&R.deferred, false);
+	atomic_store(&R.batch_reqs, 0);
 }
 
 /*
@@ -515,6 +532,18 @@ static void rescue(void)
 		xaio__reissue(req);
 		req = next;
 	}
+}
+
+/* A batch left open was submitted: how many requests it held counts. */
+static void batch_sent(void)
+{
+	uint32_t k = atomic_exchange(&R.batch_reqs, 0);
+	uint32_t solo = atomic_load_explicit(&R.solo, memory_order_relaxed);
+
+	if (k > 1)
+		atomic_store_explicit(&R.solo, 0, memory_order_relaxed);
+	else if (k == 1 && solo < SOLO_MAX)
+		atomic_store_explicit(&R.solo, solo + 1, memory_order_relaxed);
 }
 
 /* Hands every filled SQE to the kernel; sq_lock held. */
@@ -555,6 +584,7 @@ static void submit_locked(void)
 	if (!n && atomic_load(&R.deferred)) {
 		atomic_store(&R.deferred, false);
 		atomic_fetch_add(&R.flushes, 1);
+		batch_sent();
 	}
 }
 
@@ -612,7 +642,22 @@ static bool defer(bool lazy, uint32_t was)
 	if (!lazy || !was || R.sqpoll || atomic_load(&R.leader_waiting))
 		return false;
 	atomic_store(&R.deferred, true);
+	atomic_fetch_add(&R.batch_reqs, 1);
 	return true;
+}
+
+/*
+ * Is a lazy request worth its private duplicate now (see "Batching")?
+ * A hint, read unlocked: defer() still decides.
+ */
+static bool would_batch(void)
+{
+	if (atomic_load_explicit(&R.batch_reqs, memory_order_relaxed) ||
+	    atomic_load_explicit(&R.solo, memory_order_relaxed) < SOLO_MAX)
+		return true;
+	return atomic_fetch_add_explicit(&R.probes, 1, memory_order_relaxed) %
+		       SOLO_PROBE ==
+	       0;
 }
 
 static void flush(void);
@@ -681,7 +726,7 @@ static bool close_later(int fd)
 	sqe->fd = fd;
 	sqe->user_data = (uint64_t)fd << 1 | 1; /* not a request: odd */
 	push_sqe();
-	if (R.sqpoll || xaio__plugged())
+	if (R.sqpoll)
 		submit_locked();
 	else
 		atomic_store(&R.deferred, true);
@@ -1085,5 +1130,6 @@ const struct xaio__backend xaio__uring_backend = {
 	.close_later = close_later,
 	.watch = watch,
 	.batched = batched,
+	.would_batch = would_batch,
 	.atfork_child = atfork_child,
 };

@@ -890,7 +890,8 @@ static bool own_file(struct xaio__req *req)
  * waits for nothing, submitted outside any signal handler to a ring with
  * XAIO_BATCH requests in flight (below that, the duplicate costs more than
  * the batch saves) while no thread waits (a waiter might be waiting for
- * it), and that owns its file.  The ring decides the rest.
+ * it), to a ring whose recent batches held more than one request, and that
+ * owns its file.  The ring decides the rest.
  */
 static bool may_batch(struct xaio__req *req)
 {
@@ -899,7 +900,7 @@ static bool may_batch(struct xaio__req *req)
 	return min && ring && !sqpoll_ms && req->kind == XAIO__K_FREE &&
 	       !(req->flags & XAIO__RF_NOTIFY) && !req->reissued &&
 	       xaio__in_engine == 1 && !atomic_load(&nwaiters) &&
-	       ring->inflight() >= min && own_file(req);
+	       ring->inflight() >= min && ring->would_batch() && own_file(req);
 }
 
 int xaio__submit(struct xaio__req *req)

@@ -475,6 +475,8 @@ struct xaio__backend {
 	bool (*watch)(struct xaio__watch *w);
 	/* Submissions deferred to a batch so far. */
 	uint64_t (*batched)(void);
+	/* Would a lazy request be left for a batch (recent batch sizes)? */
+	bool (*would_batch)(void);
 	/* Worker threads now. */
 	uint32_t (*threads)(void);
 	/* From a thread that may create threads: workers it was denied. */

@@ -11,7 +11,9 @@
  *  - it is not deferred when a thread is waiting (that thread might be
  *    waiting for it), when it has a notification, or with XAIO_BATCH=0;
  *  - a program that polls as fio does (many reads in flight, aio_error on
- *    each, resubmit) gets every byte right, with most of its reads batched.
+ *    each, resubmit) gets every byte right, with most of its reads batched;
+ *  - batches of one request (submit one, wait for it) stop being made, and
+ *    a burst of requests is batched again after them.
  *
  * Each case re-executes this program in a child mode with XAIO_VERBOSE=1;
  * the child checks results and data, the parent checks its exit report:
@@ -284,10 +286,69 @@ static int child_poll_loop(void)
 	return XT_PASS;
 }
 
+#define NSINGLE 100
+#define NBURST 48 /* fewer than the ring's 64 SQEs */
+
+/* Writes block i of fd through cb, SIGEV_NONE; with wait, waits for it. */
+static int write_block(int fd, struct aiocb *cb, int i, bool wait)
+{
+	static unsigned char bufs[NBURST][BLK];
+	unsigned char *buf = bufs[i % NBURST];
+
+	xt_fill_pattern(buf, BLK, (uint64_t)i * BLK);
+	xt_cb_set_op(cb, LIO_WRITE, fd, buf, BLK, (off_t)i * BLK);
+	XT_ASSERT_OK(aio_write(cb));
+	if (!wait)
+		return XT_PASS;
+	XT_ASSERT_EQ(fx_wait(cb, 5000), 0);
+	XT_ASSERT_EQ(aio_return(cb), BLK);
+	return XT_PASS;
+}
+
+/*
+ * On a busy ring, NSINGLE writes one at a time, each waited for: every
+ * batch holds one request.  With burst, then NBURST writes in a row.
+ */
+static int singles(bool burst)
+{
+	static struct aiocb cbs[NBURST];
+	struct aiocb *all[NBURST];
+	int fd = open(xt_path("singles"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	XT_ASSERT_GE(fd, 0);
+	FX_TRY(busy_ring());
+	for (int i = 0; i < NSINGLE; i++)
+		FX_TRY(write_block(fd, &cbs[0], i, true));
+	for (int i = 0; burst && i < NBURST; i++) {
+		FX_TRY(write_block(fd, &cbs[i], NSINGLE + i, false));
+		all[i] = &cbs[i];
+	}
+	if (burst) {
+		XT_ASSERT_EQ(fx_wait_all(all, NBURST, 5000), 0);
+		for (int i = 0; i < NBURST; i++)
+			XT_ASSERT_EQ(aio_return(&cbs[i]), BLK);
+	}
+	for (int i = 0; i < NSINGLE + (burst ? NBURST : 0); i++)
+		XT_ASSERT(landed(fd, (off_t)i * BLK));
+	close(fd);
+	return end_busy();
+}
+
+static int child_singles(void)
+{
+	return singles(false);
+}
+
+static int child_burst(void)
+{
+	return singles(true);
+}
+
 static const struct fx_mode modes[] = {
 	{"watchdog", child_watchdog},	{"waiter", child_waiter},
 	{"notify", child_notify},	{"reuse", child_reuse},
-	{"poll_loop", child_poll_loop}, {"cancel", child_cancel}};
+	{"poll_loop", child_poll_loop}, {"cancel", child_cancel},
+	{"singles", child_singles},	{"burst", child_burst}};
 
 static int child_main(const char *mode)
 {
@@ -412,6 +473,34 @@ static int batch_poll_loop(void)
 	return poll_loop("XAIO_BATCH=99999999999");
 }
 
+/*
+ * Batches of one stop: after the first two, only a probe now and then
+ * opens one (on 7440a6e every one of the NSINGLE writes was batched).
+ */
+static int batch_singles(void)
+{
+	struct fx_report r;
+
+	RUN("singles", NULL, &r);
+	if (!batching(&r))
+		return XT_PASS;
+	XT_ASSERT_GE(r.batched, 2);
+	XT_ASSERT_LE(r.batched, NSINGLE / 8);
+	return XT_PASS;
+}
+
+/* ...and a burst after them is batched: a probe opens it, the rest join. */
+static int batch_burst(void)
+{
+	struct fx_report r;
+
+	RUN("burst", NULL, &r);
+	if (!batching(&r))
+		return XT_PASS;
+	XT_ASSERT_GE(r.batched, NSINGLE / 8 + NBURST / 4);
+	return XT_PASS;
+}
+
 static const struct xt_case cases[] = {
 	{"batch_watchdog", batch_watchdog},
 	{"batch_off", batch_off},
@@ -421,6 +510,8 @@ static const struct xt_case cases[] = {
 	{"batch_reuse", batch_reuse},
 	{"batch_cancel", batch_cancel},
 	{"batch_poll_loop", batch_poll_loop},
+	{"batch_singles", batch_singles},
+	{"batch_burst", batch_burst},
 };
 
 XT_MAIN(cases)

@@ -743,6 +743,57 @@ static int t_nonblock_pipe(void)
 	return XT_PASS;
 }
 
+/*
+ * The engine asks the kernel about the descriptor at every submission, so
+ * O_NONBLOCK set behind its back counts at once: after a first read of a
+ * blocking pipe, F_SETFL O_NONBLOCK, and a read of the empty pipe fails
+ * with EAGAIN; so does one of an O_NONBLOCK pipe that took the number of a
+ * file read just before.  (A cache of F_GETFL per descriptor number would
+ * wait instead: the engine learns nothing of fcntl, close or dup2.)
+ */
+static int t_nonblock_behind(void)
+{
+	static struct aiocb cb;
+	static unsigned char buf[64];
+	int p[2], fd, e;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_OK(pipe(p));
+	XT_ASSERT_EQ(write(p[1], "x", 1), 1);
+	xt_cb_set(&cb, p[0], buf, sizeof(buf), 0);
+	XT_ASSERT_OK(aio_read(&cb));
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 2000), 0);
+	XT_ASSERT_EQ(aio_return(&cb), 1);
+	XT_ASSERT_OK(fcntl(p[0], F_SETFL, O_NONBLOCK));
+	XT_ASSERT_OK(aio_read(&cb));
+	e = xt_cb_wait(&cb, 2000);
+	close(p[1]); /* EOF for a read still waiting */
+	if (e == EINPROGRESS)
+		xt_cb_wait(&cb, 2000);
+	XT_ASSERT_EQ(e, EAGAIN);
+	XT_ASSERT_EQ(aio_return(&cb), -1);
+	close(p[0]);
+
+	fd = xt_make_file("behind", 4096, 0);
+	XT_ASSERT_GE(fd, 0);
+	xt_cb_set(&cb, fd, buf, sizeof(buf), 0);
+	XT_ASSERT_OK(aio_read(&cb));
+	XT_ASSERT_EQ(xt_cb_wait(&cb, 2000), 0);
+	XT_ASSERT_EQ(aio_return(&cb), (ssize_t)sizeof(buf));
+	close(fd);
+	XT_ASSERT_OK(pipe2(p, O_NONBLOCK));
+	XT_ASSERT_EQ(p[0], fd); /* the lowest free number */
+	XT_ASSERT_OK(aio_read(&cb));
+	e = xt_cb_wait(&cb, 2000);
+	close(p[1]);
+	if (e == EINPROGRESS)
+		xt_cb_wait(&cb, 2000);
+	XT_ASSERT_EQ(e, EAGAIN);
+	XT_ASSERT_EQ(aio_return(&cb), -1);
+	close(p[0]);
+	return XT_PASS;
+}
+
 /* XAIO_NONBLOCK=wait keeps the waiting behaviour (a fresh engine). */
 static int nonblock_wait_child(void)
 {
@@ -922,6 +973,7 @@ static struct xt_case cases[] = {
 	{"many_reads", t_many_reads},
 	{"huge_write", t_huge_write},
 	{"nonblock_pipe", t_nonblock_pipe},
+	{"nonblock_behind", t_nonblock_behind},
 	{"nonblock_wait", t_nonblock_wait},
 	{"stream_offset", t_stream_offset},
 	{"nbytes_huge", t_nbytes_huge},
