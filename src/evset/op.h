@@ -135,7 +135,6 @@ struct xaio_file {
 	bool strict;
 	_Atomic bool closing; /* refuses new operations */
 	struct xaio__lnode *live_head, *live_tail; /* in progress (deps) */
-	struct xaio__task *barrier; /* the last barrier in progress */
 	struct xaio_file *g_prev, *g_next; /* every handle (deps) */
 };
 

@@ -38,7 +38,8 @@ pthread_mutex_t xaio__deps = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic uint64_t next_id = 1;
 static struct xaio__task *idtab[IDTAB]; /* by id (xaio__deps) */
 static struct xaio_file *files; /* every handle (xaio__deps) */
-/* Operations exit waits for: writes, barriers, opens and closes. */
+/* Operations exit waits for: what changes files (writes, names), barriers,
+ * opens and closes. */
 static _Atomic uint64_t exit_live;
 
 static __thread struct xaio__task *runq;
@@ -65,7 +66,6 @@ static void atfork_child(void)
 	xaio__es_atfork_child();
 	for (struct xaio_file *f = files; f; f = f->g_next) {
 		f->live_head = f->live_tail = NULL;
-		f->barrier = NULL;
 		if (f->open_op) {
 			f->open_op = NULL;
 			f->err = ECANCELED;
@@ -509,8 +509,6 @@ static void list_add(struct xaio_file *h, struct xaio__task *op, int i)
 	else
 		h->live_head = ln;
 	h->live_tail = ln;
-	if (op->barrier)
-		h->barrier = op;
 }
 
 static void list_del(struct xaio__task *op)
@@ -529,8 +527,6 @@ static void list_del(struct xaio__task *op)
 			ln->next->prev = ln->prev;
 		else
 			h->live_tail = ln->prev;
-		if (h->barrier == op)
-			h->barrier = NULL;
 		ln->h = NULL;
 	}
 }
@@ -1844,8 +1840,9 @@ char *xaio__op_args(const struct xaio__task *op)
 
 /*
  * Exit: what a program submitted and did not wait for is waited for, at
- * most XAIO_EXIT_TIMEOUT seconds: writes, barriers, opens (writes may be
- * queued behind them) and closes.  Reads and stats are not.
+ * most XAIO_EXIT_TIMEOUT seconds: writes, changes of names (mkdir,
+ * unlink, rename, links), barriers, opens (writes may be queued behind
+ * them) and closes.  Reads, stats, readlink and access are not.
  */
 static bool exit_drained(void *arg)
 {
