@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * File handles that are futures, the ordering of operations on them, and
- * the native data and metadata operations (xaio_open ... xaio_stat).
+ * the native data and metadata operations (xaio_open ... xaio_stat); the
+ * helpers every call builds on (file/calls.h).  The calls on names are in
+ * names.c.
  *
  * Submission builds an operation (struct xaio__task, evset/op.h), admits it
  * to its set, runs the insert callback, then, under xaio__deps, finds what
@@ -29,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "evset/op.h"
+#include "file/calls.h"
 
 pthread_mutex_t xaio__deps = PTHREAD_MUTEX_INITIALIZER;
 
@@ -44,8 +46,6 @@ static _Atomic uint64_t exit_live;
 
 static __thread struct xaio__task *runq;
 static __thread int draining;
-
-static const struct xaio_srcloc noloc;
 
 static void atfork_prepare(void)
 {
@@ -226,7 +226,7 @@ static bool put_unless_last(struct xaio__task *op)
 }
 
 /* Frees an op that was never submitted. */
-static int op_drop(struct xaio__task *op, int err)
+int xaio__op_drop(struct xaio__task *op, int err)
 {
 	atomic_store(&op->refs, 1);
 	xaio__op_put(op);
@@ -542,7 +542,7 @@ static void file_unlink(struct xaio_file *f)
 }
 
 /* Does f still take operations (not closed yet)? */
-static bool usable(struct xaio_file *f)
+bool xaio__usable(struct xaio_file *f)
 {
 	return f && !atomic_load_explicit(&f->closing, memory_order_relaxed);
 }
@@ -840,21 +840,21 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 	op->es = es;
 	op->id = atomic_fetch_add(&next_id, 1);
 	op->t_submit = xaio__now_ns();
-	if (h && op->op != XAIO__OP_OPENAT && !usable(h))
-		return op_drop(op, -EBADF);
+	if (h && op->op != XAIO__OP_OPENAT && !xaio__usable(h))
+		return xaio__op_drop(op, -EBADF);
 	/* A synchronous call would wait for what only this thread can do. */
 	if (!es && xaio__es_in_worker_cb())
-		return op_drop(op, -EDEADLK);
+		return xaio__op_drop(op, -EDEADLK);
 	if (es) {
 		r = xaio__es_admit(es, op);
 		if (r < 0)
-			return op_drop(op, r);
+			return xaio__op_drop(op, r);
 	}
 	if (op->bufpol == XAIO_BUF_COPY) {
 		op->copy = malloc(op->len ? op->len : 1);
 		if (!op->copy) {
 			xaio__es_unadmit(op);
-			return op_drop(op, -ENOMEM);
+			return xaio__op_drop(op, -ENOMEM);
 		}
 		if (op->iov) {
 			char *p = op->copy;
@@ -880,19 +880,20 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 	    (key_init(&op->pk[0], op->path, op->dir) ||
 	     (op->order2 && key_init(&op->pk[1], op->path2, op->dir2)))) {
 		xaio__es_unadmit(op);
-		return op_drop(op, -ENOMEM);
+		return xaio__op_drop(op, -ENOMEM);
 	}
 	if (es) {
 		r = xaio__es_insert_cb(es, op);
 		if (r < 0) {
 			xaio__es_unadmit(op);
-			return op_drop(op, r);
+			return xaio__op_drop(op, r);
 		}
 	}
 	xaio__lock(&xaio__deps);
 	r = 0;
-	if ((h && op->op != XAIO__OP_OPENAT && !usable(h)) ||
-	    (op->dir && !usable(op->dir)) || (op->dir2 && !usable(op->dir2)))
+	if ((h && op->op != XAIO__OP_OPENAT && !xaio__usable(h)) ||
+	    (op->dir && !xaio__usable(op->dir)) ||
+	    (op->dir2 && !xaio__usable(op->dir2)))
 		r = -EBADF;
 	else if (op->pk[0].key && !es->paths &&
 		 !(es->paths = calloc(XAIO__PATHS, sizeof(*es->paths))))
@@ -900,7 +901,7 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 	if (r) {
 		xaio__unlock(&xaio__deps);
 		xaio__es_unadmit(op);
-		return op_drop(op, r);
+		return xaio__op_drop(op, r);
 	}
 	n = order(op, opt);
 	if (n) {
@@ -908,7 +909,7 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 		if (!op->in_block) {
 			xaio__unlock(&xaio__deps);
 			xaio__es_unadmit(op);
-			return op_drop(op, -ENOMEM);
+			return xaio__op_drop(op, -ENOMEM);
 		}
 		op->npending = 0;
 		order(op, opt);
@@ -963,8 +964,8 @@ static int submit(struct xaio__task *op, const struct xaio_opt *opt,
 }
 
 /* Submits op and gives the call's return value. */
-static int go(struct xaio__task *op, const struct xaio_opt *opt,
-	      struct xaio_evset *es)
+int xaio__go(struct xaio__task *op, const struct xaio_opt *opt,
+	     struct xaio_evset *es)
 {
 	int64_t res = 0;
 	int r = submit(op, opt, es, &res);
@@ -974,15 +975,15 @@ static int go(struct xaio__task *op, const struct xaio_opt *opt,
 	return res > INT_MAX ? INT_MAX : (int)res;
 }
 
-/* go() for a call that returns 0 or -errno; op NULL: refused with err. */
-static int go0(struct xaio__task *op, const struct xaio_opt *opt,
-	       struct xaio_evset *es, int err)
+/* xaio__go() for a call that returns 0 or -errno; op NULL: refused with err. */
+int xaio__go0(struct xaio__task *op, const struct xaio_opt *opt,
+	      struct xaio_evset *es, int err)
 {
 	int r;
 
 	if (!op)
 		return err;
-	r = go(op, opt, es);
+	r = xaio__go(op, opt, es);
 	return r < 0 ? r : 0;
 }
 
@@ -1000,18 +1001,18 @@ static int open_common(struct xaio_srcloc loc, const char *api,
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (!path || (dir && !usable(dir)))
+	if (!path || (dir && !xaio__usable(dir)))
 		return !path ? -EINVAL : -EBADF;
 	op = op_new(loc, api, XAIO__OP_OPENAT, opt, &r);
 	if (!op)
 		return r;
 	if (op->bufpol) /* no buffer */
-		return op_drop(op, -EINVAL);
+		return xaio__op_drop(op, -EINVAL);
 	f = calloc(1, sizeof(*f));
 	op->path = strdup(path);
 	if (!f || !op->path) {
 		free(f);
-		return op_drop(op, -ENOMEM);
+		return xaio__op_drop(op, -ENOMEM);
 	}
 	f->fd = -1;
 	f->strict = opt && (opt->flags & XAIO_ORDER_STRICT);
@@ -1021,7 +1022,7 @@ static int open_common(struct xaio_srcloc loc, const char *api,
 	op->arg = (uint32_t)(flags | O_CLOEXEC);
 	op->arg2 = (uint32_t)mode;
 	*out = f;
-	r = go(op, opt, es);
+	r = xaio__go(op, opt, es);
 	if (r < 0 && (es || atomic_load(&f->ostate) != OPS_DONE)) {
 		/* Refused: nothing ran, the handle never existed. */
 		*out = NULL;
@@ -1055,9 +1056,9 @@ int xaio_openat_loc(struct xaio_srcloc loc, struct xaio_file **f,
 }
 
 /* An operation on handle f (not its open). */
-static struct xaio__task *on(struct xaio_srcloc loc, const char *api,
-			     uint8_t kind, struct xaio_file *f,
-			     const struct xaio_opt *opt, int *err)
+struct xaio__task *xaio__on(struct xaio_srcloc loc, const char *api,
+			    uint8_t kind, struct xaio_file *f,
+			    const struct xaio_opt *opt, int *err)
 {
 	struct xaio__task *op;
 
@@ -1065,7 +1066,7 @@ static struct xaio__task *on(struct xaio_srcloc loc, const char *api,
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (!usable(f)) {
+	if (!xaio__usable(f)) {
 		*err = -EBADF;
 		return NULL;
 	}
@@ -1079,26 +1080,26 @@ static struct xaio__task *on(struct xaio_srcloc loc, const char *api,
  * An operation on path, relative to the handle dir (NULL: the working
  * directory), with no data buffer; the path is copied.
  */
-static struct xaio__task *at(struct xaio_srcloc loc, const char *api,
-			     uint8_t kind, struct xaio_file *dir,
-			     const char *path, const struct xaio_opt *opt,
-			     int *err)
+struct xaio__task *xaio__at(struct xaio_srcloc loc, const char *api,
+			    uint8_t kind, struct xaio_file *dir,
+			    const char *path, const struct xaio_opt *opt,
+			    int *err)
 {
 	struct xaio__task *op;
 
 	*err = !path ? -EINVAL : -EBADF;
-	if (!path || (dir && !usable(dir)))
+	if (!path || (dir && !xaio__usable(dir)))
 		return NULL;
 	op = op_new(loc, api, kind, opt, err);
 	if (!op)
 		return NULL;
 	if (op->bufpol) {
-		*err = op_drop(op, -EINVAL);
+		*err = xaio__op_drop(op, -EINVAL);
 		return NULL;
 	}
 	op->dir = dir;
 	if (!(op->path = strdup(path))) {
-		*err = op_drop(op, -ENOMEM);
+		*err = xaio__op_drop(op, -ENOMEM);
 		return NULL;
 	}
 	return op;
@@ -1109,13 +1110,13 @@ int xaio_close_loc(struct xaio_srcloc loc, struct xaio_file *f,
 {
 	int r;
 	struct xaio__task *op =
-		on(loc, "xaio_close", XAIO__OP_CLOSE, f, opt, &r);
+		xaio__on(loc, "xaio_close", XAIO__OP_CLOSE, f, opt, &r);
 
 	if (!op)
 		return r;
 	if (op->bufpol)
-		return op_drop(op, -EINVAL);
-	return go0(op, opt, es, 0);
+		return xaio__op_drop(op, -EINVAL);
+	return xaio__go0(op, opt, es, 0);
 }
 
 static int rw(struct xaio_srcloc loc, const char *api, uint8_t kind,
@@ -1129,16 +1130,16 @@ static int rw(struct xaio_srcloc loc, const char *api, uint8_t kind,
 		*done = 0;
 	if (len > SSIZE_MAX || off < 0)
 		return -EINVAL;
-	op = on(loc, api, kind, f, opt, &r);
+	op = xaio__on(loc, api, kind, f, opt, &r);
 	if (!op)
 		return r;
 	if (op->bufpol == XAIO_BUF_COPY && kind == XAIO__OP_READ)
-		return op_drop(op, -EINVAL);
+		return xaio__op_drop(op, -EINVAL);
 	op->buf = buf;
 	op->len = len;
 	op->off = off;
 	op->out = done;
-	return go(op, opt, es);
+	return xaio__go(op, opt, es);
 }
 
 int xaio_pread_loc(struct xaio_srcloc loc, struct xaio_file *f, void *buf,
@@ -1175,22 +1176,22 @@ static int rwv(struct xaio_srcloc loc, const char *api, uint8_t kind,
 		if (iov[i].iov_len > SSIZE_MAX || total > SSIZE_MAX)
 			return -EINVAL;
 	}
-	op = on(loc, api, kind, f, opt, &r);
+	op = xaio__on(loc, api, kind, f, opt, &r);
 	if (!op)
 		return r;
 	if ((op->bufpol == XAIO_BUF_COPY && kind == XAIO__OP_READV) ||
 	    op->bufpol == XAIO_BUF_GIFT)
-		return op_drop(op, -EINVAL);
+		return xaio__op_drop(op, -EINVAL);
 	op->iov = malloc(((size_t)iovcnt ? (size_t)iovcnt : 1) * sizeof(*iov));
 	if (!op->iov)
-		return op_drop(op, -ENOMEM);
+		return xaio__op_drop(op, -ENOMEM);
 	if (iovcnt)
 		memcpy(op->iov, iov, (size_t)iovcnt * sizeof(*iov));
 	op->iovcnt = iovcnt;
 	op->len = total;
 	op->off = off;
 	op->out = done;
-	return go(op, opt, es);
+	return xaio__go(op, opt, es);
 }
 
 int xaio_preadv_loc(struct xaio_srcloc loc, struct xaio_file *f,
@@ -1219,15 +1220,15 @@ static int barrier(struct xaio_srcloc loc, const char *api, uint8_t kind,
 	struct xaio__task *op;
 	int r;
 
-	op = on(loc, api, kind, f, opt, &r);
+	op = xaio__on(loc, api, kind, f, opt, &r);
 	if (!op)
 		return r;
 	if (op->bufpol)
-		return op_drop(op, -EINVAL);
+		return xaio__op_drop(op, -EINVAL);
 	op->arg = (uint32_t)mode;
 	op->off = off;
 	op->len = len;
-	return go0(op, opt, es, 0);
+	return xaio__go0(op, opt, es, 0);
 }
 
 int xaio_fsync_loc(struct xaio_srcloc loc, struct xaio_file *f,
@@ -1275,18 +1276,18 @@ static int stat_common(struct xaio_srcloc loc, const char *api,
 	if (!stx)
 		return -EINVAL;
 	if (f) {
-		op = on(loc, api, XAIO__OP_STATX, f, opt, &r);
+		op = xaio__on(loc, api, XAIO__OP_STATX, f, opt, &r);
 		if (op && op->bufpol)
-			return op_drop(op, -EINVAL);
+			return xaio__op_drop(op, -EINVAL);
 	} else {
-		op = at(loc, api, XAIO__OP_STATX, dir, path, opt, &r);
+		op = xaio__at(loc, api, XAIO__OP_STATX, dir, path, opt, &r);
 	}
 	if (!op)
 		return r;
 	op->buf = stx;
 	op->arg = (uint32_t)flags;
 	op->arg2 = mask;
-	return go0(op, opt, es, 0);
+	return xaio__go0(op, opt, es, 0);
 }
 
 int xaio_fstat_loc(struct xaio_srcloc loc, struct xaio_file *f,
@@ -1309,7 +1310,7 @@ int xaio_stat_loc(struct xaio_srcloc loc, struct xaio_file *dir,
 }
 
 /* A path a call names: 0, or its -errno (what the kernel would say). */
-static int check_path(const char *path)
+int xaio__check_path(const char *path)
 {
 	size_t n;
 
@@ -1321,40 +1322,40 @@ static int check_path(const char *path)
 	return n == PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
-/* at() for a path that must be a name (not empty, not too long). */
-static struct xaio__task *named(struct xaio_srcloc loc, const char *api,
-				uint8_t kind, struct xaio_file *dir,
-				const char *path, const struct xaio_opt *opt,
-				int *err)
+/* xaio__at() for a path that must be a name (not empty, not too long). */
+struct xaio__task *xaio__named(struct xaio_srcloc loc, const char *api,
+			       uint8_t kind, struct xaio_file *dir,
+			       const char *path, const struct xaio_opt *opt,
+			       int *err)
 {
-	*err = check_path(path);
-	return *err ? NULL : at(loc, api, kind, dir, path, opt, err);
+	*err = xaio__check_path(path);
+	return *err ? NULL : xaio__at(loc, api, kind, dir, path, opt, err);
 }
 
 /*
- * named(), and a second string: path2 (a name relative to dir2, ordered
+ * xaio__named(), and a second string: path2 (a name relative to dir2, ordered
  * by path too, when order2; else a symlink's target) with arg (flags).
  */
-static struct xaio__task *named2(struct xaio_srcloc loc, const char *api,
-				 uint8_t kind, struct xaio_file *dir,
-				 const char *path, struct xaio_file *dir2,
-				 const char *path2, bool order2, uint32_t arg,
-				 const struct xaio_opt *opt, int *err)
+struct xaio__task *xaio__named2(struct xaio_srcloc loc, const char *api,
+				uint8_t kind, struct xaio_file *dir,
+				const char *path, struct xaio_file *dir2,
+				const char *path2, bool order2, uint32_t arg,
+				const struct xaio_opt *opt, int *err)
 {
 	struct xaio__task *op;
 
-	*err = check_path(path2);
+	*err = xaio__check_path(path2);
 	if (*err)
 		return NULL;
-	if (dir2 && !usable(dir2)) {
+	if (dir2 && !xaio__usable(dir2)) {
 		*err = -EBADF;
 		return NULL;
 	}
-	op = named(loc, api, kind, dir, path, opt, err);
+	op = xaio__named(loc, api, kind, dir, path, opt, err);
 	if (!op)
 		return NULL;
 	if (!(op->path2 = strdup(path2))) {
-		*err = op_drop(op, -ENOMEM);
+		*err = xaio__op_drop(op, -ENOMEM);
 		return NULL;
 	}
 	op->buf = op->path2;
@@ -1364,270 +1365,90 @@ static struct xaio__task *named2(struct xaio_srcloc loc, const char *api,
 	return op;
 }
 
-int xaio_mkdir_loc(struct xaio_srcloc loc, struct xaio_file *dir,
-		   const char *path, mode_t mode, const struct xaio_opt *opt,
-		   struct xaio_evset *es)
-{
-	int r;
-	struct xaio__task *op =
-		named(loc, "xaio_mkdir", XAIO__OP_MKDIRAT, dir, path, opt, &r);
-
-	if (op)
-		op->arg = (uint32_t)mode;
-	return go0(op, opt, es, r);
-}
-
-static int unlink_common(struct xaio_srcloc loc, const char *api,
-			 struct xaio_file *dir, const char *path, int flags,
-			 const struct xaio_opt *opt, struct xaio_evset *es)
-{
-	int r;
-	struct xaio__task *op =
-		named(loc, api, XAIO__OP_UNLINKAT, dir, path, opt, &r);
-
-	if (op)
-		op->arg = (uint32_t)flags;
-	return go0(op, opt, es, r);
-}
-
-int xaio_unlink_loc(struct xaio_srcloc loc, struct xaio_file *dir,
-		    const char *path, const struct xaio_opt *opt,
-		    struct xaio_evset *es)
-{
-	return unlink_common(loc, "xaio_unlink", dir, path, 0, opt, es);
-}
-
-int xaio_rmdir_loc(struct xaio_srcloc loc, struct xaio_file *dir,
-		   const char *path, const struct xaio_opt *opt,
-		   struct xaio_evset *es)
-{
-	return unlink_common(loc, "xaio_rmdir", dir, path, AT_REMOVEDIR, opt,
-			     es);
-}
-
-int xaio_rename_loc(struct xaio_srcloc loc, struct xaio_file *olddir,
-		    const char *oldpath, struct xaio_file *newdir,
-		    const char *newpath, unsigned int flags,
-		    const struct xaio_opt *opt, struct xaio_evset *es)
-{
-	struct xaio__task *op;
-	int r;
-
-	if (flags && flags != RENAME_NOREPLACE && flags != RENAME_EXCHANGE)
-		return -EINVAL;
-	op = named2(loc, "xaio_rename", XAIO__OP_RENAMEAT, olddir, oldpath,
-		    newdir, newpath, true, flags, opt, &r);
-	return go0(op, opt, es, r);
-}
-
-int xaio_link_loc(struct xaio_srcloc loc, struct xaio_file *olddir,
-		  const char *oldpath, struct xaio_file *newdir,
-		  const char *newpath, int flags, const struct xaio_opt *opt,
-		  struct xaio_evset *es)
-{
-	struct xaio__task *op;
-	int r;
-
-	if (flags & ~AT_SYMLINK_FOLLOW)
-		return -EINVAL;
-	op = named2(loc, "xaio_link", XAIO__OP_LINKAT, olddir, oldpath, newdir,
-		    newpath, true, (uint32_t)flags, opt, &r);
-	return go0(op, opt, es, r);
-}
-
-int xaio_symlink_loc(struct xaio_srcloc loc, const char *target,
-		     struct xaio_file *newdir, const char *newpath,
-		     const struct xaio_opt *opt, struct xaio_evset *es)
-{
-	int r;
-	struct xaio__task *op =
-		named2(loc, "xaio_symlink", XAIO__OP_SYMLINKAT, newdir, newpath,
-		       NULL, target, false, 0, opt, &r);
-
-	return go0(op, opt, es, r);
-}
-
-int xaio_readlink_loc(struct xaio_srcloc loc, struct xaio_file *dir,
-		      const char *path, char *buf, size_t size,
-		      const struct xaio_opt *opt, struct xaio_evset *es)
-{
-	struct xaio__task *op;
-	int r;
-
-	if (!buf && size)
-		return -EINVAL;
-	op = named(loc, "xaio_readlink", XAIO__OP_READLINKAT, dir, path, opt,
-		   &r);
-	if (op) {
-		op->buf = buf;
-		op->len =
-			size > INT_MAX ? INT_MAX : size; /* readlinkat's int */
-	}
-	return op ? go(op, opt, es) : r;
-}
-
-int xaio_access_loc(struct xaio_srcloc loc, struct xaio_file *dir,
-		    const char *path, int mode, int flags,
-		    const struct xaio_opt *opt, struct xaio_evset *es)
-{
-	struct xaio__task *op;
-	int r;
-
-	if ((mode & ~(R_OK | W_OK | X_OK)) ||
-	    (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)))
-		return -EINVAL;
-	/* With AT_EMPTY_PATH, an empty path names dir itself. */
-	if (!((flags & AT_EMPTY_PATH) && path && !*path) &&
-	    (r = check_path(path)))
-		return r;
-	op = at(loc, "xaio_access", XAIO__OP_FACCESSAT, dir, path, opt, &r);
-	if (op) {
-		op->arg = (uint32_t)mode;
-		op->arg2 = (uint32_t)flags;
-	}
-	return go0(op, opt, es, r);
-}
-
 /* The same without a location: what `(xaio_pread)(...)` calls. */
 int xaio_open(struct xaio_file **f, const char *path, int flags, mode_t mode,
 	      const struct xaio_opt *opt, struct xaio_evset *es)
 {
-	return xaio_open_loc(noloc, f, path, flags, mode, opt, es);
+	return xaio_open_loc(xaio__noloc, f, path, flags, mode, opt, es);
 }
 
 int xaio_openat(struct xaio_file **f, struct xaio_file *dir, const char *path,
 		int flags, mode_t mode, const struct xaio_opt *opt,
 		struct xaio_evset *es)
 {
-	return xaio_openat_loc(noloc, f, dir, path, flags, mode, opt, es);
+	return xaio_openat_loc(xaio__noloc, f, dir, path, flags, mode, opt, es);
 }
 
 int xaio_close(struct xaio_file *f, const struct xaio_opt *opt,
 	       struct xaio_evset *es)
 {
-	return xaio_close_loc(noloc, f, opt, es);
+	return xaio_close_loc(xaio__noloc, f, opt, es);
 }
 
 int xaio_pread(struct xaio_file *f, void *buf, size_t len, off_t off,
 	       ssize_t *done, const struct xaio_opt *opt, struct xaio_evset *es)
 {
-	return xaio_pread_loc(noloc, f, buf, len, off, done, opt, es);
+	return xaio_pread_loc(xaio__noloc, f, buf, len, off, done, opt, es);
 }
 
 int xaio_pwrite(struct xaio_file *f, const void *buf, size_t len, off_t off,
 		ssize_t *done, const struct xaio_opt *opt,
 		struct xaio_evset *es)
 {
-	return xaio_pwrite_loc(noloc, f, buf, len, off, done, opt, es);
+	return xaio_pwrite_loc(xaio__noloc, f, buf, len, off, done, opt, es);
 }
 
 int xaio_preadv(struct xaio_file *f, const struct iovec *iov, int iovcnt,
 		off_t off, ssize_t *done, const struct xaio_opt *opt,
 		struct xaio_evset *es)
 {
-	return xaio_preadv_loc(noloc, f, iov, iovcnt, off, done, opt, es);
+	return xaio_preadv_loc(xaio__noloc, f, iov, iovcnt, off, done, opt, es);
 }
 
 int xaio_pwritev(struct xaio_file *f, const struct iovec *iov, int iovcnt,
 		 off_t off, ssize_t *done, const struct xaio_opt *opt,
 		 struct xaio_evset *es)
 {
-	return xaio_pwritev_loc(noloc, f, iov, iovcnt, off, done, opt, es);
+	return xaio_pwritev_loc(xaio__noloc, f, iov, iovcnt, off, done, opt,
+				es);
 }
 
 int xaio_fsync(struct xaio_file *f, const struct xaio_opt *opt,
 	       struct xaio_evset *es)
 {
-	return xaio_fsync_loc(noloc, f, opt, es);
+	return xaio_fsync_loc(xaio__noloc, f, opt, es);
 }
 
 int xaio_fdatasync(struct xaio_file *f, const struct xaio_opt *opt,
 		   struct xaio_evset *es)
 {
-	return xaio_fdatasync_loc(noloc, f, opt, es);
+	return xaio_fdatasync_loc(xaio__noloc, f, opt, es);
 }
 
 int xaio_ftruncate(struct xaio_file *f, off_t length,
 		   const struct xaio_opt *opt, struct xaio_evset *es)
 {
-	return xaio_ftruncate_loc(noloc, f, length, opt, es);
+	return xaio_ftruncate_loc(xaio__noloc, f, length, opt, es);
 }
 
 int xaio_fallocate(struct xaio_file *f, int mode, off_t off, off_t len,
 		   const struct xaio_opt *opt, struct xaio_evset *es)
 {
-	return xaio_fallocate_loc(noloc, f, mode, off, len, opt, es);
+	return xaio_fallocate_loc(xaio__noloc, f, mode, off, len, opt, es);
 }
 
 int xaio_fstat(struct xaio_file *f, unsigned int mask, struct statx *stx,
 	       const struct xaio_opt *opt, struct xaio_evset *es)
 {
-	return xaio_fstat_loc(noloc, f, mask, stx, opt, es);
+	return xaio_fstat_loc(xaio__noloc, f, mask, stx, opt, es);
 }
 
 int xaio_stat(struct xaio_file *dir, const char *path, int flags,
 	      unsigned int mask, struct statx *stx, const struct xaio_opt *opt,
 	      struct xaio_evset *es)
 {
-	return xaio_stat_loc(noloc, dir, path, flags, mask, stx, opt, es);
+	return xaio_stat_loc(xaio__noloc, dir, path, flags, mask, stx, opt, es);
 }
-
-int xaio_mkdir(struct xaio_file *dir, const char *path, mode_t mode,
-	       const struct xaio_opt *opt, struct xaio_evset *es)
-{
-	return xaio_mkdir_loc(noloc, dir, path, mode, opt, es);
-}
-
-int xaio_unlink(struct xaio_file *dir, const char *path,
-		const struct xaio_opt *opt, struct xaio_evset *es)
-{
-	return xaio_unlink_loc(noloc, dir, path, opt, es);
-}
-
-int xaio_rmdir(struct xaio_file *dir, const char *path,
-	       const struct xaio_opt *opt, struct xaio_evset *es)
-{
-	return xaio_rmdir_loc(noloc, dir, path, opt, es);
-}
-
-int xaio_rename(struct xaio_file *olddir, const char *oldpath,
-		struct xaio_file *newdir, const char *newpath,
-		unsigned int flags, const struct xaio_opt *opt,
-		struct xaio_evset *es)
-{
-	return xaio_rename_loc(noloc, olddir, oldpath, newdir, newpath, flags,
-			       opt, es);
-}
-
-int xaio_link(struct xaio_file *olddir, const char *oldpath,
-	      struct xaio_file *newdir, const char *newpath, int flags,
-	      const struct xaio_opt *opt, struct xaio_evset *es)
-{
-	return xaio_link_loc(noloc, olddir, oldpath, newdir, newpath, flags,
-			     opt, es);
-}
-
-int xaio_symlink(const char *target, struct xaio_file *newdir,
-		 const char *newpath, const struct xaio_opt *opt,
-		 struct xaio_evset *es)
-{
-	return xaio_symlink_loc(noloc, target, newdir, newpath, opt, es);
-}
-
-int xaio_readlink(struct xaio_file *dir, const char *path, char *buf,
-		  size_t size, const struct xaio_opt *opt,
-		  struct xaio_evset *es)
-{
-	return xaio_readlink_loc(noloc, dir, path, buf, size, opt, es);
-}
-
-int xaio_access(struct xaio_file *dir, const char *path, int mode, int flags,
-		const struct xaio_opt *opt, struct xaio_evset *es)
-{
-	return xaio_access_loc(noloc, dir, path, mode, flags, opt, es);
-}
-
-/* --- the handle as a future --- */
 
 int xaio_file_status(struct xaio_file *f)
 {
@@ -1718,7 +1539,7 @@ struct xaio__task *xaio__ext_new(struct xaio_srcloc loc, const char *api,
 	if (!r)
 		r = xaio__es_insert_cb(es, op);
 	if (r) {
-		*err = op_drop(op, r);
+		*err = xaio__op_drop(op, r);
 		return NULL;
 	}
 	return op;
@@ -1726,7 +1547,7 @@ struct xaio__task *xaio__ext_new(struct xaio_srcloc loc, const char *api,
 
 void xaio__ext_drop(struct xaio__task *op)
 {
-	op_drop(op, 0);
+	xaio__op_drop(op, 0);
 }
 
 void xaio__ext_start(struct xaio__task *op, struct xaio__req *req)
