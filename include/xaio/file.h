@@ -245,6 +245,27 @@ XAIO_API int xaio_access_loc(struct xaio_srcloc loc, struct xaio_file *dir,
 			     const struct xaio_opt *opt, struct xaio_evset *es);
 
 /*
+ * A listing: names a call found (a directory's entries, a file's extended
+ * attributes), sorted in byte order of their names (strcmp), in one block
+ * the library allocates and xaio_listing_free() frees; nothing in it needs
+ * freeing on its own.  For a directory, "." and ".." are not in it.
+ */
+struct xaio_entry {
+	const char *name; /* NUL-terminated, inside the listing's block */
+	uint64_t ino; /* directories: d_ino; else 0 */
+	uint32_t type; /* directories: DT_* (DT_UNKNOWN if not known); else 0 */
+	uint32_t reserved;
+};
+
+struct xaio_listing {
+	size_t count;
+	struct xaio_entry *entries; /* count of them, sorted by name */
+};
+
+/* Frees a listing (NULL: nothing). */
+XAIO_API void xaio_listing_free(struct xaio_listing *l);
+
+/*
  * The handle's open: 0 when the file is open, -EINPROGRESS while it is
  * pending, or the open's -errno.  Never blocks.
  */
