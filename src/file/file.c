@@ -3,7 +3,7 @@
  * File handles that are futures, the ordering of operations on them, and
  * the native data and metadata operations (xaio_open ... xaio_stat); the
  * helpers every call builds on (file/calls.h).  The calls on names are in
- * names.c.
+ * names.c, those on a directory's entries in dir.c.
  *
  * Submission builds an operation (struct xaio__task, evset/op.h), admits it
  * to its set, runs the insert callback, then, under xaio__deps, finds what
@@ -1681,11 +1681,15 @@ char *xaio__op_args(const struct xaio__task *op)
 			     op->path ? op->path : "", op->arg2);
 		break;
 	case XAIO__OP_DIRENT_NTH:
-	case XAIO__OP_REMOVE_NTH:
 		r = asprintf(&s, "path=\"%s\", n=%llu, size=%llu",
 			     op->path ? op->path : "",
 			     (unsigned long long)op->off,
 			     (unsigned long long)op->len);
+		break;
+	case XAIO__OP_REMOVE_NTH:
+		r = asprintf(&s, "path=\"%s\", n=%llu",
+			     op->path ? op->path : "",
+			     (unsigned long long)op->off);
 		break;
 	default:
 		r = asprintf(&s, "fd=%d", op->fd);
