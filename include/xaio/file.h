@@ -41,6 +41,7 @@ extern "C" {
 
 struct xaio_file;
 struct statx;
+struct timespec;
 
 /* xaio_opt.flags: one buffer policy... */
 #define XAIO_BUF_BORROW 0u /* default: the caller keeps it until done */
@@ -327,6 +328,61 @@ XAIO_API int xaio_open_nth(struct xaio_file **f, struct xaio_file *dir,
 			   const struct xaio_opt *opt, struct xaio_evset *es);
 
 /*
+ * Metadata changes (what a copy preserves), as fchmod(2)/fchmodat(2),
+ * fchown(2)/fchownat(2) and futimens(3)/utimensat(2): each on a handle f
+ * (which may be a future) and by path relative to dir (a directory handle
+ * that may be a future, or NULL: the working directory; paths as
+ * xaio_unlink), flags 0 or AT_SYMLINK_NOFOLLOW (the link itself; others
+ * -EINVAL).  On a handle each is a barrier, as xaio_ftruncate (a copy's
+ * times after its writes).  By path, in a set, each runs after the set's
+ * earlier operations on the path, its parents and below it (a directory's
+ * times and mode after what was created inside it).  Pool-only.  See
+ * xaio_chmod(3), xaio_chown(3), xaio_utimens(3).
+ */
+/* mode: permission bits only (07777; others -EINVAL). */
+XAIO_API int xaio_chmod_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			    const char *path, mode_t mode, int flags,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_fchmod_loc(struct xaio_srcloc loc, struct xaio_file *f,
+			     mode_t mode, const struct xaio_opt *opt,
+			     struct xaio_evset *es);
+/* (uid_t)-1 or (gid_t)-1 leaves that one as it is. */
+XAIO_API int xaio_chown_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			    const char *path, uid_t uid, gid_t gid, int flags,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_fchown_loc(struct xaio_srcloc loc, struct xaio_file *f,
+			     uid_t uid, gid_t gid, const struct xaio_opt *opt,
+			     struct xaio_evset *es);
+/*
+ * times: NULL (both now) or an array of two, [0] the access time and [1]
+ * the modification time, each in nanoseconds, UTIME_NOW or UTIME_OMIT
+ * (other tv_nsec: -EINVAL).  Copied at submission.
+ */
+XAIO_API int xaio_utimens_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			      const char *path, const struct timespec *times,
+			      int flags, const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_futimens_loc(struct xaio_srcloc loc, struct xaio_file *f,
+			       const struct timespec *times,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_chmod(struct xaio_file *dir, const char *path, mode_t mode,
+			int flags, const struct xaio_opt *opt,
+			struct xaio_evset *es);
+XAIO_API int xaio_fchmod(struct xaio_file *f, mode_t mode,
+			 const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_chown(struct xaio_file *dir, const char *path, uid_t uid,
+			gid_t gid, int flags, const struct xaio_opt *opt,
+			struct xaio_evset *es);
+XAIO_API int xaio_fchown(struct xaio_file *f, uid_t uid, gid_t gid,
+			 const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_utimens(struct xaio_file *dir, const char *path,
+			  const struct timespec *times, int flags,
+			  const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_futimens(struct xaio_file *f, const struct timespec *times,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+
+/*
  * The handle's open: 0 when the file is open, -EINPROGRESS while it is
  * pending, or the open's -errno.  Never blocks.
  */
@@ -390,6 +446,12 @@ XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
 #define xaio_remove_nth(...) xaio_remove_nth_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_exists(...) xaio_exists_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_open_nth(...) xaio_open_nth_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_chmod(...) xaio_chmod_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fchmod(...) xaio_fchmod_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_chown(...) xaio_chown_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fchown(...) xaio_fchown_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_utimens(...) xaio_utimens_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_futimens(...) xaio_futimens_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_evset_add_aiocb(...)                                              \
 	xaio_evset_add_aiocb_loc(XAIO_HERE, __VA_ARGS__)
 #endif

@@ -32,6 +32,12 @@
  *     remove_nth   off (n)
  *     exists       (path: the entry)
  *     open_nth     off (n), arg (flags), arg2 (mode)
+ *   the metadata changes of file/meta.c (run there, on the pool): fd (the
+ *                  handle's descriptor, path "", or a directory or
+ *                  AT_FDCWD and path), arg2 (AT_SYMLINK_NOFOLLOW or 0);
+ *     chmod        arg (mode)
+ *     chown        off (uid), len (gid)
+ *     utimens      buf (struct timespec[2])
  *
  * No state, no locks: the table is constant.
  */
@@ -46,6 +52,7 @@
 
 #include "core/internal.h"
 #include "file/dir.h"
+#include "file/meta.h"
 
 /* --- how a pool worker runs each (one call: result, or -1 and errno) --- */
 
@@ -385,4 +392,11 @@ const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
 		OP("exists", XAIO__RING_NONE, prep_none, xaio__run_exists, 0),
 	[XAIO__OP_OPEN_NTH] = OP("open_nth", XAIO__RING_NONE, prep_none,
 				 xaio__run_open_nth, XAIO__OPF_BELOW),
+	/* Metadata changes (file/meta.c); barriers on a handle. */
+	[XAIO__OP_CHMOD] = OP("chmod", XAIO__RING_NONE, prep_none,
+			      xaio__run_chmod, DUR | XAIO__OPF_BELOW),
+	[XAIO__OP_CHOWN] = OP("chown", XAIO__RING_NONE, prep_none,
+			      xaio__run_chown, DUR | XAIO__OPF_BELOW),
+	[XAIO__OP_UTIMENS] = OP("utimens", XAIO__RING_NONE, prep_none,
+				xaio__run_utimens, DUR | XAIO__OPF_BELOW),
 };

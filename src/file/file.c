@@ -3,7 +3,8 @@
  * File handles that are futures, the ordering of operations on them, and
  * the native data and metadata operations (xaio_open ... xaio_stat); the
  * helpers every call builds on (file/calls.h).  The calls on names are in
- * names.c, those on a directory's entries in dir.c.
+ * names.c, those on a directory's entries in dir.c, metadata changes in
+ * meta.c.
  *
  * Submission builds an operation (struct xaio__task, evset/op.h), admits it
  * to its set, runs the insert callback, then, under xaio__deps, finds what
@@ -1690,6 +1691,21 @@ char *xaio__op_args(const struct xaio__task *op)
 		r = asprintf(&s, "path=\"%s\", n=%llu",
 			     op->path ? op->path : "",
 			     (unsigned long long)op->off);
+		break;
+	case XAIO__OP_CHMOD:
+		r = asprintf(&s, "path=\"%s\", mode=%#o, flags=%#x",
+			     op->path ? op->path : "", op->arg, op->arg2);
+		break;
+	case XAIO__OP_CHOWN:
+		r = asprintf(&s, "path=\"%s\", uid=%lld, gid=%lld, flags=%#x",
+			     op->path ? op->path : "", (long long)op->off,
+			     (long long)op->len, op->arg2);
+		break;
+	case XAIO__OP_UTIMENS:
+		r = asprintf(&s,
+			     "path=\"%s\", atime=%lld, mtime=%lld, flags=%#x",
+			     op->path ? op->path : "", (long long)op->off,
+			     (long long)op->len, op->arg2);
 		break;
 	default:
 		r = asprintf(&s, "fd=%d", op->fd);
