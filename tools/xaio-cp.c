@@ -55,6 +55,18 @@
 #define CHUNKS_PER_FILE 4 /* chunks in flight per file */
 #define MAX_BUFS 128 /* chunk buffers, all files together */
 
+/* What this libxaio has (its header says, by its macros). */
+#ifdef XAIO_COPY_ALL
+#define COPY 1
+#else
+#define COPY 0
+#endif
+#ifdef xaio_listxattr
+#define XATTRS 1
+#else
+#define XATTRS 0
+#endif
+
 /* What an operation was (the low bits of its user_tag). */
 enum kind {
 	K_STAT,
@@ -940,7 +952,12 @@ int main(int argc, char **argv)
 			progress = true;
 			break;
 		case 'h':
-			printf("usage: xaio-cp [-v] [--progress] SRC... DST\n");
+			printf("usage: xaio-cp [-v] [--progress] SRC... DST\n"
+			       "extended attributes: %s\n"
+			       "content: %s\n",
+			       XATTRS ? "copied"
+				      : "not copied (no xaio_listxattr)",
+			       COPY ? "xaio_copy" : "xaio_pread/xaio_pwrite");
 			return 0;
 		default:
 			usage();
