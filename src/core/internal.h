@@ -56,6 +56,19 @@ enum xaio__op {
 	XAIO__OP_SYMLINKAT,
 	XAIO__OP_READLINKAT,
 	XAIO__OP_FACCESSAT,
+	/* Extended attributes (file/xattr.c; the order is xaio__xattr_role's).
+	 */
+	XAIO__OP_FSETXATTR,
+	XAIO__OP_SETXATTR,
+	XAIO__OP_SETXATTRAT,
+	XAIO__OP_RENAMEXATTR,
+	XAIO__OP_REMOVEXATTR,
+	XAIO__OP_FGETXATTR,
+	XAIO__OP_GETXATTR,
+	XAIO__OP_GETXATTRAT,
+	XAIO__OP_HASXATTR,
+	XAIO__OP_LISTXATTR,
+	XAIO__OP_XATTRNAME,
 	XAIO__OP_COUNT
 };
 
@@ -69,6 +82,9 @@ enum {
 	XAIO__OPF_WRITES = 1u << 2, /* writes file data */
 	XAIO__OPF_DURABLE = 1u << 3, /* changes the file: waited for at exit */
 	XAIO__OPF_BARRIER = 1u << 4, /* after everything before it on its fd */
+	/* The ring's -ERANGE is not final: the pool runs it again (and more).
+	 */
+	XAIO__OPF_RERUN = 1u << 5,
 };
 
 /* xaio__opdef.ring_op of an operation the ring has no opcode for. */

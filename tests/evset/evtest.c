@@ -362,3 +362,17 @@ int et_gate_close(struct et_gate *g)
 	unlink(g->path);
 	return rc;
 }
+
+bool et_untouched(struct xaio_evset *es)
+{
+	struct xaio_evset_counts c;
+
+	return xaio_evset_counts(es, &c) == 0 && c.inserted == 0;
+}
+
+int et_status(struct xaio_evset *es, uint64_t id, struct xaio_op_info *info)
+{
+	int r = xaio_evset_op_wait(es, id, ET_LONG, info);
+
+	return r < 0 ? r : info->status;
+}

@@ -71,6 +71,10 @@ struct xaio_evset *et_set(uint32_t policy, uint32_t cbmode);
  * negative error of wait_any.
  */
 int et_harvest(struct xaio_evset *es, struct xaio_op_info *out, size_t max);
+/* Nothing was counted in es (an argument error started nothing). */
+bool et_untouched(struct xaio_evset *es);
+/* Waits (ET_LONG) for operation id of es: its status (and *info), or -errno. */
+int et_status(struct xaio_evset *es, uint64_t id, struct xaio_op_info *info);
 /* The info with op_id id among n, or NULL. */
 const struct xaio_op_info *et_find(const struct xaio_op_info *infos, size_t n,
 				   uint64_t id);

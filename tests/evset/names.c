@@ -63,23 +63,6 @@ static const char *too_long(void)
 	return p;
 }
 
-/* Nothing was counted in es (an argument error started nothing). */
-static bool untouched(struct xaio_evset *es)
-{
-	struct xaio_evset_counts c;
-
-	return xaio_evset_counts(es, &c) == 0 && c.inserted == 0;
-}
-
-/* One operation of es, by id: its status (and *info). */
-static int status_of(struct xaio_evset *es, uint64_t id,
-		     struct xaio_op_info *info)
-{
-	int r = xaio_evset_op_wait(es, id, ET_LONG, info);
-
-	return r < 0 ? r : info->status;
-}
-
 static int t_unlink_rmdir(void)
 {
 	struct xaio_evset *es = NULL;
@@ -111,19 +94,19 @@ static int t_unlink_rmdir(void)
 			     0);
 		o = et_id(&id);
 		XT_ASSERT_EQ(xaio_unlink(d, "f", &o, es), 0);
-		XT_ASSERT_EQ(status_of(es, id, &in), 0);
+		XT_ASSERT_EQ(et_status(es, id, &in), 0);
 		XT_ASSERT(!strcmp(in.api, "xaio_unlink"));
 		XT_ASSERT(absent("ud/f"));
 		XT_ASSERT_EQ(xaio_close(d, NULL, es), 0);
 	}
 	o = et_id(&id);
 	XT_ASSERT_EQ(xaio_rmdir(NULL, xt_path("ud"), &o, es), 0);
-	XT_ASSERT_EQ(status_of(es, id, &in), 0);
+	XT_ASSERT_EQ(et_status(es, id, &in), 0);
 	XT_ASSERT(!strcmp(in.api, "xaio_rmdir"));
 	XT_ASSERT(absent("ud"));
 	/* A failure in a set: the status and a record naming the path. */
 	XT_ASSERT_EQ(xaio_rmdir(NULL, xt_path("ud"), &o, es), 0);
-	XT_ASSERT_EQ(status_of(es, id, &in), ENOENT);
+	XT_ASSERT_EQ(et_status(es, id, &in), ENOENT);
 	XT_ASSERT_EQ(xaio_evset_errors(es, &e, 1, &n), 0);
 	XT_ASSERT_EQ(n, 1);
 	XT_ASSERT(e.args && strstr(e.args, "/ud\"") &&
@@ -143,7 +126,7 @@ static int t_unlink_rmdir(void)
 	XT_ASSERT_EQ(xaio_rmdir(NULL, too_long(), NULL, NULL), -ENAMETOOLONG);
 	o = (struct xaio_opt){.flags = XAIO_BUF_COPY};
 	XT_ASSERT_EQ(xaio_unlink(NULL, xt_path("u2"), &o, es), -EINVAL);
-	XT_ASSERT(untouched(es));
+	XT_ASSERT(et_untouched(es));
 	XT_ASSERT(!absent("u2"));
 	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
 	return XT_PASS;
@@ -202,12 +185,12 @@ static int t_rename(void)
 		     0);
 	o = et_id(&id);
 	XT_ASSERT_EQ(xaio_rename(da, "f", db, "g", 0, &o, es), 0);
-	XT_ASSERT_EQ(status_of(es, id, &in), 0);
+	XT_ASSERT_EQ(et_status(es, id, &in), 0);
 	XT_ASSERT(!strcmp(in.api, "xaio_rename"));
 	XT_ASSERT(absent("ra/f") && holds("rb/g", "moved"));
 	/* A missing source, asynchronously. */
 	XT_ASSERT_EQ(xaio_rename(da, "f", db, "h", 0, &o, es), 0);
-	XT_ASSERT_EQ(status_of(es, id, &in), ENOENT);
+	XT_ASSERT_EQ(et_status(es, id, &in), ENOENT);
 	XT_ASSERT(absent("rb/h"));
 	XT_ASSERT_EQ(xaio_close(da, NULL, es), 0);
 	XT_ASSERT_EQ(xaio_close(db, NULL, es), 0);
@@ -237,7 +220,7 @@ static int t_rename(void)
 	XT_ASSERT_EQ(xaio_rename(NULL, too_long(), NULL, xt_path("r5"), 0, NULL,
 				 NULL),
 		     -ENAMETOOLONG);
-	XT_ASSERT(untouched(es));
+	XT_ASSERT(et_untouched(es));
 	XT_ASSERT(holds("r2", "four") && absent("r5"));
 	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
 	return XT_PASS;
@@ -291,15 +274,15 @@ static int t_link_symlink(void)
 		     0);
 	o = et_id(&id);
 	XT_ASSERT_EQ(xaio_link(NULL, xt_path("l1"), d, "hard", 0, &o, es), 0);
-	XT_ASSERT_EQ(status_of(es, id, &in), 0);
+	XT_ASSERT_EQ(et_status(es, id, &in), 0);
 	XT_ASSERT(!strcmp(in.api, "xaio_link"));
 	XT_ASSERT_EQ(ino("ld/hard"), ino("l1"));
 	XT_ASSERT_EQ(xaio_symlink("../l1", d, "soft", &o, es), 0);
-	XT_ASSERT_EQ(status_of(es, id, &in), 0);
+	XT_ASSERT_EQ(et_status(es, id, &in), 0);
 	XT_ASSERT(!strcmp(in.api, "xaio_symlink"));
 	XT_ASSERT(holds("ld/soft", "data")); /* through the link */
 	XT_ASSERT_EQ(xaio_symlink("x", d, "soft", &o, es), 0);
-	XT_ASSERT_EQ(status_of(es, id, &in), EEXIST);
+	XT_ASSERT_EQ(et_status(es, id, &in), EEXIST);
 	XT_ASSERT_EQ(xaio_evset_errors(es, &e, 1, &n), 0);
 	XT_ASSERT_EQ(n, 1);
 	XT_ASSERT(e.args && strstr(e.args, "path=\"soft\"") &&
@@ -331,7 +314,7 @@ static int t_link_symlink(void)
 		     -ENAMETOOLONG);
 	XT_ASSERT_EQ(xaio_symlink("l1", NULL, NULL, NULL, es), -EINVAL);
 	XT_ASSERT_EQ(xaio_symlink("l1", NULL, "", NULL, NULL), -ENOENT);
-	XT_ASSERT(untouched(es));
+	XT_ASSERT(et_untouched(es));
 	XT_ASSERT(absent("l9"));
 	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
 	return XT_PASS;
@@ -397,18 +380,18 @@ static int t_readlink(void)
 	memset(b, 'x', sizeof(b));
 	o = et_id(&id);
 	XT_ASSERT_EQ(xaio_readlink(NULL, xt_path("k1"), b, 4, &o, es), 0);
-	XT_ASSERT_EQ(status_of(es, id, &in), 0);
+	XT_ASSERT_EQ(et_status(es, id, &in), 0);
 	XT_ASSERT(!strcmp(in.api, "xaio_readlink"));
 	XT_ASSERT_EQ(in.result, 6);
 	XT_ASSERT(!memcmp(b, "abc", 4));
 	XT_ASSERT_EQ(xaio_readlink(NULL, xt_path("k1"), b, sizeof(b), &o, es),
 		     0);
-	XT_ASSERT_EQ(status_of(es, id, &in), 0);
+	XT_ASSERT_EQ(et_status(es, id, &in), 0);
 	XT_ASSERT_EQ(in.result, 6);
 	XT_ASSERT(!strcmp(b, "abcdef"));
 	XT_ASSERT_EQ(xaio_readlink(NULL, xt_path("k4"), b, sizeof(b), &o, es),
 		     0);
-	XT_ASSERT_EQ(status_of(es, id, &in), ENOENT);
+	XT_ASSERT_EQ(et_status(es, id, &in), ENOENT);
 	XT_ASSERT_EQ(in.result, 0);
 	XT_ASSERT_EQ(xaio_evset_close(es, XAIO_CLOSE_DISCARD_ERRORS), 0);
 
@@ -422,7 +405,7 @@ static int t_readlink(void)
 		     -ENAMETOOLONG);
 	o = (struct xaio_opt){.flags = XAIO_BUF_COPY};
 	XT_ASSERT_EQ(xaio_readlink(NULL, xt_path("k1"), b, 4, &o, es), -EINVAL);
-	XT_ASSERT(untouched(es));
+	XT_ASSERT(et_untouched(es));
 	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
 	return XT_PASS;
 }
@@ -463,12 +446,12 @@ static int t_access(void)
 		0);
 	o = et_id(&id);
 	XT_ASSERT_EQ(xaio_access(d, "", X_OK, AT_EMPTY_PATH, &o, es), 0);
-	XT_ASSERT_EQ(status_of(es, id, &in), 0);
+	XT_ASSERT_EQ(et_status(es, id, &in), 0);
 	XT_ASSERT(!strcmp(in.api, "xaio_access"));
 	XT_ASSERT_EQ(xaio_access(d, "a1", X_OK, 0, &o, es), 0);
-	XT_ASSERT_EQ(status_of(es, id, &in), EACCES);
+	XT_ASSERT_EQ(et_status(es, id, &in), EACCES);
 	XT_ASSERT_EQ(xaio_access(d, "a1", W_OK, 0, &o, es), 0);
-	XT_ASSERT_EQ(status_of(es, id, &in), 0);
+	XT_ASSERT_EQ(et_status(es, id, &in), 0);
 	XT_ASSERT_EQ(xaio_close(d, NULL, es), 0);
 	XT_ASSERT_EQ(xaio_evset_wait(es, ET_LONG, 0, NULL), 0);
 	XT_ASSERT_EQ(xaio_evset_close(es, XAIO_CLOSE_DISCARD_ERRORS), 0);
@@ -485,7 +468,7 @@ static int t_access(void)
 	XT_ASSERT_EQ(xaio_access(NULL, "", F_OK, 0, NULL, es), -ENOENT);
 	XT_ASSERT_EQ(xaio_access(NULL, too_long(), F_OK, 0, NULL, es),
 		     -ENAMETOOLONG);
-	XT_ASSERT(untouched(es));
+	XT_ASSERT(et_untouched(es));
 	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
 	return XT_PASS;
 }
