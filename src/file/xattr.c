@@ -327,7 +327,7 @@ static int submit(struct xaio_srcloc loc, const struct xcall *c,
 	int r;
 
 	/* A value to set is copied: borrowed or copied, the same. */
-	if (pol == XAIO_BUF_GIFT || (pol && !c->copy))
+	if (pol != XAIO_BUF_BORROW && (pol != XAIO_BUF_COPY || !c->copy))
 		return -EINVAL;
 	if ((kind != XAIO__OP_LISTXATTR && kind != XAIO__OP_XATTRNAME &&
 	     (r = check_name(c->name))) ||

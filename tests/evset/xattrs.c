@@ -450,6 +450,9 @@ static int t_args(void)
 	o.flags = XAIO_BUF_GIFT;
 	o.buf_free = no_free;
 	XT_ASSERT_EQ(xaio_fsetxattr(f, "user.v", "v", 1, 0, &o, es), -EINVAL);
+	o = (struct xaio_opt){.flags = XAIO_BUF_MASK}; /* no policy */
+	XT_ASSERT_EQ(xaio_setxattr(NULL, p, "user.v", "v", 1, 0, &o, es),
+		     -EINVAL);
 	o = (struct xaio_opt){.flags = XAIO_BUF_COPY};
 	XT_ASSERT_EQ(xaio_fgetxattr(f, "user.v", b, sizeof(b), &o, es),
 		     -EINVAL);
