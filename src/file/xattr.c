@@ -345,8 +345,7 @@ static int submit(struct xaio_srcloc loc, const struct xcall *c,
 	if (c->f) {
 		op = xaio__on(loc, c->api, kind, c->f, bo, &r);
 	} else {
-		/* The ring's path opcodes: the working directory, links
-		 * followed. */
+		/* The ring's path opcodes: cwd-relative, links followed. */
 		if (c->ring_kind && c->path && (!c->dir || c->path[0] == '/') &&
 		    !(c->flags & AT_SYMLINK_NOFOLLOW))
 			kind = c->ring_kind;
