@@ -266,6 +266,67 @@ struct xaio_listing {
 XAIO_API void xaio_listing_free(struct xaio_listing *l);
 
 /*
+ * A directory's entries (H5G, H5L iterate, delete_by_idx, exists, H5O
+ * open_by_idx).  path names the directory relative to dir (a directory
+ * handle that may be a future, or NULL: the working directory); NULL or
+ * "" names dir itself.  "The n-th entry" counts from 0 in the order of a
+ * listing (by name, without "." and ".."), read afresh by the operation.
+ * In a set, each runs after the set's earlier operations on the path, its
+ * parents and what is below it (it sees what they created), and later ones
+ * there run after it.  Pool-only: several system calls on a worker.
+ */
+/* The listing into *out (set only on success; xaio_listing_free() it);
+ * the result: its count. */
+XAIO_API int xaio_readdir_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			      const char *path, struct xaio_listing **out,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+/* The result: how many entries; stx (NULL: none), the directory's statx. */
+XAIO_API int xaio_dirinfo_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			      const char *path, unsigned int mask,
+			      struct statx *stx, const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+/* The n-th entry's name into name, by xaio_readlink's rule (the result is
+ * its whole length; size 0 asks the length); -ENOENT: no n-th entry. */
+XAIO_API int xaio_dirent_nth_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+				 const char *path, uint64_t n, char *name,
+				 size_t size, const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+/* Removes the n-th entry, as remove(3): unlink, or rmdir if a directory. */
+XAIO_API int xaio_remove_nth_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+				 const char *path, uint64_t n,
+				 const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+/* Is there an entry at path (relative to dir; a link is not followed)?
+ * The result: 1 or 0; other failures (EACCES, ENOTDIR ...) -errno. */
+XAIO_API int xaio_exists_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			     const char *path, const struct xaio_opt *opt,
+			     struct xaio_evset *es);
+/* xaio_openat() of the n-th entry: *f is a future handle (no O_CREAT). */
+XAIO_API int xaio_open_nth_loc(struct xaio_srcloc loc, struct xaio_file **f,
+			       struct xaio_file *dir, const char *path,
+			       uint64_t n, int flags, mode_t mode,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_readdir(struct xaio_file *dir, const char *path,
+			  struct xaio_listing **out, const struct xaio_opt *opt,
+			  struct xaio_evset *es);
+XAIO_API int xaio_dirinfo(struct xaio_file *dir, const char *path,
+			  unsigned int mask, struct statx *stx,
+			  const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_dirent_nth(struct xaio_file *dir, const char *path,
+			     uint64_t n, char *name, size_t size,
+			     const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_remove_nth(struct xaio_file *dir, const char *path,
+			     uint64_t n, const struct xaio_opt *opt,
+			     struct xaio_evset *es);
+XAIO_API int xaio_exists(struct xaio_file *dir, const char *path,
+			 const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_open_nth(struct xaio_file **f, struct xaio_file *dir,
+			   const char *path, uint64_t n, int flags, mode_t mode,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+
+/*
  * Extended attributes (HDF5's H5A), as fsetxattr(2) and the rest: each on
  * a handle f (which may be a future: the operation runs after its open,
  * and on f in program order with f's other xattr operations when one of
@@ -331,11 +392,11 @@ XAIO_API int xaio_listxattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
  * that is less than size.
  */
 XAIO_API int xaio_fxattrname_loc(struct xaio_srcloc loc, struct xaio_file *f,
-				 size_t index, char *buf, size_t size,
+				 uint64_t index, char *buf, size_t size,
 				 const struct xaio_opt *opt,
 				 struct xaio_evset *es);
 XAIO_API int xaio_xattrname_loc(struct xaio_srcloc loc, struct xaio_file *dir,
-				const char *path, size_t index, char *buf,
+				const char *path, uint64_t index, char *buf,
 				size_t size, int flags,
 				const struct xaio_opt *opt,
 				struct xaio_evset *es);
@@ -383,11 +444,11 @@ XAIO_API int xaio_flistxattr(struct xaio_file *f, struct xaio_listing **out,
 XAIO_API int xaio_listxattr(struct xaio_file *dir, const char *path,
 			    struct xaio_listing **out, int flags,
 			    const struct xaio_opt *opt, struct xaio_evset *es);
-XAIO_API int xaio_fxattrname(struct xaio_file *f, size_t index, char *buf,
+XAIO_API int xaio_fxattrname(struct xaio_file *f, uint64_t index, char *buf,
 			     size_t size, const struct xaio_opt *opt,
 			     struct xaio_evset *es);
 XAIO_API int xaio_xattrname(struct xaio_file *dir, const char *path,
-			    size_t index, char *buf, size_t size, int flags,
+			    uint64_t index, char *buf, size_t size, int flags,
 			    const struct xaio_opt *opt, struct xaio_evset *es);
 XAIO_API int xaio_frenamexattr(struct xaio_file *f, const char *oldname,
 			       const char *newname, const struct xaio_opt *opt,
@@ -462,6 +523,12 @@ XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
 #define xaio_symlink(...) xaio_symlink_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_readlink(...) xaio_readlink_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_access(...) xaio_access_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_readdir(...) xaio_readdir_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_dirinfo(...) xaio_dirinfo_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_dirent_nth(...) xaio_dirent_nth_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_remove_nth(...) xaio_remove_nth_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_exists(...) xaio_exists_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_open_nth(...) xaio_open_nth_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_fsetxattr(...) xaio_fsetxattr_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_setxattr(...) xaio_setxattr_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_fgetxattr(...) xaio_fgetxattr_loc(XAIO_HERE, __VA_ARGS__)

@@ -187,10 +187,20 @@ static void unwait(void *arg)
 	xaio__in_engine--;
 }
 
+/*
+ * The ring, for callers that may run before any thread started the engine
+ * (a wait or a poll as the first call): NULL until it has started.
+ */
+static const struct xaio__backend *started_ring(void)
+{
+	return atomic_load_explicit(&started, memory_order_acquire) ? ring
+								    : NULL;
+}
+
 static int wait_in_engine(uint32_t snap, const struct timespec *deadline,
 			  bool cancel)
 {
-	const struct xaio__backend *b = ring;
+	const struct xaio__backend *b = started_ring();
 	bool idle = b && !b->busy();
 	int r = -EBUSY;
 
@@ -251,7 +261,7 @@ int xaio__wait(uint32_t snap, const struct timespec *deadline, bool cancel)
 
 void xaio__poll(void)
 {
-	const struct xaio__backend *b = ring;
+	const struct xaio__backend *b = started_ring();
 
 	if (!b)
 		return;

@@ -56,6 +56,12 @@ enum xaio__op {
 	XAIO__OP_SYMLINKAT,
 	XAIO__OP_READLINKAT,
 	XAIO__OP_FACCESSAT,
+	XAIO__OP_READDIR,
+	XAIO__OP_DIRINFO,
+	XAIO__OP_DIRENT_NTH,
+	XAIO__OP_REMOVE_NTH,
+	XAIO__OP_EXISTS,
+	XAIO__OP_OPEN_NTH,
 	/* Extended attributes (file/xattr.c; the order is xaio__xattr_role's).
 	 */
 	XAIO__OP_FSETXATTR,
@@ -82,9 +88,12 @@ enum {
 	XAIO__OPF_WRITES = 1u << 2, /* writes file data */
 	XAIO__OPF_DURABLE = 1u << 3, /* changes the file: waited for at exit */
 	XAIO__OPF_BARRIER = 1u << 4, /* after everything before it on its fd */
+	/* Reads or changes a directory's entries: in a set, ordered after
+	 * the earlier operations below its path as well (file.c). */
+	XAIO__OPF_BELOW = 1u << 5,
 	/* The ring's -ERANGE is not final: the pool runs it again (and more).
 	 */
-	XAIO__OPF_RERUN = 1u << 5,
+	XAIO__OPF_RERUN = 1u << 6,
 };
 
 /* xaio__opdef.ring_op of an operation the ring has no opcode for. */

@@ -24,6 +24,14 @@
  *   readlinkat     fd (directory or AT_FDCWD), path, buf, len (its size)
  *   faccessat      fd (directory or AT_FDCWD), path, arg (mode),
  *                  arg2 (AT_* flags)
+ *   the directory operations of file/dir.c (run there, on the pool):
+ *                  fd (directory or AT_FDCWD), path (the directory);
+ *     readdir      buf (struct xaio_listing **: the operation's slot)
+ *     dirinfo      buf (struct statx *, or NULL), arg2 (mask)
+ *     dirent_nth   off (n), buf, len (its size)
+ *     remove_nth   off (n)
+ *     exists       (path: the entry)
+ *     open_nth     off (n), arg (flags), arg2 (mode)
  *   xattr ops      fd (the file's, or a directory or AT_FDCWD), path (by
  *                  path; else ""), buf (struct xaio__xattr *: file/xattr.h)
  *
@@ -39,6 +47,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "file/dir.h"
 #include "file/xattr.h"
 
 /* --- how a pool worker runs each (one call: result, or -1 and errno) --- */
@@ -380,6 +389,19 @@ const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
 		OP("readlinkat", XAIO__RING_NONE, prep_none, run_readlinkat, 0),
 	[XAIO__OP_FACCESSAT] =
 		OP("faccessat", XAIO__RING_NONE, prep_none, run_faccessat, 0),
+	/* Several calls each, on a worker (file/dir.c). */
+	[XAIO__OP_READDIR] = OP("readdir", XAIO__RING_NONE, prep_none,
+				xaio__run_readdir, XAIO__OPF_BELOW),
+	[XAIO__OP_DIRINFO] = OP("dirinfo", XAIO__RING_NONE, prep_none,
+				xaio__run_dirinfo, XAIO__OPF_BELOW),
+	[XAIO__OP_DIRENT_NTH] = OP("dirent_nth", XAIO__RING_NONE, prep_none,
+				   xaio__run_dirent_nth, XAIO__OPF_BELOW),
+	[XAIO__OP_REMOVE_NTH] = OP("remove_nth", XAIO__RING_NONE, prep_none,
+				   xaio__run_remove_nth, DUR | XAIO__OPF_BELOW),
+	[XAIO__OP_EXISTS] =
+		OP("exists", XAIO__RING_NONE, prep_none, xaio__run_exists, 0),
+	[XAIO__OP_OPEN_NTH] = OP("open_nth", XAIO__RING_NONE, prep_none,
+				 xaio__run_open_nth, XAIO__OPF_BELOW),
 	/*
 	 * Extended attributes (file/xattr.c).  A get too large for its
 	 * buffer is run again on the pool, which measures it (RERUN); the

@@ -90,6 +90,12 @@ struct xaio__task {
 	struct iovec *iov; /* owned copy; buf points to it for *v */
 	int iovcnt;
 	ssize_t *out; /* caller's result slot, or NULL */
+	/* xaio_readdir: the listing the worker built (owned until done), and
+	 * the caller's slot it goes to if the operation succeeds. */
+	struct xaio_listing *listing, **lout;
+	/* xaio_open_nth: an open of the off-th entry of the directory path
+	 * (the request runs XAIO__OP_OPEN_NTH). */
+	uint8_t nth;
 	char *locbuf; /* XAIO_LOC_COPY's strings */
 
 	/* Buffers. */

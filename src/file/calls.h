@@ -53,6 +53,16 @@ XAIO__HIDDEN struct xaio__task *xaio__named2(
 	const char *path2, bool order2, uint32_t arg,
 	const struct xaio_opt *opt, int *err);
 
+/*
+ * xaio_openat(); with nth, an open of the *nth entry (name order) of the
+ * directory path instead (xaio_open_nth).
+ */
+XAIO__HIDDEN int xaio__open(struct xaio_srcloc loc, const char *api,
+			    struct xaio_file **out, struct xaio_file *dir,
+			    const char *path, const uint64_t *nth, int flags,
+			    mode_t mode, const struct xaio_opt *opt,
+			    struct xaio_evset *es);
+
 /* Submits op and gives the call's return value (synchronous: its result). */
 XAIO__HIDDEN int xaio__go(struct xaio__task *op, const struct xaio_opt *opt,
 			  struct xaio_evset *es);

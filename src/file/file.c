@@ -3,7 +3,7 @@
  * File handles that are futures, the ordering of operations on them, and
  * the native data and metadata operations (xaio_open ... xaio_stat); the
  * helpers every call builds on (file/calls.h).  The calls on names are in
- * names.c.
+ * names.c, those on a directory's entries in dir.c.
  *
  * Submission builds an operation (struct xaio__task, evset/op.h), admits it
  * to its set, runs the insert callback, then, under xaio__deps, finds what
@@ -122,6 +122,7 @@ void xaio__op_put(struct xaio__task *op)
 	free(op->locbuf);
 	free(op->in_block);
 	free(op->copy);
+	free(op->listing);
 	free(op);
 }
 
@@ -335,9 +336,10 @@ static void order_on(struct xaio__task *op, struct xaio_file *h, size_t *n)
  * stat by path, a mkdir, an unlink ...) runs after the set's earlier live
  * operations on the same path or on any of its parent directories,
  * relative to the same base (the directory handle, or none: the working
- * directory, or an absolute path).  An rmdir and a rename also run after
- * those below their paths (what is created in a directory before it is
- * moved or removed).  A rename or link has two paths, ordered both ways.
+ * directory, or an absolute path).  An rmdir, a rename and the directory
+ * operations of dir.c (a listing, an entry by index) also run after those
+ * below their paths (what is created in a directory before it is moved,
+ * removed or listed).  A rename or link has two paths, ordered both ways.
  * Paths are compared as written once repeated slashes, "." components
  * and a trailing slash are dropped ("..", links and other spellings of a
  * path are not resolved).  xaio__deps guards the tables.
@@ -405,11 +407,12 @@ static bool below(const struct xaio__pent *y, const struct xaio__pent *pe)
 	return pe->key[pe->len - 1] == '/' || y->key[pe->len] == '/';
 }
 
-/* A rename or rmdir: what is below it moves or must be gone first. */
+/* A rename, rmdir or listing: what is below it must be done first. */
 static bool orders_below(const struct xaio__task *op)
 {
 	return op->op == XAIO__OP_RENAMEAT ||
-	       (op->op == XAIO__OP_UNLINKAT && (op->arg & AT_REMOVEDIR));
+	       (op->op == XAIO__OP_UNLINKAT && (op->arg & AT_REMOVEDIR)) ||
+	       (xaio__ops[op->op].props & XAIO__OPF_BELOW) || op->nth;
 }
 
 /*
@@ -634,7 +637,7 @@ static void issue(struct xaio__task *op, struct xaio__req *req)
 	else
 		op->fd = f->fd;
 	op->t_start = xaio__now_ns();
-	req->op = op->op;
+	req->op = op->nth ? XAIO__OP_OPEN_NTH : op->op;
 	/* Reaped by a waiting thread, unless the set wants a background. */
 	req->flags = XAIO__RF_NATIVE;
 	if (op->es &&
@@ -735,6 +738,12 @@ static void finish(struct xaio__task *op, int64_t res, bool engine)
 	op->finished = 1;
 	if (op->out)
 		*op->out = op->status ? -op->status : op->result;
+	if (op->lout && !op->status) {
+		*op->lout = op->listing; /* the caller's now */
+		op->listing = NULL;
+	}
+	xaio_listing_free(op->listing); /* built, but failed or cancelled */
+	op->listing = NULL;
 	free(op->copy);
 	op->copy = NULL;
 	if (op->bufpol == XAIO_BUF_GIFT)
@@ -994,10 +1003,10 @@ int xaio__go0(struct xaio__task *op, const struct xaio_opt *opt,
 
 /* --- the calls --- */
 
-static int open_common(struct xaio_srcloc loc, const char *api,
-		       struct xaio_file **out, struct xaio_file *dir,
-		       const char *path, int flags, mode_t mode,
-		       const struct xaio_opt *opt, struct xaio_evset *es)
+int xaio__open(struct xaio_srcloc loc, const char *api, struct xaio_file **out,
+	       struct xaio_file *dir, const char *path, const uint64_t *nth,
+	       int flags, mode_t mode, const struct xaio_opt *opt,
+	       struct xaio_evset *es)
 {
 	struct xaio_file *f;
 	struct xaio__task *op;
@@ -1026,6 +1035,10 @@ static int open_common(struct xaio_srcloc loc, const char *api,
 	/* The handle owns the descriptor: never inherited across exec. */
 	op->arg = (uint32_t)(flags | O_CLOEXEC);
 	op->arg2 = (uint32_t)mode;
+	if (nth) { /* path is a directory: its n-th entry (dir.c) */
+		op->nth = 1;
+		op->off = (int64_t)*nth;
+	}
 	*out = f;
 	r = xaio__go(op, opt, es);
 	if (r < 0 && (es || atomic_load(&f->ostate) != OPS_DONE)) {
@@ -1047,8 +1060,8 @@ int xaio_open_loc(struct xaio_srcloc loc, struct xaio_file **f,
 		  const char *path, int flags, mode_t mode,
 		  const struct xaio_opt *opt, struct xaio_evset *es)
 {
-	return open_common(loc, "xaio_open", f, NULL, path, flags, mode, opt,
-			   es);
+	return xaio__open(loc, "xaio_open", f, NULL, path, NULL, flags, mode,
+			  opt, es);
 }
 
 int xaio_openat_loc(struct xaio_srcloc loc, struct xaio_file **f,
@@ -1056,8 +1069,8 @@ int xaio_openat_loc(struct xaio_srcloc loc, struct xaio_file **f,
 		    mode_t mode, const struct xaio_opt *opt,
 		    struct xaio_evset *es)
 {
-	return open_common(loc, "xaio_openat", f, dir, path, flags, mode, opt,
-			   es);
+	return xaio__open(loc, "xaio_openat", f, dir, path, NULL, flags, mode,
+			  opt, es);
 }
 
 /* An operation on handle f (not its open). */
@@ -1607,8 +1620,15 @@ char *xaio__op_args(const struct xaio__task *op)
 		return xaio__xattr_args(op);
 	switch (op->op) {
 	case XAIO__OP_OPENAT:
-		r = asprintf(&s, "path=\"%s\", flags=%#x, mode=%#o",
-			     op->path ? op->path : "", op->arg, op->arg2);
+		if (op->nth)
+			r = asprintf(
+				&s, "path=\"%s\", n=%llu, flags=%#x, mode=%#o",
+				op->path ? op->path : "",
+				(unsigned long long)op->off, op->arg, op->arg2);
+		else
+			r = asprintf(&s, "path=\"%s\", flags=%#x, mode=%#o",
+				     op->path ? op->path : "", op->arg,
+				     op->arg2);
 		break;
 	case XAIO__OP_READ:
 	case XAIO__OP_WRITE:
@@ -1658,6 +1678,25 @@ char *xaio__op_args(const struct xaio__task *op)
 	case XAIO__OP_FACCESSAT:
 		r = asprintf(&s, "path=\"%s\", mode=%#o, flags=%#x",
 			     op->path ? op->path : "", op->arg, op->arg2);
+		break;
+	case XAIO__OP_READDIR:
+	case XAIO__OP_EXISTS:
+		r = asprintf(&s, "path=\"%s\"", op->path ? op->path : "");
+		break;
+	case XAIO__OP_DIRINFO:
+		r = asprintf(&s, "path=\"%s\", mask=%#x",
+			     op->path ? op->path : "", op->arg2);
+		break;
+	case XAIO__OP_DIRENT_NTH:
+		r = asprintf(&s, "path=\"%s\", n=%llu, size=%llu",
+			     op->path ? op->path : "",
+			     (unsigned long long)op->off,
+			     (unsigned long long)op->len);
+		break;
+	case XAIO__OP_REMOVE_NTH:
+		r = asprintf(&s, "path=\"%s\", n=%llu",
+			     op->path ? op->path : "",
+			     (unsigned long long)op->off);
 		break;
 	default:
 		r = asprintf(&s, "fd=%d", op->fd);

@@ -270,7 +270,7 @@ struct xcall {
 	const void *value; /* a set's (copied), or the caller's buffer */
 	size_t size;
 	bool copy; /* value is copied */
-	size_t index;
+	uint64_t index;
 	struct xaio_listing **out;
 };
 
@@ -516,7 +516,7 @@ int xaio_renamexattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
 /* list and the n-th name: on the whole list of names (f or dir/path). */
 static int names_op(struct xaio_srcloc loc, const char *api, uint8_t kind,
 		    struct xaio_file *f, struct xaio_file *dir,
-		    const char *path, struct xaio_listing **out, size_t index,
+		    const char *path, struct xaio_listing **out, uint64_t index,
 		    char *buf, size_t size, int flags,
 		    const struct xaio_opt *opt, struct xaio_evset *es)
 {
@@ -550,7 +550,7 @@ int xaio_listxattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
 }
 
 int xaio_fxattrname_loc(struct xaio_srcloc loc, struct xaio_file *f,
-			size_t index, char *buf, size_t size,
+			uint64_t index, char *buf, size_t size,
 			const struct xaio_opt *opt, struct xaio_evset *es)
 {
 	if (!f)
@@ -560,7 +560,7 @@ int xaio_fxattrname_loc(struct xaio_srcloc loc, struct xaio_file *f,
 }
 
 int xaio_xattrname_loc(struct xaio_srcloc loc, struct xaio_file *dir,
-		       const char *path, size_t index, char *buf, size_t size,
+		       const char *path, uint64_t index, char *buf, size_t size,
 		       int flags, const struct xaio_opt *opt,
 		       struct xaio_evset *es)
 {
@@ -578,9 +578,10 @@ char *xaio__xattr_args(const struct xaio__task *op)
 		return NULL;
 	r = asprintf(&s,
 		     "fd=%d, path=\"%s\", name=\"%s\", name2=\"%s\", "
-		     "size=%zu, index=%zu, flags=%#x%s",
+		     "size=%zu, index=%llu, flags=%#x%s",
 		     op->fd, op->path ? op->path : "", b->name,
-		     b->name2 ? b->name2 : "", b->size, b->index, b->flags,
+		     b->name2 ? b->name2 : "", b->size,
+		     (unsigned long long)b->index, b->flags,
 		     b->nofollow ? " (nofollow)" : "");
 	return r < 0 ? NULL : s;
 }
@@ -642,13 +643,13 @@ int xaio_listxattr(struct xaio_file *dir, const char *path,
 	return xaio_listxattr_loc(xaio__noloc, dir, path, out, flags, opt, es);
 }
 
-int xaio_fxattrname(struct xaio_file *f, size_t index, char *buf, size_t size,
+int xaio_fxattrname(struct xaio_file *f, uint64_t index, char *buf, size_t size,
 		    const struct xaio_opt *opt, struct xaio_evset *es)
 {
 	return xaio_fxattrname_loc(xaio__noloc, f, index, buf, size, opt, es);
 }
 
-int xaio_xattrname(struct xaio_file *dir, const char *path, size_t index,
+int xaio_xattrname(struct xaio_file *dir, const char *path, uint64_t index,
 		   char *buf, size_t size, int flags,
 		   const struct xaio_opt *opt, struct xaio_evset *es)
 {

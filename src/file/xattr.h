@@ -25,7 +25,7 @@ struct xaio__xattr {
 	const char *name2; /* a rename's new name, in the block; else NULL */
 	void *value; /* set: the copy in the block; get, name: caller's */
 	size_t size; /* of value (get: at most XATTR_SIZE_MAX) */
-	size_t index; /* the n-th name */
+	uint64_t index; /* the n-th name */
 	struct xaio_listing **out; /* a listing's */
 	uint32_t flags; /* XATTR_CREATE, XATTR_REPLACE: a set's */
 	bool on_fd; /* on the request's descriptor; else its path */

@@ -12,13 +12,18 @@
  * are left uncollected, the oldest are forgotten (FreeBSD itself caps a
  * process at 256 outstanding requests).
  *
- * Locking: `lock` guards the ring; it is taken in done() (inside the
- * engine) and in aio_waitcomplete; pthread_atfork handlers hold it across
- * fork() so the child gets it free and consistent.  aio_return takes no
- * lock (it is async-signal-safe, and a handler may have interrupted a
- * holder): it stores the record's position in the record's `consumed`
- * word, which names the completion it consumes, so a store that arrives
- * after the record was reused for a later completion matches nothing.
+ * Locking: a completion takes no lock (done() runs on every request, in
+ * programs that never call aio_waitcomplete too): it claims a position
+ * with an atomic increment of `wr` and publishes its record with the
+ * record's `seq` word, a sequence lock (0 while it is being written, its
+ * position once it is whole).  `lock` serialises the readers only
+ * (aio_waitcomplete, and fork, whose handlers hold it so that the child
+ * gets it free): a reader skips a record not published yet without moving
+ * `rd` past it, and ignores one a later lap of the ring overwrote.
+ * aio_return takes no lock either (it is async-signal-safe): it stores the
+ * record's position in the record's `consumed` word, which names the
+ * completion it consumes, so a store that arrives after the record was
+ * reused for a later completion matches nothing.
  */
 #include <pthread.h>
 #include <string.h>
@@ -30,16 +35,17 @@
 #define RING 8192
 
 struct rec {
+	_Atomic uint64_t seq; /* its position once whole; 0 while written */
 	_Atomic(struct aiocb *) cb; /* read by aio_return without the lock */
-	uint64_t pos;
-	ssize_t ret;
-	int err;
-	_Atomic uint64_t consumed; /* == pos: collected (aio_return, take) */
+	_Atomic ssize_t ret;
+	_Atomic int err;
+	_Atomic uint64_t consumed; /* == position: collected */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rec ring[RING];
-static uint64_t wr, rd = 0;
+static _Atomic uint64_t wr; /* positions claimed */
+static uint64_t rd; /* every position up to rd is collected (lock) */
 
 static void set_pos(struct aiocb *cb, uint64_t pos)
 {
@@ -69,7 +75,7 @@ static void atfork_child(void)
 {
 	pthread_mutex_unlock(&lock); /* the forking thread took it */
 	/* The parent's requests and completions are not the child's. */
-	rd = wr;
+	rd = atomic_load(&wr);
 	atomic_store(&xaio__posix_inflight, 0);
 }
 
@@ -80,22 +86,19 @@ __attribute__((constructor)) static void register_atfork(void)
 
 void xaio__wc_publish(struct aiocb *cb, int err, ssize_t ret)
 {
-	struct rec *r;
+	uint64_t pos = atomic_fetch_add(&wr, 1) + 1; /* 0 names no record */
+	struct rec *r = &ring[(pos - 1) % RING];
 
-	pthread_mutex_lock(&lock);
-	if (wr - rd == RING)
-		rd++; /* forget the oldest uncollected completion */
-	r = &ring[wr % RING];
+	/* Overwrites the record RING positions back, collected or not. */
+	atomic_store_explicit(&r->seq, 0, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
 	atomic_store_explicit(&r->cb, cb, memory_order_relaxed);
-	r->pos = wr + 1; /* 0 never names a record */
-	r->ret = ret;
-	r->err = err;
+	atomic_store_explicit(&r->ret, ret, memory_order_relaxed);
+	atomic_store_explicit(&r->err, err, memory_order_relaxed);
+	atomic_store_explicit(&r->seq, pos, memory_order_release);
 	/* Before the status is published: aio_return follows it. */
-	atomic_store_explicit(&r->consumed, 0, memory_order_relaxed);
-	set_pos(cb, r->pos);
-	wr++;
+	set_pos(cb, pos);
 	cb_publish(cb, err, ret);
-	pthread_mutex_unlock(&lock);
 }
 
 /*
@@ -112,26 +115,56 @@ void xaio__wc_consume(struct aiocb *cb)
 		atomic_store_explicit(&r->consumed, pos, memory_order_relaxed);
 }
 
+/*
+ * Reads the record at position pos, if it holds that completion whole and
+ * not collected: false if it is not published yet (*pending), or was
+ * overwritten by a later lap, or is collected.  lock held.
+ */
+static bool peek(uint64_t pos, struct aiocb **cbp, ssize_t *ret, int *err,
+		 bool *pending)
+{
+	struct rec *r = &ring[(pos - 1) % RING];
+	uint64_t s = atomic_load_explicit(&r->seq, memory_order_acquire);
+	struct aiocb *cb;
+	ssize_t rv;
+	int e;
+
+	*pending = s < pos; /* 0: being written; older: not claimed yet */
+	if (s != pos)
+		return false;
+	cb = atomic_load_explicit(&r->cb, memory_order_relaxed);
+	rv = atomic_load_explicit(&r->ret, memory_order_relaxed);
+	e = atomic_load_explicit(&r->err, memory_order_relaxed);
+	atomic_thread_fence(memory_order_acquire);
+	if (atomic_load_explicit(&r->seq, memory_order_relaxed) != pos ||
+	    atomic_exchange_explicit(&r->consumed, pos, memory_order_relaxed) ==
+		    pos)
+		return false; /* overwritten while we read, or collected */
+	*cbp = cb;
+	*ret = rv;
+	*err = e;
+	return true;
+}
+
 /* Takes the oldest uncollected completion; false if there is none. */
 static bool take(struct aiocb **cbp, ssize_t *ret, int *err)
 {
-	bool found = false;
+	bool found = false, gap = false;
 
 	xaio__in_engine++; /* a signal handler must not reap into `lock` */
 	pthread_mutex_lock(&lock);
-	while (rd < wr && !found) {
-		struct rec *r = &ring[rd % RING];
+	uint64_t end = atomic_load(&wr);
 
-		rd++;
-		if (atomic_load_explicit(&r->consumed, memory_order_relaxed) ==
-		    r->pos)
-			continue;
-		atomic_store_explicit(&r->consumed, r->pos,
-				      memory_order_relaxed);
-		*cbp = atomic_load_explicit(&r->cb, memory_order_relaxed);
-		*ret = r->ret;
-		*err = r->err;
-		found = true;
+	if (end - rd > RING)
+		rd = end - RING; /* forgotten: overwritten, or about to be */
+	for (uint64_t pos = rd + 1; pos <= end && !found; pos++) {
+		bool pending;
+
+		found = peek(pos, cbp, ret, err, &pending);
+		/* rd stays before the first record still being written. */
+		gap = gap || pending;
+		if (!gap)
+			rd = pos;
 	}
 	pthread_mutex_unlock(&lock);
 	xaio__in_engine--;

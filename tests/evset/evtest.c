@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,47 @@ int et_quiesce_workers(int ms)
 		xt_sleep_ms(1);
 	}
 	return -ETIMEDOUT;
+}
+
+const char *et_put(const char *name, const char *s)
+{
+	const char *p = xt_path(name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		abort();
+	close(fd);
+	return p;
+}
+
+bool et_absent(const char *name)
+{
+	struct stat st;
+
+	return lstat(xt_path(name), &st) < 0 && errno == ENOENT;
+}
+
+const char *et_too_long(void)
+{
+	static char p[PATH_MAX + 1];
+
+	memset(p, 'a', PATH_MAX);
+	p[PATH_MAX] = 0;
+	return p;
+}
+
+bool et_untouched(struct xaio_evset *es)
+{
+	struct xaio_evset_counts c;
+
+	return xaio_evset_counts(es, &c) == 0 && c.inserted == 0;
+}
+
+int et_status(struct xaio_evset *es, uint64_t id, struct xaio_op_info *info)
+{
+	int r = xaio_evset_op_wait(es, id, ET_LONG, info);
+
+	return r < 0 ? r : info->status;
 }
 
 struct xaio_evset *et_set(uint32_t policy, uint32_t cbmode)
@@ -361,18 +403,4 @@ int et_gate_close(struct et_gate *g)
 	gate_unregister(g->path);
 	unlink(g->path);
 	return rc;
-}
-
-bool et_untouched(struct xaio_evset *es)
-{
-	struct xaio_evset_counts c;
-
-	return xaio_evset_counts(es, &c) == 0 && c.inserted == 0;
-}
-
-int et_status(struct xaio_evset *es, uint64_t id, struct xaio_op_info *info)
-{
-	int r = xaio_evset_op_wait(es, id, ET_LONG, info);
-
-	return r < 0 ? r : info->status;
 }

@@ -62,6 +62,17 @@ long et_rss_kib(void);
  */
 int et_quiesce_workers(int ms);
 
+/* Writes s to the file xt_path(name) (created or truncated); its path. */
+const char *et_put(const char *name, const char *s);
+/* Is there nothing at xt_path(name) (lstat: ENOENT)? */
+bool et_absent(const char *name);
+/* A path of PATH_MAX bytes (no room for the NUL): ENAMETOOLONG. */
+const char *et_too_long(void);
+/* Was nothing counted in es (an argument error started nothing)? */
+bool et_untouched(struct xaio_evset *es);
+/* Waits (ET_LONG) for operation id of es: its status (*info), or -errno. */
+int et_status(struct xaio_evset *es, uint64_t id, struct xaio_op_info *info);
+
 /* A set with the given policy and callback mode (others default). */
 struct xaio_evset *et_set(uint32_t policy, uint32_t cbmode);
 
@@ -71,10 +82,6 @@ struct xaio_evset *et_set(uint32_t policy, uint32_t cbmode);
  * negative error of wait_any.
  */
 int et_harvest(struct xaio_evset *es, struct xaio_op_info *out, size_t max);
-/* Nothing was counted in es (an argument error started nothing). */
-bool et_untouched(struct xaio_evset *es);
-/* Waits (ET_LONG) for operation id of es: its status (and *info), or -errno. */
-int et_status(struct xaio_evset *es, uint64_t id, struct xaio_op_info *info);
 /* The info with op_id id among n, or NULL. */
 const struct xaio_op_info *et_find(const struct xaio_op_info *infos, size_t n,
 				   uint64_t id);

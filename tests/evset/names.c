@@ -18,18 +18,6 @@
 
 #include "evtest.h"
 
-/* Writes s to the file xt_path(name); the path. */
-static const char *put(const char *name, const char *s)
-{
-	const char *p = xt_path(name);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		abort();
-	close(fd);
-	return p;
-}
-
 /* Does the file at xt_path(name) hold exactly s? */
 static bool holds(const char *name, const char *s)
 {
@@ -39,28 +27,11 @@ static bool holds(const char *name, const char *s)
 	return n == (ssize_t)strlen(s) && !memcmp(b, s, (size_t)n);
 }
 
-static bool absent(const char *name)
-{
-	struct stat st;
-
-	return lstat(xt_path(name), &st) < 0 && errno == ENOENT;
-}
-
 static ino_t ino(const char *name)
 {
 	struct stat st;
 
 	return lstat(xt_path(name), &st) < 0 ? 0 : st.st_ino;
-}
-
-/* A path of PATH_MAX bytes (no room for the NUL): ENAMETOOLONG. */
-static const char *too_long(void)
-{
-	static char p[PATH_MAX + 1];
-
-	memset(p, 'a', PATH_MAX);
-	p[PATH_MAX] = 0;
-	return p;
 }
 
 static int t_unlink_rmdir(void)
@@ -73,16 +44,16 @@ static int t_unlink_rmdir(void)
 	size_t n = 0;
 
 	XT_REQUIRE_BACKEND();
-	put("u1", "x");
+	et_put("u1", "x");
 	XT_ASSERT_EQ(xaio_unlink(NULL, xt_path("u1"), NULL, NULL), 0);
-	XT_ASSERT(absent("u1"));
+	XT_ASSERT(et_absent("u1"));
 	XT_ASSERT_EQ(xaio_unlink(NULL, xt_path("u1"), NULL, NULL), -ENOENT);
 	XT_ASSERT_OK(mkdir(xt_path("ud"), 0755));
-	put("ud/f", "x");
+	et_put("ud/f", "x");
 	XT_ASSERT_EQ(xaio_unlink(NULL, xt_path("ud"), NULL, NULL), -EISDIR);
 	XT_ASSERT_EQ(xaio_rmdir(NULL, xt_path("ud"), NULL, NULL), -ENOTEMPTY);
 	XT_ASSERT_EQ(xaio_rmdir(NULL, xt_path("ud/f"), NULL, NULL), -ENOTDIR);
-	XT_ASSERT(!absent("ud/f"));
+	XT_ASSERT(!et_absent("ud/f"));
 
 	/* In a set, relative to a directory handle still opening. */
 	XT_ASSERT_EQ(xaio_evset_create(&es, NULL), 0);
@@ -96,14 +67,14 @@ static int t_unlink_rmdir(void)
 		XT_ASSERT_EQ(xaio_unlink(d, "f", &o, es), 0);
 		XT_ASSERT_EQ(et_status(es, id, &in), 0);
 		XT_ASSERT(!strcmp(in.api, "xaio_unlink"));
-		XT_ASSERT(absent("ud/f"));
+		XT_ASSERT(et_absent("ud/f"));
 		XT_ASSERT_EQ(xaio_close(d, NULL, es), 0);
 	}
 	o = et_id(&id);
 	XT_ASSERT_EQ(xaio_rmdir(NULL, xt_path("ud"), &o, es), 0);
 	XT_ASSERT_EQ(et_status(es, id, &in), 0);
 	XT_ASSERT(!strcmp(in.api, "xaio_rmdir"));
-	XT_ASSERT(absent("ud"));
+	XT_ASSERT(et_absent("ud"));
 	/* A failure in a set: the status and a record naming the path. */
 	XT_ASSERT_EQ(xaio_rmdir(NULL, xt_path("ud"), &o, es), 0);
 	XT_ASSERT_EQ(et_status(es, id, &in), ENOENT);
@@ -117,17 +88,18 @@ static int t_unlink_rmdir(void)
 
 	/* Argument errors start nothing. */
 	XT_ASSERT_EQ(xaio_evset_create(&es, NULL), 0);
-	put("u2", "x");
+	et_put("u2", "x");
 	XT_ASSERT_EQ(xaio_unlink(NULL, NULL, NULL, es), -EINVAL);
 	XT_ASSERT_EQ(xaio_rmdir(NULL, NULL, NULL, es), -EINVAL);
 	XT_ASSERT_EQ(xaio_unlink(NULL, "", NULL, es), -ENOENT);
 	XT_ASSERT_EQ(xaio_rmdir(NULL, "", NULL, NULL), -ENOENT);
-	XT_ASSERT_EQ(xaio_unlink(NULL, too_long(), NULL, es), -ENAMETOOLONG);
-	XT_ASSERT_EQ(xaio_rmdir(NULL, too_long(), NULL, NULL), -ENAMETOOLONG);
+	XT_ASSERT_EQ(xaio_unlink(NULL, et_too_long(), NULL, es), -ENAMETOOLONG);
+	XT_ASSERT_EQ(xaio_rmdir(NULL, et_too_long(), NULL, NULL),
+		     -ENAMETOOLONG);
 	o = (struct xaio_opt){.flags = XAIO_BUF_COPY};
 	XT_ASSERT_EQ(xaio_unlink(NULL, xt_path("u2"), &o, es), -EINVAL);
 	XT_ASSERT(et_untouched(es));
-	XT_ASSERT(!absent("u2"));
+	XT_ASSERT(!et_absent("u2"));
 	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
 	return XT_PASS;
 }
@@ -142,26 +114,26 @@ static int t_rename(void)
 	ino_t i;
 
 	XT_REQUIRE_BACKEND();
-	put("r1", "one");
+	et_put("r1", "one");
 	i = ino("r1");
 	XT_ASSERT_EQ(xaio_rename(NULL, xt_path("r1"), NULL, xt_path("r2"), 0,
 				 NULL, NULL),
 		     0);
-	XT_ASSERT(absent("r1"));
+	XT_ASSERT(et_absent("r1"));
 	XT_ASSERT(holds("r2", "one"));
 	XT_ASSERT_EQ(ino("r2"), i);
 	/* NOREPLACE onto a file: EEXIST, both unchanged. */
-	put("r3", "three");
+	et_put("r3", "three");
 	XT_ASSERT_EQ(xaio_rename(NULL, xt_path("r2"), NULL, xt_path("r3"),
 				 RENAME_NOREPLACE, NULL, NULL),
 		     -EEXIST);
 	XT_ASSERT(holds("r2", "one") && holds("r3", "three"));
 	/* Plain: replaces. */
-	put("r4", "four");
+	et_put("r4", "four");
 	XT_ASSERT_EQ(xaio_rename(NULL, xt_path("r4"), NULL, xt_path("r3"), 0,
 				 NULL, NULL),
 		     0);
-	XT_ASSERT(absent("r4") && holds("r3", "four"));
+	XT_ASSERT(et_absent("r4") && holds("r3", "four"));
 	/* EXCHANGE: swapped. */
 	XT_ASSERT_EQ(xaio_rename(NULL, xt_path("r2"), NULL, xt_path("r3"),
 				 RENAME_EXCHANGE, NULL, NULL),
@@ -175,7 +147,7 @@ static int t_rename(void)
 	/* In a set, between two directory handles, both futures. */
 	XT_ASSERT_OK(mkdir(xt_path("ra"), 0755));
 	XT_ASSERT_OK(mkdir(xt_path("rb"), 0755));
-	put("ra/f", "moved");
+	et_put("ra/f", "moved");
 	XT_ASSERT_EQ(xaio_evset_create(&es, NULL), 0);
 	XT_ASSERT_EQ(xaio_open(&da, xt_path("ra"), O_RDONLY | O_DIRECTORY, 0,
 			       NULL, es),
@@ -187,11 +159,11 @@ static int t_rename(void)
 	XT_ASSERT_EQ(xaio_rename(da, "f", db, "g", 0, &o, es), 0);
 	XT_ASSERT_EQ(et_status(es, id, &in), 0);
 	XT_ASSERT(!strcmp(in.api, "xaio_rename"));
-	XT_ASSERT(absent("ra/f") && holds("rb/g", "moved"));
+	XT_ASSERT(et_absent("ra/f") && holds("rb/g", "moved"));
 	/* A missing source, asynchronously. */
 	XT_ASSERT_EQ(xaio_rename(da, "f", db, "h", 0, &o, es), 0);
 	XT_ASSERT_EQ(et_status(es, id, &in), ENOENT);
-	XT_ASSERT(absent("rb/h"));
+	XT_ASSERT(et_absent("rb/h"));
 	XT_ASSERT_EQ(xaio_close(da, NULL, es), 0);
 	XT_ASSERT_EQ(xaio_close(db, NULL, es), 0);
 	XT_ASSERT_EQ(xaio_evset_wait(es, ET_LONG, 0, NULL), 0);
@@ -214,14 +186,14 @@ static int t_rename(void)
 		     -ENOENT);
 	XT_ASSERT_EQ(xaio_rename(NULL, xt_path("r2"), NULL, "", 0, NULL, es),
 		     -ENOENT);
-	XT_ASSERT_EQ(
-		xaio_rename(NULL, xt_path("r2"), NULL, too_long(), 0, NULL, es),
-		-ENAMETOOLONG);
-	XT_ASSERT_EQ(xaio_rename(NULL, too_long(), NULL, xt_path("r5"), 0, NULL,
-				 NULL),
+	XT_ASSERT_EQ(xaio_rename(NULL, xt_path("r2"), NULL, et_too_long(), 0,
+				 NULL, es),
+		     -ENAMETOOLONG);
+	XT_ASSERT_EQ(xaio_rename(NULL, et_too_long(), NULL, xt_path("r5"), 0,
+				 NULL, NULL),
 		     -ENAMETOOLONG);
 	XT_ASSERT(et_untouched(es));
-	XT_ASSERT(holds("r2", "four") && absent("r5"));
+	XT_ASSERT(holds("r2", "four") && et_absent("r5"));
 	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
 	return XT_PASS;
 }
@@ -239,7 +211,7 @@ static int t_link_symlink(void)
 	size_t n = 0;
 
 	XT_REQUIRE_BACKEND();
-	put("l1", "data");
+	et_put("l1", "data");
 	XT_ASSERT_EQ(xaio_link(NULL, xt_path("l1"), NULL, xt_path("l2"), 0,
 			       NULL, NULL),
 		     0);
@@ -304,18 +276,18 @@ static int t_link_symlink(void)
 		     -EINVAL);
 	XT_ASSERT_EQ(xaio_link(NULL, xt_path("l1"), NULL, "", 0, NULL, es),
 		     -ENOENT);
-	XT_ASSERT_EQ(
-		xaio_link(NULL, too_long(), NULL, xt_path("l9"), 0, NULL, es),
-		-ENAMETOOLONG);
+	XT_ASSERT_EQ(xaio_link(NULL, et_too_long(), NULL, xt_path("l9"), 0,
+			       NULL, es),
+		     -ENAMETOOLONG);
 	XT_ASSERT_EQ(xaio_symlink(NULL, NULL, xt_path("l9"), NULL, es),
 		     -EINVAL);
 	XT_ASSERT_EQ(xaio_symlink("", NULL, xt_path("l9"), NULL, es), -ENOENT);
-	XT_ASSERT_EQ(xaio_symlink(too_long(), NULL, xt_path("l9"), NULL, es),
+	XT_ASSERT_EQ(xaio_symlink(et_too_long(), NULL, xt_path("l9"), NULL, es),
 		     -ENAMETOOLONG);
 	XT_ASSERT_EQ(xaio_symlink("l1", NULL, NULL, NULL, es), -EINVAL);
 	XT_ASSERT_EQ(xaio_symlink("l1", NULL, "", NULL, NULL), -ENOENT);
 	XT_ASSERT(et_untouched(es));
-	XT_ASSERT(absent("l9"));
+	XT_ASSERT(et_absent("l9"));
 	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
 	return XT_PASS;
 }
@@ -367,7 +339,7 @@ static int t_readlink(void)
 		(int)sizeof(longt) - 1);
 	XT_ASSERT(!memcmp(b, longt, sizeof(longt)));
 	/* The kernel's errors. */
-	put("k3", "not a link");
+	et_put("k3", "not a link");
 	XT_ASSERT_EQ(
 		xaio_readlink(NULL, xt_path("k3"), b, sizeof(b), NULL, NULL),
 		-EINVAL);
@@ -401,7 +373,7 @@ static int t_readlink(void)
 		     -EINVAL);
 	XT_ASSERT_EQ(xaio_readlink(NULL, NULL, b, 4, NULL, es), -EINVAL);
 	XT_ASSERT_EQ(xaio_readlink(NULL, "", b, 4, NULL, es), -ENOENT);
-	XT_ASSERT_EQ(xaio_readlink(NULL, too_long(), b, 4, NULL, es),
+	XT_ASSERT_EQ(xaio_readlink(NULL, et_too_long(), b, 4, NULL, es),
 		     -ENAMETOOLONG);
 	o = (struct xaio_opt){.flags = XAIO_BUF_COPY};
 	XT_ASSERT_EQ(xaio_readlink(NULL, xt_path("k1"), b, 4, &o, es), -EINVAL);
@@ -419,7 +391,7 @@ static int t_access(void)
 	uint64_t id = 0;
 
 	XT_REQUIRE_BACKEND();
-	put("a1", "x");
+	et_put("a1", "x");
 	XT_ASSERT_OK(chmod(xt_path("a1"), 0600));
 	XT_ASSERT_EQ(xaio_access(NULL, xt_path("a1"), F_OK, 0, NULL, NULL), 0);
 	XT_ASSERT_EQ(
@@ -466,7 +438,7 @@ static int t_access(void)
 	XT_ASSERT_EQ(xaio_access(NULL, NULL, F_OK, AT_EMPTY_PATH, NULL, es),
 		     -EINVAL);
 	XT_ASSERT_EQ(xaio_access(NULL, "", F_OK, 0, NULL, es), -ENOENT);
-	XT_ASSERT_EQ(xaio_access(NULL, too_long(), F_OK, 0, NULL, es),
+	XT_ASSERT_EQ(xaio_access(NULL, et_too_long(), F_OK, 0, NULL, es),
 		     -ENAMETOOLONG);
 	XT_ASSERT(et_untouched(es));
 	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);

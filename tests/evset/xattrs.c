@@ -150,6 +150,8 @@ static int t_handle_sync(void)
 	XT_ASSERT(!strcmp(b, "user"));
 	XT_ASSERT_EQ(xaio_fxattrname(f, 1, NULL, 0, NULL, NULL), 8);
 	XT_ASSERT_EQ(xaio_fxattrname(f, 3, b, sizeof(b), NULL, NULL), -ENODATA);
+	XT_ASSERT_EQ(xaio_fxattrname(f, UINT64_MAX, b, sizeof(b), NULL, NULL),
+		     -ENODATA);
 
 	/* rename: never clobbers; the value moves. */
 	XT_ASSERT_EQ(xaio_frenamexattr(f, "user.a", "user.e", NULL, NULL),

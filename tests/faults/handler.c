@@ -14,11 +14,21 @@
  * aio_error, aio_return, aio_cancel, aio_suspend, aio_read and lio_listio
  * on its own and other requests while the main thread submits and waits.
  *
+ * handler_thread_exits: short-lived threads read and exit while another
+ * thread floods them with a signal whose handler calls aio_read; the
+ * handler's requests land in every phase of the thread's life, its exit
+ * included, where the pool's cache goes back to the shared list.  Before
+ * fc26172 that spill ran outside the reentrancy guard: a handler inside it
+ * took the pool's lock again (a hang) or a request the spill was handing
+ * back (one slot both free and in flight).
+ *
  * Each case runs NCHILD children at once; any that does not finish in
  * time is a hang, and every request must end with a final status.
  */
 #include <aio.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/time.h>
@@ -123,8 +133,8 @@ static int polls_child(void)
 	return XT_PASS;
 }
 
-/* Runs fn in NCHILD children at once: all must pass within ms. */
-static int in_children(int (*fn)(void), int ms)
+/* Runs fn in n (at most NCHILD) children at once: all must pass in ms. */
+static int in_children(int n, int (*fn)(void), int ms)
 {
 	pid_t pids[NCHILD];
 	int bad = 0;
@@ -134,7 +144,7 @@ static int in_children(int (*fn)(void), int ms)
 		ms *= 4;
 	(void)xt_tmpdir();
 	fflush(NULL);
-	for (int c = 0; c < NCHILD; c++) {
+	for (int c = 0; c < n; c++) {
 		pids[c] = fork();
 		XT_ASSERT_GE(pids[c], 0);
 		if (pids[c] == 0) {
@@ -143,7 +153,7 @@ static int in_children(int (*fn)(void), int ms)
 		}
 	}
 	end = xt_now_ms() + ms;
-	for (int c = 0; c < NCHILD; c++) {
+	for (int c = 0; c < n; c++) {
 		int status = 0;
 		pid_t r;
 
@@ -168,7 +178,7 @@ static int in_children(int (*fn)(void), int ms)
 static int handler_polls(void)
 {
 	XT_REQUIRE_BACKEND();
-	return in_children(polls_child, 20000);
+	return in_children(NCHILD, polls_child, 20000);
 }
 
 /* --- re-entrant calls from a notification handler --- */
@@ -250,12 +260,130 @@ static int reenters_child(void)
 static int handler_reenters(void)
 {
 	XT_REQUIRE_BACKEND();
-	return in_children(reenters_child, 20000);
+	return in_children(NCHILD, reenters_child, 20000);
+}
+
+/* --- a thread's exit while a handler submits --- */
+
+#define NOWN 8 /* reads of the thread that exits */
+#define NH 64 /* the handler's reads, per round */
+#define EXIT_MS 3000
+
+static struct aiocb own[NOWN], hcb[NH];
+static unsigned char obuf[NOWN][BLK], hbuf[NH][BLK];
+static atomic_int h_next, h_taken[NH], exiting, returning, kills;
+
+static void submit_in_handler(int sig)
+{
+	int k;
+
+	(void)sig;
+	if (!atomic_load(&returning))
+		return;
+	k = atomic_fetch_add(&h_next, 1);
+	if (k >= NH)
+		return;
+	xt_cb_set(&hcb[k], fd, hbuf[k], BLK, (off_t)(k % NOWN) * BLK);
+	/* Refused (EAGAIN inside the engine's guard) is an answer too. */
+	atomic_store(&h_taken[k], aio_read(&hcb[k]) == 0 ? 1 : 2);
+}
+
+static void *reader(void *arg)
+{
+	void *bad = (void *)1;
+
+	(void)arg;
+	for (int i = 0; i < NOWN; i++) {
+		xt_cb_set(&own[i], fd, obuf[i], BLK, (off_t)i * BLK);
+		if (aio_read(&own[i]))
+			goto out;
+	}
+	for (int i = 0; i < NOWN; i++)
+		if (xt_cb_wait(&own[i], 10000) || aio_return(&own[i]) != BLK ||
+		    obuf[i][9] != xt_pattern((uint64_t)i * BLK + 9))
+			goto out;
+	bad = NULL;
+out:
+	/* The flood starts, and is in full flow before this thread returns:
+	 * from there to the end of its destructors, the handler submits. */
+	atomic_store(&exiting, 1);
+	while (atomic_load(&kills) < 8)
+		;
+	atomic_store(&returning, 1);
+	return bad;
+}
+
+static int exits_child(void)
+{
+	struct sigaction sa = {.sa_handler = submit_in_handler,
+			       .sa_flags = SA_RESTART};
+	int64_t start, end;
+	long rounds = 0, taken = 0;
+	char name[32];
+
+	snprintf(name, sizeof(name), "ex.%d", (int)getpid());
+	fd = xt_make_file(name, NOWN * BLK, 0);
+	XT_ASSERT_GE(fd, 0);
+	XT_ASSERT_OK(sigaction(SIGUSR1, &sa, NULL));
+	/* EXIT_MS, or longer on a loaded machine until the handler has
+	 * submitted from exiting threads at all. */
+	start = xt_now_ms();
+	end = start + EXIT_MS;
+	while (xt_now_ms() < end ||
+	       (!taken && xt_now_ms() < start + 4 * EXIT_MS)) {
+		pthread_t t;
+		void *res = (void *)1;
+
+		atomic_store(&exiting, 0);
+		atomic_store(&returning, 0);
+		atomic_store(&kills, 0);
+		atomic_store(&h_next, 0);
+		for (int k = 0; k < NH; k++)
+			atomic_store(&h_taken[k], 0);
+		XT_ASSERT_EQ(pthread_create(&t, NULL, reader, NULL), 0);
+		while (!atomic_load(&exiting))
+			sched_yield();
+		/* Until it is gone: its exit is where the window is. */
+		while (pthread_tryjoin_np(t, &res) == EBUSY) {
+			pthread_kill(t, SIGUSR1);
+			atomic_fetch_add(&kills, 1);
+		}
+		XT_ASSERT(res == NULL);
+		for (int k = 0; k < NH; k++) {
+			int off = (k % NOWN) * BLK;
+
+			if (atomic_load(&h_taken[k]) != 1)
+				continue;
+			taken++;
+			XT_ASSERT_EQ(xt_cb_wait(&hcb[k], 10000), 0);
+			XT_ASSERT_EQ(aio_return(&hcb[k]), BLK);
+			XT_ASSERT_EQ(hbuf[k][5], xt_pattern((uint64_t)off + 5));
+		}
+		rounds++;
+	}
+	XT_ASSERT_GT(rounds, 0);
+	XT_ASSERT_GT(taken, 0);
+	return XT_PASS;
+}
+
+/*
+ * One child at a time: the flood reaches the exiting thread only while
+ * both threads run, and the machine has two CPUs.  On fc26172^ about one
+ * child in three hung.
+ */
+static int handler_thread_exits(void)
+{
+	XT_REQUIRE_BACKEND();
+	for (int i = 0; i < 2; i++)
+		XT_ASSERT_EQ(in_children(1, exits_child, EXIT_MS * 12),
+			     XT_PASS);
+	return XT_PASS;
 }
 
 static const struct xt_case cases[] = {
 	{"handler_polls", handler_polls},
 	{"handler_reenters", handler_reenters},
+	{"handler_thread_exits", handler_thread_exits},
 };
 
 XT_MAIN(cases)

@@ -16,13 +16,15 @@
  * IOV_MAX + 1), fsync, fdatasync, ftruncate, fallocate, fstat, stat,
  * unlink, rmdir, rename, link, symlink, readlink, access (absolute paths
  * of the temp dir, never the dir itself: NULL, empty, too long; fuzzed
- * flags and modes), xaio_file_status/_wait/_fd.  Every submission gets a fuzzed
- * xaio_opt or NULL (buffer policy COPY or GIFT with a counting free function,
- * STRICT, garbage bits, reserved words, after[] naming earlier op ids, random
- * ids and 0, a user tag, op_id out or not), a location (none, the macro's, or
- * a copied one freed right after the call) and a set or NULL (synchronous).
- * Handles live in a small table: a handle is never used after xaio_close
- * took it (that is undefined), nor a set after xaio_evset_close freed it.
+ * flags and modes), readdir, dirinfo, dirent_nth, remove_nth, exists
+ * (the same paths, fuzzed indexes), xaio_file_status/_wait/_fd.  Every
+ * submission gets a fuzzed xaio_opt or NULL (buffer policy COPY or GIFT with a
+ * counting free function, STRICT, garbage bits, reserved words, after[] naming
+ * earlier op ids, random ids and 0, a user tag, op_id out or not), a location
+ * (none, the macro's, or a copied one freed right after the call) and a set or
+ * NULL (synchronous). Handles live in a small table: a handle is never used
+ * after xaio_close took it (that is undefined), nor a set after
+ * xaio_evset_close freed it.
  *
  * Invariants checked (abort() on violation, which the fuzzer reports):
  *  - every call returns 0 or a negative errno, never positive except
@@ -206,6 +208,7 @@ static uint64_t done_len[MAXSTEP + 8];
 static bool done_used[MAXSTEP + 8];
 static struct statx stxs[MAXSTEP + 8];
 static char lbufs[MAXSTEP + 8][64]; /* xaio_readlink's */
+static struct xaio_listing *lists[MAXSTEP + 8]; /* xaio_readdir's */
 /* The xattr calls': a listing (freed at the drain), a value, a name. */
 static struct xaio_listing *xlists[MAXSTEP + 8];
 static char xbufs[MAXSTEP + 8][64];
@@ -1932,6 +1935,76 @@ static void step_names(struct input *in)
 	sub_end(&u, r, opt ? &ob : NULL);
 }
 
+/*
+ * The directory operations (dir.c) on paths[0..6] or NULL or PATH_MAX
+ * bytes; NULL and "" name the handle itself (or the working directory).
+ * A removal gets an absolute path only: the handles may be of directories
+ * outside the temp dir ("..").  No xaio_open_nth (a handle of its own).
+ */
+static void step_dirs(struct input *in)
+{
+	int hd = pick_handle(in);
+	struct xaio_file *d = handle_at(hd);
+	uint8_t which = (uint8_t)take(in, 1) % 5, fb = (uint8_t)take(in, 1);
+	const char *p1 = pick_name(in);
+	int how = (int)(take(in, 1) % 4), r = 0;
+	uint64_t n = fb & 0x80 ? UINT64_MAX - (fb & 3) : fb % 6;
+	size_t size = take(in, 1) % (sizeof(lbufs[0]) + 1);
+	char *lb = fb & 0x40 ? NULL : lbufs[cur_step];
+	struct optb ob;
+	const struct xaio_opt *opt = pick_opt(in, &ob, K_STAT, false, d, d);
+	struct sstate *s;
+	struct xaio_evset *es = pick_set(in, &s);
+	static const char *const calls[] = {"xaio_readdir", "xaio_dirinfo",
+					    "xaio_dirent_nth",
+					    "xaio_remove_nth", "xaio_exists"};
+	bool too_long = p1 && strlen(p1) >= PATH_MAX;
+	struct sub u;
+
+	if (ob.g)
+		ob.g->expect = NULL; /* no buffer to give */
+	sub_begin(&u, s, calls[which], opt ? &ob : NULL);
+	u.must_fail = too_long;
+	switch (which) {
+	case 0:
+		u.data = true; /* synchronous: the count */
+		u.len = INT_MAX;
+		r = LOCCALL(xaio_readdir, how, d, p1,
+			    fb & 0x40 ? NULL : &lists[cur_step], opt, es);
+		u.must_fail |= (fb & 0x40) != 0;
+		break;
+	case 1:
+		u.data = true;
+		u.len = INT_MAX;
+		r = LOCCALL(xaio_dirinfo, how, d, p1, STATX_BASIC_STATS,
+			    fb & 0x20 ? NULL : &stxs[cur_step], opt, es);
+		break;
+	case 2:
+		u.must_fail |= !lb && size;
+		u.data = true; /* synchronous: the name's length */
+		u.len = NAME_MAX;
+		r = LOCCALL(xaio_dirent_nth, how, d, p1, n, lb, size, opt, es);
+		if (!es && r >= 0 && lb && size)
+			CHECK(memchr(lb, 0, size) != NULL,
+			      "dirent_nth: no NUL in %zu bytes", size);
+		break;
+	case 3:
+		if (!p1 || !*p1)
+			p1 = paths[2];
+		r = LOCCALL(xaio_remove_nth, how, d, p1, n, opt, es);
+		break;
+	default:
+		u.must_fail = !p1 || !*p1 || too_long;
+		u.data = true; /* synchronous: 1 or 0 */
+		u.len = 1;
+		r = LOCCALL(xaio_exists, how, d, p1, opt, es);
+		break;
+	}
+	tr("%s dir %d '%s' n %llu size %zu -> %d", u.call, hd,
+	   p1 ? p1 : "(null)", (unsigned long long)n, size, r);
+	sub_end(&u, r, opt ? &ob : NULL);
+}
+
 /* An attribute name: NULL, empty, 256 bytes, no namespace, or user.*. */
 static const char *pick_xname(struct input *in, bool *bad)
 {
@@ -2134,7 +2207,7 @@ static void step_file(struct input *in)
 
 static void step(struct input *in)
 {
-	int kind = (int)(take(in, 1) % 29);
+	int kind = (int)(take(in, 1) % 30);
 
 	cur_kind = kind;
 	switch (kind) {
@@ -2204,6 +2277,9 @@ static void step(struct input *in)
 		step_names(in);
 		break;
 	case 27:
+		step_dirs(in);
+		break;
+	case 28:
 		step_xattrs(in);
 		break;
 	default:
@@ -2341,6 +2417,14 @@ static void end_run(int fds_before)
 			       (uint64_t)dones[i] <= done_len[i]),
 		      "drain: step %d *done %zd of %llu", i, dones[i],
 		      (unsigned long long)done_len[i]);
+	}
+	for (int i = 0; i < MAXSTEP + 8; i++) {
+		for (size_t j = 1; lists[i] && j < lists[i]->count; j++)
+			CHECK(strcmp(lists[i]->entries[j - 1].name,
+				     lists[i]->entries[j].name) < 0,
+			      "drain: listing of step %d not sorted", i);
+		xaio_listing_free(lists[i]);
+		lists[i] = NULL;
 	}
 	fds = count_fds();
 	if (fds != fds_before) {

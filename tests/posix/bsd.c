@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -178,6 +179,88 @@ static int waitcomplete_each_once(void)
 	XT_ASSERT_ERRNO(aio_waitcomplete(&got, &poll), EAGAIN);
 	XT_ASSERT(got == NULL);
 	close(fd);
+	return XT_PASS;
+}
+
+/*
+ * Completions published by many threads at once (done() takes no lock):
+ * aio_waitcomplete collects every one exactly once, with its own result.
+ */
+#define MT_THREADS 4
+#define MT_SLOTS 32
+#define MT_EACH 1500
+
+static struct aiocb mt_cb[MT_THREADS][MT_SLOTS];
+static char mt_buf[MT_THREADS][MT_SLOTS][64];
+static atomic_int mt_busy[MT_THREADS][MT_SLOTS];
+static atomic_int mt_left, mt_bad;
+static int mt_fd;
+
+static void *mt_submit(void *arg)
+{
+	int t = (int)(intptr_t)arg;
+
+	for (int n = 0; n < MT_EACH;) {
+		for (int i = 0; i < MT_SLOTS && n < MT_EACH; i++) {
+			struct aiocb *cb = &mt_cb[t][i];
+
+			if (atomic_load(&mt_busy[t][i]))
+				continue;
+			set_read(cb, mt_fd, mt_buf[t][i], (size_t)(1 + i), 0);
+			atomic_store(&mt_busy[t][i], 1);
+			if (aio_read(cb)) {
+				atomic_store(&mt_bad, 1);
+				return NULL;
+			}
+			n++;
+		}
+		sched_yield();
+	}
+	return NULL;
+}
+
+static int waitcomplete_many_threads(void)
+{
+	pthread_t th[MT_THREADS];
+	struct timespec ts = {5, 0}, poll = {0, 0};
+	struct aiocb *got;
+	int collected = 0;
+	int64_t end = xt_now_ms() + 20000;
+
+	XT_REQUIRE_BACKEND();
+	mt_fd = xt_make_file("wc-mt", 4096, 0);
+	XT_ASSERT_GE(mt_fd, 0);
+	atomic_store(&mt_left, MT_THREADS * MT_EACH);
+	for (int t = 0; t < MT_THREADS; t++)
+		XT_ASSERT_EQ(pthread_create(&th[t], NULL, mt_submit,
+					    (void *)(intptr_t)t),
+			     0);
+	while (atomic_load(&mt_left) > 0 && !atomic_load(&mt_bad) &&
+	       xt_now_ms() < end) {
+		ssize_t r = aio_waitcomplete(&got, &ts);
+		int t, i;
+
+		if (r < 0 && errno == EINVAL && atomic_load(&mt_left) > 0)
+			continue; /* nothing in flight this instant */
+		XT_ASSERT(r >= 0);
+		XT_ASSERT(got >= &mt_cb[0][0] &&
+			  got < &mt_cb[0][0] + MT_THREADS * MT_SLOTS);
+		t = (int)(got - &mt_cb[0][0]) / MT_SLOTS;
+		i = (int)(got - &mt_cb[0][0]) % MT_SLOTS;
+		XT_ASSERT_EQ(r, 1 + i);
+		/* In flight, and not collected before. */
+		XT_ASSERT_EQ(atomic_load(&mt_busy[t][i]), 1);
+		collected++;
+		atomic_fetch_sub(&mt_left, 1);
+		atomic_store(&mt_busy[t][i], 0);
+	}
+	for (int t = 0; t < MT_THREADS; t++)
+		pthread_join(th[t], NULL);
+	XT_ASSERT_EQ(atomic_load(&mt_bad), 0);
+	XT_ASSERT_EQ(atomic_load(&mt_left), 0);
+	XT_ASSERT_EQ(collected, MT_THREADS * MT_EACH);
+	XT_ASSERT_ERRNO(aio_waitcomplete(&got, &poll), EAGAIN);
+	close(mt_fd);
 	return XT_PASS;
 }
 
@@ -401,6 +484,7 @@ static const struct xt_case cases[] = {
 	{"iovcnt_too_big", iovcnt_too_big},
 	{"vectored_stream_offset", vectored_stream_offset},
 	{"waitcomplete_each_once", waitcomplete_each_once},
+	{"waitcomplete_many_threads", waitcomplete_many_threads},
 	{"waitcomplete_copy_collects_nothing",
 	 waitcomplete_copy_collects_nothing},
 	{"waitcomplete_error_and_timeout", waitcomplete_error_and_timeout},
