@@ -62,8 +62,7 @@ enum xaio__op {
 	XAIO__OP_REMOVE_NTH,
 	XAIO__OP_EXISTS,
 	XAIO__OP_OPEN_NTH,
-	/* Extended attributes (file/xattr.c; the order is xaio__xattr_role's).
-	 */
+	/* xattr ops (file/xattr.c): xaio__xattr_role needs this order. */
 	XAIO__OP_FSETXATTR,
 	XAIO__OP_SETXATTR,
 	XAIO__OP_SETXATTRAT,
@@ -91,8 +90,7 @@ enum {
 	/* Reads or changes a directory's entries: in a set, ordered after
 	 * the earlier operations below its path as well (file.c). */
 	XAIO__OPF_BELOW = 1u << 5,
-	/* The ring's -ERANGE is not final: the pool runs it again (and more).
-	 */
+	/* A ring's -ERANGE is not final: the pool runs it again, and more. */
 	XAIO__OPF_RERUN = 1u << 6,
 };
 
