@@ -327,6 +327,145 @@ XAIO_API int xaio_open_nth(struct xaio_file **f, struct xaio_file *dir,
 			   const struct xaio_opt *opt, struct xaio_evset *es);
 
 /*
+ * Extended attributes (HDF5's H5A), as fsetxattr(2) and the rest: each on
+ * a handle f (which may be a future: the operation runs after its open,
+ * and on f in program order with f's other xattr operations when one of
+ * two changes attributes), and by path, relative to the directory handle
+ * dir (a future, or NULL for the working directory) and ordered by path in
+ * a set as xaio_unlink.  Path forms take AT_SYMLINK_NOFOLLOW in flags (the
+ * link itself, as lsetxattr(2)).  Names and a value to set are copied.
+ * Before anything starts: a NULL name -EINVAL; an empty name or one longer
+ * than XATTR_NAME_MAX (255) -ERANGE (what the kernel says); a value larger
+ * than XATTR_SIZE_MAX (65536) -E2BIG; a buffer policy other than
+ * XAIO_BUF_BORROW -EINVAL (set: XAIO_BUF_COPY too, the value is always
+ * copied).  Paths as xaio_unlink.  See xaio_setxattr(3).
+ */
+/* flags: XATTR_CREATE (else -EEXIST) or XATTR_REPLACE (else -ENODATA). */
+XAIO_API int xaio_fsetxattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				const char *name, const void *value,
+				size_t size, int flags,
+				const struct xaio_opt *opt,
+				struct xaio_evset *es);
+XAIO_API int xaio_setxattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			       const char *path, const char *name,
+			       const void *value, size_t size, int flags,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+/*
+ * The result is the value's whole size: when it is at most size, buf holds
+ * the value; else buf holds its first size bytes and result bytes are
+ * needed (getxattr(2) would say ERANGE).  size 0 (buf may be NULL) asks
+ * the size only.  buf lives until completion.
+ */
+XAIO_API int xaio_fgetxattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				const char *name, void *buf, size_t size,
+				const struct xaio_opt *opt,
+				struct xaio_evset *es);
+XAIO_API int xaio_getxattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			       const char *path, const char *name, void *buf,
+			       size_t size, int flags,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+/* The result: 1 if the file has the attribute, 0 if not (ENODATA). */
+XAIO_API int xaio_fhasxattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				const char *name, const struct xaio_opt *opt,
+				struct xaio_evset *es);
+XAIO_API int xaio_hasxattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			       const char *path, const char *name, int flags,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+/*
+ * The names, sorted, in a listing for *out (set on success only; free it
+ * with xaio_listing_free); the result is their count.
+ */
+XAIO_API int xaio_flistxattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				 struct xaio_listing **out,
+				 const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+XAIO_API int xaio_listxattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+				const char *path, struct xaio_listing **out,
+				int flags, const struct xaio_opt *opt,
+				struct xaio_evset *es);
+/*
+ * The index-th name in name order (from 0; -ENODATA past the last) into
+ * buf, with xaio_readlink's rule: the result is its length, it fits when
+ * that is less than size.
+ */
+XAIO_API int xaio_fxattrname_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				 uint64_t index, char *buf, size_t size,
+				 const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+XAIO_API int xaio_xattrname_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+				const char *path, uint64_t index, char *buf,
+				size_t size, int flags,
+				const struct xaio_opt *opt,
+				struct xaio_evset *es);
+/*
+ * oldname to newname, never replacing one (-EEXIST): get, set with
+ * XATTR_CREATE, remove, in one operation; interrupted, both names remain.
+ */
+XAIO_API int xaio_frenamexattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				   const char *oldname, const char *newname,
+				   const struct xaio_opt *opt,
+				   struct xaio_evset *es);
+XAIO_API int xaio_renamexattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+				  const char *path, const char *oldname,
+				  const char *newname, int flags,
+				  const struct xaio_opt *opt,
+				  struct xaio_evset *es);
+XAIO_API int xaio_fremovexattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				   const char *name, const struct xaio_opt *opt,
+				   struct xaio_evset *es);
+XAIO_API int xaio_removexattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+				  const char *path, const char *name, int flags,
+				  const struct xaio_opt *opt,
+				  struct xaio_evset *es);
+
+XAIO_API int xaio_fsetxattr(struct xaio_file *f, const char *name,
+			    const void *value, size_t size, int flags,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_setxattr(struct xaio_file *dir, const char *path,
+			   const char *name, const void *value, size_t size,
+			   int flags, const struct xaio_opt *opt,
+			   struct xaio_evset *es);
+XAIO_API int xaio_fgetxattr(struct xaio_file *f, const char *name, void *buf,
+			    size_t size, const struct xaio_opt *opt,
+			    struct xaio_evset *es);
+XAIO_API int xaio_getxattr(struct xaio_file *dir, const char *path,
+			   const char *name, void *buf, size_t size, int flags,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_fhasxattr(struct xaio_file *f, const char *name,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_hasxattr(struct xaio_file *dir, const char *path,
+			   const char *name, int flags,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_flistxattr(struct xaio_file *f, struct xaio_listing **out,
+			     const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_listxattr(struct xaio_file *dir, const char *path,
+			    struct xaio_listing **out, int flags,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_fxattrname(struct xaio_file *f, uint64_t index, char *buf,
+			     size_t size, const struct xaio_opt *opt,
+			     struct xaio_evset *es);
+XAIO_API int xaio_xattrname(struct xaio_file *dir, const char *path,
+			    uint64_t index, char *buf, size_t size, int flags,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_frenamexattr(struct xaio_file *f, const char *oldname,
+			       const char *newname, const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_renamexattr(struct xaio_file *dir, const char *path,
+			      const char *oldname, const char *newname,
+			      int flags, const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_fremovexattr(struct xaio_file *f, const char *name,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_removexattr(struct xaio_file *dir, const char *path,
+			      const char *name, int flags,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+
+/*
  * The handle's open: 0 when the file is open, -EINPROGRESS while it is
  * pending, or the open's -errno.  Never blocks.
  */
@@ -390,6 +529,20 @@ XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
 #define xaio_remove_nth(...) xaio_remove_nth_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_exists(...) xaio_exists_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_open_nth(...) xaio_open_nth_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fsetxattr(...) xaio_fsetxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_setxattr(...) xaio_setxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fgetxattr(...) xaio_fgetxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_getxattr(...) xaio_getxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fhasxattr(...) xaio_fhasxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_hasxattr(...) xaio_hasxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_flistxattr(...) xaio_flistxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_listxattr(...) xaio_listxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fxattrname(...) xaio_fxattrname_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_xattrname(...) xaio_xattrname_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_frenamexattr(...) xaio_frenamexattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_renamexattr(...) xaio_renamexattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fremovexattr(...) xaio_fremovexattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_removexattr(...) xaio_removexattr_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_evset_add_aiocb(...)                                              \
 	xaio_evset_add_aiocb_loc(XAIO_HERE, __VA_ARGS__)
 #endif

@@ -62,6 +62,18 @@ enum xaio__op {
 	XAIO__OP_REMOVE_NTH,
 	XAIO__OP_EXISTS,
 	XAIO__OP_OPEN_NTH,
+	/* xattr ops (file/xattr.c): xaio__xattr_role needs this order. */
+	XAIO__OP_FSETXATTR,
+	XAIO__OP_SETXATTR,
+	XAIO__OP_SETXATTRAT,
+	XAIO__OP_RENAMEXATTR,
+	XAIO__OP_REMOVEXATTR,
+	XAIO__OP_FGETXATTR,
+	XAIO__OP_GETXATTR,
+	XAIO__OP_GETXATTRAT,
+	XAIO__OP_HASXATTR,
+	XAIO__OP_LISTXATTR,
+	XAIO__OP_XATTRNAME,
 	XAIO__OP_COUNT
 };
 
@@ -78,6 +90,8 @@ enum {
 	/* Reads or changes a directory's entries: in a set, ordered after
 	 * the earlier operations below its path as well (file.c). */
 	XAIO__OPF_BELOW = 1u << 5,
+	/* A ring's -ERANGE is not final: the pool runs it again, and more. */
+	XAIO__OPF_RERUN = 1u << 6,
 };
 
 /* xaio__opdef.ring_op of an operation the ring has no opcode for. */

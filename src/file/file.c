@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "file/calls.h"
+#include "file/xattr.h"
 
 pthread_mutex_t xaio__deps = PTHREAD_MUTEX_INITIALIZER;
 
@@ -262,6 +263,10 @@ static bool after_op(const struct xaio__task *op, const struct xaio__task *x,
 		return x->writes;
 	if (x->op == XAIO__OP_STATX && x->file == f)
 		return op->writes;
+	/* f's extended attributes: in program order when one changes them. */
+	if (op->file == f && x->file == f && xaio__xattr_role(op->op) &&
+	    xaio__xattr_role(x->op))
+		return xaio__xattr_role(op->op) + xaio__xattr_role(x->op) > 2;
 	if (!(op->reads || op->writes) || !(x->reads || x->writes))
 		return false;
 	return (op->writes || x->writes) && overlaps(op, x);
@@ -1611,6 +1616,8 @@ char *xaio__op_args(const struct xaio__task *op)
 	char *s = NULL;
 	int r;
 
+	if (xaio__xattr_role(op->op))
+		return xaio__xattr_args(op);
 	switch (op->op) {
 	case XAIO__OP_OPENAT:
 		if (op->nth)
@@ -1701,8 +1708,9 @@ char *xaio__op_args(const struct xaio__task *op)
 /*
  * Exit: what a program submitted and did not wait for is waited for, at
  * most XAIO_EXIT_TIMEOUT seconds: writes, changes of names (mkdir,
- * unlink, rename, links), barriers, opens (writes may be queued behind
- * them) and closes.  Reads, stats, readlink and access are not.
+ * unlink, rename, links) and of extended attributes, barriers, opens (writes
+ * may be queued behind them) and closes.  Reads, stats, readlink, access and
+ * reads of extended attributes are not.
  */
 static bool exit_drained(void *arg)
 {
