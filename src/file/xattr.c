@@ -13,19 +13,23 @@
  * the working directory and follows links, is one system call the ring
  * has an opcode for; everything else is a pool-only row whose run
  * function below does all its steps on the worker.  A path relative to a
- * directory handle reaches the kernel's path calls as
- * /proc/self/fd/<dir>/<path> (the *xattrat(2) calls of Linux 6.13 are not
- * used: the C library has no wrappers yet).
+ * directory handle goes to the kernel's *xattrat(2) calls (Linux 6.13,
+ * called by number: the C library has no wrappers yet), or before 6.13 as
+ * /proc/self/fd/<dir>/<path>.
  *
  * No state and no locks of its own: a block is read only by the thread
  * running its request.
  */
 #include <fcntl.h>
 #include <linux/limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include "file/calls.h"
 #include "file/listing.h"
@@ -34,6 +38,45 @@
 /* --- what a pool worker runs (the result, or -1 and errno) --- */
 
 enum { XS_SET, XS_GET, XS_LIST, XS_REMOVE };
+
+/* Linux 6.13's *xattrat(2), which the C library has no wrappers for. */
+#ifndef SYS_setxattrat
+#define SYS_setxattrat 463
+#define SYS_getxattrat 464
+#define SYS_listxattrat 465
+#define SYS_removexattrat 466
+#endif
+
+struct xattr_args0 { /* struct xattr_args, XATTR_ARGS_SIZE_VER0 */
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
+
+static _Atomic bool no_xattrat; /* the kernel said ENOSYS once */
+
+/*
+ * The call relative to the directory descriptor dfd, through *xattrat(2):
+ * its result, or -1 and errno (ENOSYS: the kernel has none).
+ */
+static ssize_t xattrat(int dfd, const char *p, bool l, int what,
+		       const char *name, void *val, size_t size, int flags)
+{
+	struct xattr_args0 a = {(uint64_t)(uintptr_t)val, (uint32_t)size,
+				(uint32_t)flags};
+	unsigned int at = l ? AT_SYMLINK_NOFOLLOW : 0;
+
+	switch (what) {
+	case XS_SET:
+		return syscall(SYS_setxattrat, dfd, p, at, name, &a, sizeof(a));
+	case XS_GET:
+		return syscall(SYS_getxattrat, dfd, p, at, name, &a, sizeof(a));
+	case XS_LIST:
+		return syscall(SYS_listxattrat, dfd, p, at, val, size);
+	default:
+		return syscall(SYS_removexattrat, dfd, p, at, name);
+	}
+}
 
 /* One xattr system call on the file req names (its descriptor or path). */
 static ssize_t xsys(const struct xaio__req *req, int what, const char *name,
@@ -57,9 +100,19 @@ static ssize_t xsys(const struct xaio__req *req, int what, const char *name,
 		}
 	}
 	if (p[0] != '/' && req->fd != AT_FDCWD) {
-		int n = snprintf(tmp, sizeof(tmp), "/proc/self/fd/%d/%s",
-				 req->fd, p);
+		int n;
 
+		if (!atomic_load_explicit(&no_xattrat, memory_order_relaxed)) {
+			ssize_t r = xattrat(req->fd, p, l, what, name, val,
+					    size, flags);
+
+			if (r >= 0 || errno != ENOSYS)
+				return r;
+			atomic_store(&no_xattrat, true);
+		}
+		/* Before 6.13: the directory's path through /proc. */
+		n = snprintf(tmp, sizeof(tmp), "/proc/self/fd/%d/%s", req->fd,
+			     p);
 		if (n < 0 || (size_t)n >= sizeof(tmp)) {
 			errno = ENAMETOOLONG;
 			return -1;
