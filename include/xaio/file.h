@@ -501,6 +501,31 @@ XAIO_API int xaio_evset_add_aiocb_loc(struct xaio_srcloc loc,
 XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
 				  struct aiocb *cb, const struct xaio_opt *opt);
 
+/*
+ * Copies (H5Ocopy): len bytes (XAIO_COPY_ALL: to src's end) of src from
+ * src_off to dst at dst_off, both handles possibly futures.  A reflink
+ * clone (FICLONERANGE) where the file system can, else copy_file_range(2),
+ * else read/write, on a pool worker; src's holes stay holes.  dst grows to
+ * cover what was copied and is never truncated.  A barrier on both
+ * handles.  The result (and *done) is the bytes copied (fewer than len at
+ * src's end).  "refresh" is xaio_fstat/xaio_stat with
+ * AT_STATX_FORCE_SYNC, "flush" is xaio_fsync.  See xaio_copy(3).
+ */
+#define XAIO_COPY_ALL UINT64_MAX
+enum {
+	XAIO_COPY_CLONE = 1u << 0, /* a reflink clone or the kernel's error */
+	XAIO_COPY_NOCLONE = 1u << 1, /* copy the bytes: never share blocks */
+	XAIO_COPY_RW = 1u << 2, /* read/write only (implies NOCLONE) */
+};
+XAIO_API int xaio_copy_loc(struct xaio_srcloc loc, struct xaio_file *src,
+			   off_t src_off, struct xaio_file *dst, off_t dst_off,
+			   uint64_t len, unsigned int flags, ssize_t *done,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_copy(struct xaio_file *src, off_t src_off,
+		       struct xaio_file *dst, off_t dst_off, uint64_t len,
+		       unsigned int flags, ssize_t *done,
+		       const struct xaio_opt *opt, struct xaio_evset *es);
+
 #if !defined(XAIO_BUILDING) && !defined(XAIO_NO_SRCLOC_MACROS)
 #define xaio_open(...) xaio_open_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_openat(...) xaio_openat_loc(XAIO_HERE, __VA_ARGS__)
@@ -543,6 +568,7 @@ XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
 #define xaio_renamexattr(...) xaio_renamexattr_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_fremovexattr(...) xaio_fremovexattr_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_removexattr(...) xaio_removexattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_copy(...) xaio_copy_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_evset_add_aiocb(...)                                              \
 	xaio_evset_add_aiocb_loc(XAIO_HERE, __VA_ARGS__)
 #endif

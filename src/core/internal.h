@@ -74,6 +74,7 @@ enum xaio__op {
 	XAIO__OP_HASXATTR,
 	XAIO__OP_LISTXATTR,
 	XAIO__OP_XATTRNAME,
+	XAIO__OP_COPY, /* file/copy.c */
 	XAIO__OP_COUNT
 };
 
@@ -109,6 +110,9 @@ struct xaio__opdef {
 };
 
 XAIO__HIDDEN extern const struct xaio__opdef xaio__ops[XAIO__OP_COUNT];
+
+/* Run functions of multi-step operations, in their callers' files. */
+XAIO__HIDDEN int64_t xaio__run_copy(struct xaio__req *req); /* file/copy.c */
 
 /* Request flags set by the submitter. */
 enum {

@@ -34,6 +34,8 @@
  *     open_nth     off (n), arg (flags), arg2 (mode)
  *   xattr ops      fd (the file's, or a directory or AT_FDCWD), path (by
  *                  path; else ""), buf (struct xaio__xattr *: file/xattr.h)
+ *   copy           fd (destination), arg2 (source), off (destination
+ *                  offset), len, buf (file/copy.c's arguments)
  *
  * No state, no locks: the table is constant.
  */
@@ -430,4 +432,7 @@ const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
 				  xaio__run_listxattr, 0),
 	[XAIO__OP_XATTRNAME] = OP("xattrname", XAIO__RING_NONE, prep_none,
 				  xaio__run_xattrname, 0),
+	/* Several steps on the worker (see the file named in internal.h). */
+	[XAIO__OP_COPY] =
+		OP("copy", XAIO__RING_NONE, prep_none, xaio__run_copy, DUR),
 };

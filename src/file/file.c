@@ -1698,6 +1698,14 @@ char *xaio__op_args(const struct xaio__task *op)
 			     op->path ? op->path : "",
 			     (unsigned long long)op->off);
 		break;
+	case XAIO__OP_COPY:
+		r = asprintf(&s,
+			     "fd=%d, src_off=%lld, dst_off=%lld, len=%llu, "
+			     "flags=%#x",
+			     op->fd, (long long)*(const int64_t *)op->buf,
+			     (long long)op->off, (unsigned long long)op->len,
+			     op->arg);
+		break;
 	default:
 		r = asprintf(&s, "fd=%d", op->fd);
 		break;
