@@ -526,6 +526,55 @@ XAIO_API int xaio_copy(struct xaio_file *src, off_t src_off,
 		       unsigned int flags, ssize_t *done,
 		       const struct xaio_opt *opt, struct xaio_evset *es);
 
+/*
+ * Maps (H5M): a directory of values, one file per key; the map is a
+ * directory handle (xaio_close closes it).  create makes the directory
+ * (mkdirat, its parent fsync'ed: -EEXIST if it exists) and opens it; open
+ * opens an existing one (O_RDONLY | O_DIRECTORY).  Keys: not NULL, not
+ * empty, no '/', not "." or "..", not starting with XAIO_MAP_TMP_PREFIX
+ * (-EINVAL), at most NAME_MAX bytes (-ENAMETOOLONG), checked before
+ * anything starts.  put is atomic and durable (a temporary file, written,
+ * fsync'ed, renamed over the key, the directory fsync'ed); value stays
+ * valid until it completes (no buffer policy).  get's result is the
+ * value's whole size; min(size, it) bytes land in buf (no NUL); size 0
+ * asks the size.  delete unlinks the key and fsyncs the directory.  In a
+ * set, operations on one key run in order.  See xaio_map_put(3).
+ */
+#define XAIO_MAP_TMP_PREFIX ".xaio-tmp-"
+XAIO_API int xaio_map_create_loc(struct xaio_srcloc loc, struct xaio_file **map,
+				 struct xaio_file *dir, const char *path,
+				 mode_t mode, const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+XAIO_API int xaio_map_open_loc(struct xaio_srcloc loc, struct xaio_file **map,
+			       struct xaio_file *dir, const char *path,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_map_put_loc(struct xaio_srcloc loc, struct xaio_file *map,
+			      const char *key, const void *value, size_t len,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_map_get_loc(struct xaio_srcloc loc, struct xaio_file *map,
+			      const char *key, void *buf, size_t size,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_map_delete_loc(struct xaio_srcloc loc, struct xaio_file *map,
+				 const char *key, const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+XAIO_API int xaio_map_create(struct xaio_file **map, struct xaio_file *dir,
+			     const char *path, mode_t mode,
+			     const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_map_open(struct xaio_file **map, struct xaio_file *dir,
+			   const char *path, const struct xaio_opt *opt,
+			   struct xaio_evset *es);
+XAIO_API int xaio_map_put(struct xaio_file *map, const char *key,
+			  const void *value, size_t len,
+			  const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_map_get(struct xaio_file *map, const char *key, void *buf,
+			  size_t size, const struct xaio_opt *opt,
+			  struct xaio_evset *es);
+XAIO_API int xaio_map_delete(struct xaio_file *map, const char *key,
+			     const struct xaio_opt *opt, struct xaio_evset *es);
+
 #if !defined(XAIO_BUILDING) && !defined(XAIO_NO_SRCLOC_MACROS)
 #define xaio_open(...) xaio_open_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_openat(...) xaio_openat_loc(XAIO_HERE, __VA_ARGS__)
@@ -569,6 +618,11 @@ XAIO_API int xaio_copy(struct xaio_file *src, off_t src_off,
 #define xaio_fremovexattr(...) xaio_fremovexattr_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_removexattr(...) xaio_removexattr_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_copy(...) xaio_copy_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_create(...) xaio_map_create_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_open(...) xaio_map_open_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_put(...) xaio_map_put_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_get(...) xaio_map_get_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_delete(...) xaio_map_delete_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_evset_add_aiocb(...)                                              \
 	xaio_evset_add_aiocb_loc(XAIO_HERE, __VA_ARGS__)
 #endif

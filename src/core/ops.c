@@ -36,6 +36,10 @@
  *                  path; else ""), buf (struct xaio__xattr *: file/xattr.h)
  *   copy           fd (destination), arg2 (source), off (destination
  *                  offset), len, buf (file/copy.c's arguments)
+ *   map_create     as openat, arg2 the directory's mode
+ *   map_put, map_get   fd (the map), path (the key), buf, len (the value,
+ *                  the caller's buffer)
+ *   map_delete     fd (the map), path (the key)
  *
  * No state, no locks: the table is constant.
  */
@@ -435,4 +439,12 @@ const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
 	/* Several steps on the worker (see the file named in internal.h). */
 	[XAIO__OP_COPY] =
 		OP("copy", XAIO__RING_NONE, prep_none, xaio__run_copy, DUR),
+	[XAIO__OP_MAP_CREATE] = OP("map_create", XAIO__RING_NONE, prep_none,
+				   xaio__run_map_create, DUR),
+	[XAIO__OP_MAP_PUT] = OP("map_put", XAIO__RING_NONE, prep_none,
+				xaio__run_map_put, DUR),
+	[XAIO__OP_MAP_GET] =
+		OP("map_get", XAIO__RING_NONE, prep_none, xaio__run_map_get, 0),
+	[XAIO__OP_MAP_DELETE] = OP("map_delete", XAIO__RING_NONE, prep_none,
+				   xaio__run_map_delete, DUR),
 };
