@@ -575,6 +575,52 @@ XAIO_API int xaio_map_get(struct xaio_file *map, const char *key, void *buf,
 XAIO_API int xaio_map_delete(struct xaio_file *map, const char *key,
 			     const struct xaio_opt *opt, struct xaio_evset *es);
 
+/*
+ * References (H5R).  A reference names a file itself, not a path: the
+ * kernel's file handle (name_to_handle_at(2)), which survives renames
+ * (and stays valid until the file is deleted: then ESTALE).  xaio_ref_get
+ * fills *ref (which lives until completion) for path relative to dir;
+ * flags AT_SYMLINK_FOLLOW, AT_EMPTY_PATH (path "": dir itself), others
+ * -EINVAL; a file system without handles: EOPNOTSUPP.  xaio_ref_open opens
+ * the file as a new handle *f (a future, as xaio_open's) with open(2)
+ * flags (not O_CREAT, O_EXCL, O_TMPFILE: -EINVAL), through mnt, any handle
+ * on the same file system (NULL: the working directory's);
+ * open_by_handle_at(2) needs CAP_DAC_READ_SEARCH: without it the open
+ * fails with EPERM.  *ref is copied.  See xaio_ref_get(3).
+ */
+#define XAIO_REF_HANDLE_MAX 128 /* MAX_HANDLE_SZ */
+struct xaio_ref {
+	uint64_t mount_id; /* name_to_handle_at's mount id (information) */
+	int32_t handle_type; /* struct file_handle's */
+	uint32_t handle_bytes; /* bytes of handle used */
+	unsigned char handle[XAIO_REF_HANDLE_MAX];
+};
+/* An attribute reference: the file, and the name of an extended attribute. */
+struct xaio_ref_attr {
+	struct xaio_ref ref;
+	char name[256]; /* XATTR_NAME_MAX + 1, NUL-terminated */
+};
+/* A region reference: the file, and a byte range of it. */
+struct xaio_ref_region {
+	struct xaio_ref ref;
+	uint64_t offset, length;
+};
+XAIO_API int xaio_ref_get_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			      const char *path, int flags, struct xaio_ref *ref,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_ref_open_loc(struct xaio_srcloc loc, struct xaio_file **f,
+			       struct xaio_file *mnt,
+			       const struct xaio_ref *ref, int flags,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_ref_get(struct xaio_file *dir, const char *path, int flags,
+			  struct xaio_ref *ref, const struct xaio_opt *opt,
+			  struct xaio_evset *es);
+XAIO_API int xaio_ref_open(struct xaio_file **f, struct xaio_file *mnt,
+			   const struct xaio_ref *ref, int flags,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+
 #if !defined(XAIO_BUILDING) && !defined(XAIO_NO_SRCLOC_MACROS)
 #define xaio_open(...) xaio_open_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_openat(...) xaio_openat_loc(XAIO_HERE, __VA_ARGS__)
@@ -623,6 +669,8 @@ XAIO_API int xaio_map_delete(struct xaio_file *map, const char *key,
 #define xaio_map_put(...) xaio_map_put_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_map_get(...) xaio_map_get_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_map_delete(...) xaio_map_delete_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_ref_get(...) xaio_ref_get_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_ref_open(...) xaio_ref_open_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_evset_add_aiocb(...)                                              \
 	xaio_evset_add_aiocb_loc(XAIO_HERE, __VA_ARGS__)
 #endif

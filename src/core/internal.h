@@ -79,6 +79,8 @@ enum xaio__op {
 	XAIO__OP_MAP_PUT,
 	XAIO__OP_MAP_GET,
 	XAIO__OP_MAP_DELETE,
+	XAIO__OP_REF_GET, /* file/ref.c */
+	XAIO__OP_REF_OPEN, /* (an open's run_op) */
 	XAIO__OP_COUNT
 };
 
@@ -121,6 +123,8 @@ XAIO__HIDDEN int64_t xaio__run_map_create(struct xaio__req *req); /* map.c */
 XAIO__HIDDEN int64_t xaio__run_map_put(struct xaio__req *req);
 XAIO__HIDDEN int64_t xaio__run_map_get(struct xaio__req *req);
 XAIO__HIDDEN int64_t xaio__run_map_delete(struct xaio__req *req);
+XAIO__HIDDEN int64_t xaio__run_ref_get(struct xaio__req *req); /* ref.c */
+XAIO__HIDDEN int64_t xaio__run_ref_open(struct xaio__req *req);
 
 /* Request flags set by the submitter. */
 enum {

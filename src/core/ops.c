@@ -40,6 +40,10 @@
  *   map_put, map_get   fd (the map), path (the key), buf, len (the value,
  *                  the caller's buffer)
  *   map_delete     fd (the map), path (the key)
+ *   ref_get        fd (directory or AT_FDCWD), path, arg (AT_* flags),
+ *                  buf (struct xaio_ref *, filled in)
+ *   ref_open       fd (on the file system, or AT_FDCWD), arg (flags),
+ *                  buf (the struct xaio_ref)
  *
  * No state, no locks: the table is constant.
  */
@@ -447,4 +451,8 @@ const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
 		OP("map_get", XAIO__RING_NONE, prep_none, xaio__run_map_get, 0),
 	[XAIO__OP_MAP_DELETE] = OP("map_delete", XAIO__RING_NONE, prep_none,
 				   xaio__run_map_delete, DUR),
+	[XAIO__OP_REF_GET] =
+		OP("ref_get", XAIO__RING_NONE, prep_none, xaio__run_ref_get, 0),
+	[XAIO__OP_REF_OPEN] = OP("ref_open", XAIO__RING_NONE, prep_none,
+				 xaio__run_ref_open, 0),
 };

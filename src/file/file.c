@@ -1654,17 +1654,16 @@ char *xaio__op_args(const struct xaio__task *op)
 
 	if (xaio__xattr_role(op->op))
 		return xaio__xattr_args(op);
-	switch (op->op) {
+	switch (op->run_op ? op->run_op : op->op) {
+	case XAIO__OP_OPEN_NTH:
+		r = asprintf(&s, "path=\"%s\", n=%llu, flags=%#x, mode=%#o",
+			     op->path ? op->path : "",
+			     (unsigned long long)op->off, op->arg, op->arg2);
+		break;
 	case XAIO__OP_OPENAT:
-		if (op->nth)
-			r = asprintf(
-				&s, "path=\"%s\", n=%llu, flags=%#x, mode=%#o",
-				op->path ? op->path : "",
-				(unsigned long long)op->off, op->arg, op->arg2);
-		else
-			r = asprintf(&s, "path=\"%s\", flags=%#x, mode=%#o",
-				     op->path ? op->path : "", op->arg,
-				     op->arg2);
+	case XAIO__OP_MAP_CREATE:
+		r = asprintf(&s, "path=\"%s\", flags=%#x, mode=%#o",
+			     op->path ? op->path : "", op->arg, op->arg2);
 		break;
 	case XAIO__OP_READ:
 	case XAIO__OP_WRITE:
@@ -1697,6 +1696,7 @@ char *xaio__op_args(const struct xaio__task *op)
 		break;
 	case XAIO__OP_UNLINKAT:
 	case XAIO__OP_MAP_DELETE:
+	case XAIO__OP_REF_GET:
 		r = asprintf(&s, "path=\"%s\", flags=%#x",
 			     op->path ? op->path : "", op->arg);
 		break;
@@ -1739,6 +1739,12 @@ char *xaio__op_args(const struct xaio__task *op)
 	case XAIO__OP_MAP_PUT: /* path: the key */
 		r = asprintf(&s, "path=\"%s\", len=%llu", op->path,
 			     (unsigned long long)op->len);
+		break;
+	case XAIO__OP_REF_OPEN: /* buf: the struct xaio_ref */
+		r = asprintf(&s, "handle_type=%d, handle_bytes=%u, flags=%#x",
+			     ((const struct xaio_ref *)op->buf)->handle_type,
+			     ((const struct xaio_ref *)op->buf)->handle_bytes,
+			     op->arg);
 		break;
 	case XAIO__OP_COPY:
 		r = asprintf(&s,
