@@ -8,7 +8,8 @@
  * if it fails.  On one handle:
  *   - every operation runs after the open, and the close after everything;
  *   - fsync, fdatasync, ftruncate and fallocate are barriers: after every
- *     earlier operation on the handle, and before every later one;
+ *     earlier operation on the handle, and before every later one (copy:
+ *     on both of its handles);
  *   - reads and writes wait for each other only when their byte ranges
  *     overlap and one of them writes (a read past the end of the file may
  *     or may not see a write elsewhere that extends it);
