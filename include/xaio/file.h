@@ -8,7 +8,8 @@
  * if it fails.  On one handle:
  *   - every operation runs after the open, and the close after everything;
  *   - fsync, fdatasync, ftruncate and fallocate are barriers: after every
- *     earlier operation on the handle, and before every later one;
+ *     earlier operation on the handle, and before every later one (copy:
+ *     on both of its handles);
  *   - reads and writes wait for each other only when their byte ranges
  *     overlap and one of them writes (a read past the end of the file may
  *     or may not see a write elsewhere that extends it);
@@ -501,6 +502,126 @@ XAIO_API int xaio_evset_add_aiocb_loc(struct xaio_srcloc loc,
 XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
 				  struct aiocb *cb, const struct xaio_opt *opt);
 
+/*
+ * Copies (H5Ocopy): len bytes (XAIO_COPY_ALL: to src's end) of src from
+ * src_off to dst at dst_off, both handles possibly futures.  A reflink
+ * clone (FICLONERANGE) where the file system can, else copy_file_range(2),
+ * else read/write, on a pool worker; src's holes stay holes.  dst grows to
+ * cover what was copied and is never truncated.  A barrier on both
+ * handles.  The result (and *done) is the bytes copied (fewer than len at
+ * src's end).  "refresh" is xaio_fstat/xaio_stat with
+ * AT_STATX_FORCE_SYNC, "flush" is xaio_fsync.  See xaio_copy(3).
+ */
+#define XAIO_COPY_ALL UINT64_MAX
+enum {
+	XAIO_COPY_CLONE = 1u << 0, /* a reflink clone or the kernel's error */
+	XAIO_COPY_NOCLONE = 1u << 1, /* copy the bytes: never share blocks */
+	XAIO_COPY_RW = 1u << 2, /* read/write only (implies NOCLONE) */
+};
+XAIO_API int xaio_copy_loc(struct xaio_srcloc loc, struct xaio_file *src,
+			   off_t src_off, struct xaio_file *dst, off_t dst_off,
+			   uint64_t len, unsigned int flags, ssize_t *done,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_copy(struct xaio_file *src, off_t src_off,
+		       struct xaio_file *dst, off_t dst_off, uint64_t len,
+		       unsigned int flags, ssize_t *done,
+		       const struct xaio_opt *opt, struct xaio_evset *es);
+
+/*
+ * Maps (H5M): a directory of values, one file per key; the map is a
+ * directory handle (xaio_close closes it).  create makes the directory
+ * (mkdirat, its parent fsync'ed: -EEXIST if it exists) and opens it; open
+ * opens an existing one (O_RDONLY | O_DIRECTORY).  Keys: not NULL, not
+ * empty, no '/', not "." or "..", not starting with XAIO_MAP_TMP_PREFIX
+ * (-EINVAL), at most NAME_MAX bytes (-ENAMETOOLONG), checked before
+ * anything starts.  put is atomic and durable (a temporary file, written,
+ * fsync'ed, renamed over the key, the directory fsync'ed); value stays
+ * valid until it completes (no buffer policy).  get's result is the
+ * value's whole size; min(size, it) bytes land in buf (no NUL); size 0
+ * asks the size.  delete unlinks the key and fsyncs the directory.  In a
+ * set, operations on one key run in order.  See xaio_map_put(3).
+ */
+#define XAIO_MAP_TMP_PREFIX ".xaio-tmp-"
+XAIO_API int xaio_map_create_loc(struct xaio_srcloc loc, struct xaio_file **map,
+				 struct xaio_file *dir, const char *path,
+				 mode_t mode, const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+XAIO_API int xaio_map_open_loc(struct xaio_srcloc loc, struct xaio_file **map,
+			       struct xaio_file *dir, const char *path,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_map_put_loc(struct xaio_srcloc loc, struct xaio_file *map,
+			      const char *key, const void *value, size_t len,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_map_get_loc(struct xaio_srcloc loc, struct xaio_file *map,
+			      const char *key, void *buf, size_t size,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_map_delete_loc(struct xaio_srcloc loc, struct xaio_file *map,
+				 const char *key, const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+XAIO_API int xaio_map_create(struct xaio_file **map, struct xaio_file *dir,
+			     const char *path, mode_t mode,
+			     const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_map_open(struct xaio_file **map, struct xaio_file *dir,
+			   const char *path, const struct xaio_opt *opt,
+			   struct xaio_evset *es);
+XAIO_API int xaio_map_put(struct xaio_file *map, const char *key,
+			  const void *value, size_t len,
+			  const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_map_get(struct xaio_file *map, const char *key, void *buf,
+			  size_t size, const struct xaio_opt *opt,
+			  struct xaio_evset *es);
+XAIO_API int xaio_map_delete(struct xaio_file *map, const char *key,
+			     const struct xaio_opt *opt, struct xaio_evset *es);
+
+/*
+ * References (H5R).  A reference names a file itself, not a path: the
+ * kernel's file handle (name_to_handle_at(2)), which survives renames
+ * (and stays valid until the file is deleted: then ESTALE).  xaio_ref_get
+ * fills *ref (which lives until completion) for path relative to dir;
+ * flags AT_SYMLINK_FOLLOW, AT_EMPTY_PATH (path "": dir itself), others
+ * -EINVAL; a file system without handles: EOPNOTSUPP.  xaio_ref_open opens
+ * the file as a new handle *f (a future, as xaio_open's) with open(2)
+ * flags (not O_CREAT, O_EXCL, O_TMPFILE: -EINVAL), through mnt, any handle
+ * on the same file system (NULL: the working directory's);
+ * open_by_handle_at(2) needs CAP_DAC_READ_SEARCH: without it the open
+ * fails with EPERM.  *ref is copied.  See xaio_ref_get(3).
+ */
+#define XAIO_REF_HANDLE_MAX 128 /* MAX_HANDLE_SZ */
+struct xaio_ref {
+	uint64_t mount_id; /* name_to_handle_at's mount id (information) */
+	int32_t handle_type; /* struct file_handle's */
+	uint32_t handle_bytes; /* bytes of handle used */
+	unsigned char handle[XAIO_REF_HANDLE_MAX];
+};
+/* An attribute reference: the file, and the name of an extended attribute. */
+struct xaio_ref_attr {
+	struct xaio_ref ref;
+	char name[256]; /* XATTR_NAME_MAX + 1, NUL-terminated */
+};
+/* A region reference: the file, and a byte range of it. */
+struct xaio_ref_region {
+	struct xaio_ref ref;
+	uint64_t offset, length;
+};
+XAIO_API int xaio_ref_get_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			      const char *path, int flags, struct xaio_ref *ref,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_ref_open_loc(struct xaio_srcloc loc, struct xaio_file **f,
+			       struct xaio_file *mnt,
+			       const struct xaio_ref *ref, int flags,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_ref_get(struct xaio_file *dir, const char *path, int flags,
+			  struct xaio_ref *ref, const struct xaio_opt *opt,
+			  struct xaio_evset *es);
+XAIO_API int xaio_ref_open(struct xaio_file **f, struct xaio_file *mnt,
+			   const struct xaio_ref *ref, int flags,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+
 #if !defined(XAIO_BUILDING) && !defined(XAIO_NO_SRCLOC_MACROS)
 #define xaio_open(...) xaio_open_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_openat(...) xaio_openat_loc(XAIO_HERE, __VA_ARGS__)
@@ -543,6 +664,14 @@ XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
 #define xaio_renamexattr(...) xaio_renamexattr_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_fremovexattr(...) xaio_fremovexattr_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_removexattr(...) xaio_removexattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_copy(...) xaio_copy_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_create(...) xaio_map_create_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_open(...) xaio_map_open_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_put(...) xaio_map_put_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_get(...) xaio_map_get_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_delete(...) xaio_map_delete_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_ref_get(...) xaio_ref_get_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_ref_open(...) xaio_ref_open_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_evset_add_aiocb(...)                                              \
 	xaio_evset_add_aiocb_loc(XAIO_HERE, __VA_ARGS__)
 #endif

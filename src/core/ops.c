@@ -34,6 +34,16 @@
  *     open_nth     off (n), arg (flags), arg2 (mode)
  *   xattr ops      fd (the file's, or a directory or AT_FDCWD), path (by
  *                  path; else ""), buf (struct xaio__xattr *: file/xattr.h)
+ *   copy           fd (destination), arg2 (source), off (destination
+ *                  offset), len, buf (file/copy.c's arguments)
+ *   map_create     as openat, arg2 the directory's mode
+ *   map_put, map_get   fd (the map), path (the key), buf, len (the value,
+ *                  the caller's buffer)
+ *   map_delete     fd (the map), path (the key)
+ *   ref_get        fd (directory or AT_FDCWD), path, arg (AT_* flags),
+ *                  buf (struct xaio_ref *, filled in)
+ *   ref_open       fd (on the file system, or AT_FDCWD), arg (flags),
+ *                  buf (the struct xaio_ref)
  *
  * No state, no locks: the table is constant.
  */
@@ -430,4 +440,19 @@ const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
 				  xaio__run_listxattr, 0),
 	[XAIO__OP_XATTRNAME] = OP("xattrname", XAIO__RING_NONE, prep_none,
 				  xaio__run_xattrname, 0),
+	/* Several steps on the worker (see the file named in internal.h). */
+	[XAIO__OP_COPY] =
+		OP("copy", XAIO__RING_NONE, prep_none, xaio__run_copy, DUR),
+	[XAIO__OP_MAP_CREATE] = OP("map_create", XAIO__RING_NONE, prep_none,
+				   xaio__run_map_create, DUR),
+	[XAIO__OP_MAP_PUT] = OP("map_put", XAIO__RING_NONE, prep_none,
+				xaio__run_map_put, DUR),
+	[XAIO__OP_MAP_GET] =
+		OP("map_get", XAIO__RING_NONE, prep_none, xaio__run_map_get, 0),
+	[XAIO__OP_MAP_DELETE] = OP("map_delete", XAIO__RING_NONE, prep_none,
+				   xaio__run_map_delete, DUR),
+	[XAIO__OP_REF_GET] =
+		OP("ref_get", XAIO__RING_NONE, prep_none, xaio__run_ref_get, 0),
+	[XAIO__OP_REF_OPEN] = OP("ref_open", XAIO__RING_NONE, prep_none,
+				 xaio__run_ref_open, 0),
 };

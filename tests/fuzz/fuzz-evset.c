@@ -17,7 +17,9 @@
  * unlink, rmdir, rename, link, symlink, readlink, access (absolute paths
  * of the temp dir, never the dir itself: NULL, empty, too long; fuzzed
  * flags and modes), readdir, dirinfo, dirent_nth, remove_nth, exists
- * (the same paths, fuzzed indexes), xaio_file_status/_wait/_fd.  Every
+ * (the same paths, fuzzed indexes), copy (fuzzed offsets, lengths,
+ * flags), map put, get and delete on any handle (keys good and bad),
+ * ref_get, xaio_file_status/_wait/_fd.  Every
  * submission gets a fuzzed xaio_opt or NULL (buffer policy COPY or GIFT with a
  * counting free function, STRICT, garbage bits, reserved words, after[] naming
  * earlier op ids, random ids and 0, a user tag, op_id out or not), a location
@@ -209,6 +211,9 @@ static bool done_used[MAXSTEP + 8];
 static struct statx stxs[MAXSTEP + 8];
 static char lbufs[MAXSTEP + 8][64]; /* xaio_readlink's */
 static struct xaio_listing *lists[MAXSTEP + 8]; /* xaio_readdir's */
+/* xaio_map_put's values and _get's buffers; xaio_ref_get's references. */
+static char mbufs[MAXSTEP + 8][64];
+static struct xaio_ref refs[MAXSTEP + 8];
 /* The xattr calls': a listing (freed at the drain), a value, a name. */
 static struct xaio_listing *xlists[MAXSTEP + 8];
 static char xbufs[MAXSTEP + 8][64];
@@ -2154,6 +2159,82 @@ static void step_xattrs(struct input *in)
 	sub_end(&u, r, opt ? &ob : NULL);
 }
 
+/* Copies, maps and references (file/copy.c, map.c, ref.c). */
+static void step_objects(struct input *in)
+{
+	int hd = pick_handle(in), hd2 = pick_handle(in);
+	struct xaio_file *d = handle_at(hd), *d2 = handle_at(hd2);
+	uint8_t which = (uint8_t)take(in, 1) % 5, fb = (uint8_t)take(in, 1);
+	int how = (int)(take(in, 1) % 4), r = 0;
+	size_t size = take(in, 1) % (sizeof(mbufs[0]) + 1);
+	char *mb = fb & 0x40 ? NULL : mbufs[cur_step];
+	struct optb ob;
+	const struct xaio_opt *opt = pick_opt(in, &ob, K_STAT, false, d, d2);
+	struct sstate *s;
+	struct xaio_evset *es = pick_set(in, &s);
+	static const char *const calls[] = {"xaio_copy", "xaio_map_put",
+					    "xaio_map_get", "xaio_map_delete",
+					    "xaio_ref_get"};
+	static const char *const keys[] = {
+		"k", "key two", "..", "a/b", "", NULL, XAIO_MAP_TMP_PREFIX "x",
+		"k"};
+	const char *key = keys[fb % 8];
+	bool bad_key =
+		!key || !*key || strchr(key, '/') || !strcmp(key, "..") ||
+		!strncmp(key, XAIO_MAP_TMP_PREFIX, strlen(XAIO_MAP_TMP_PREFIX));
+	struct sub u;
+
+	if (ob.g)
+		ob.g->expect = NULL; /* no buffer to give */
+	sub_begin(&u, s, calls[which], opt ? &ob : NULL);
+	switch (which) {
+	case 0: {
+		off_t so = fb & 0x10 ? -1 : (off_t)take(in, 2);
+		off_t doff = (off_t)take(in, 2);
+		uint64_t len = fb & 0x20 ? XAIO_COPY_ALL : take(in, 2);
+		unsigned int flags = (unsigned int)take(in, 1) & 0xf;
+
+		u.must_fail = !d || !d2 || so < 0 || (flags & ~7u) ||
+			      ((flags & XAIO_COPY_CLONE) && (flags & 6));
+		u.data = true; /* synchronous: the bytes copied */
+		u.len = len;
+		r = LOCCALL(xaio_copy, how, d, so, d2, doff, len, flags, NULL,
+			    opt, es);
+		break;
+	}
+	case 1:
+		u.must_fail = !d || bad_key || (!mb && size);
+		r = LOCCALL(xaio_map_put, how, d, key, mb, size, opt, es);
+		break;
+	case 2:
+		u.must_fail = !d || bad_key || (!mb && size);
+		u.data = true; /* synchronous: the value's size */
+		u.len = INT_MAX;
+		r = LOCCALL(xaio_map_get, how, d, key, mb, size, opt, es);
+		break;
+	case 3:
+		u.must_fail = !d || bad_key;
+		r = LOCCALL(xaio_map_delete, how, d, key, opt, es);
+		break;
+	default: {
+		const char *p = pick_name(in);
+		int flags = fb & 3 ? (int)(take(in, 1) & 0x1f) << 8 : 0;
+		struct xaio_ref *ref = fb & 0x80 ? NULL : &refs[cur_step];
+
+		key = p;
+		u.must_fail =
+			!ref ||
+			(flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) ||
+			(bad_name(p) && !(p && !*p && (flags & AT_EMPTY_PATH)));
+		r = LOCCALL(xaio_ref_get, how, d, p, flags, ref, opt, es);
+		break;
+	}
+	}
+	tr("%s handles %d %d '%.40s' fb %#x size %zu -> %d", u.call, hd, hd2,
+	   key ? key : "(null)", fb, size, r);
+	sub_end(&u, r, opt ? &ob : NULL);
+}
+
 static void step_file(struct input *in)
 {
 	int slot = pick_handle(in);
@@ -2207,7 +2288,7 @@ static void step_file(struct input *in)
 
 static void step(struct input *in)
 {
-	int kind = (int)(take(in, 1) % 30);
+	int kind = (int)(take(in, 1) % 31);
 
 	cur_kind = kind;
 	switch (kind) {
@@ -2281,6 +2362,9 @@ static void step(struct input *in)
 		break;
 	case 28:
 		step_xattrs(in);
+		break;
+	case 29:
+		step_objects(in);
 		break;
 	default:
 		/* Opens again: most steps need a handle. */
