@@ -209,7 +209,8 @@ def compare(ref, got, name, with_atime, with_xattrs):
         b = describe(*got[rel], with_atime, with_xattrs)
         for k in a:
             if a[k] != b.get(k):
-                diffs.append("%r: %s %r, want %r" % (rel, k, b.get(k), a[k]))
+                diffs.append("%r: %s %.100r, want %.100r"
+                             % (rel, k, b.get(k), a[k]))
     check(not diffs, "%s: type, mode, owner, size, times, links%s of %d "
           "entries" % (name, ", xattrs" if with_xattrs else "", len(ref)),
           "\n".join(diffs))
