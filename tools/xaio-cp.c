@@ -3,26 +3,27 @@
  * xaio-cp: a recursive copy on event sets, with cp -a's faithfulness
  * (content, holes, mode, ownership when root, nanosecond times, symbolic
  * links, hard links within the tree, empty directories, extended
- * attributes when the library has them).  See xaio-cp(1) and "xaio-cp:
+ * attributes).  See xaio-cp(1) and "xaio-cp:
  * how it is built" in docs/event-sets.md.
  *
  * One thread, one event set.  Every entry of the tree is a node; what is
  * done for it is a handful of operations submitted into the set, tagged
- * (xaio_opt.user_tag) with the node or chunk and what the operation was,
- * and the main loop harvests completions (xaio_evset_wait_any) and
+ * (xaio_opt.user_tag) with the node (or attribute) and what the operation
+ * was, and the main loop harvests completions (xaio_evset_wait_any) and
  * submits what they make possible:
  *   - an lstat (xaio_stat) of each source entry, at most MAX_STATS at once;
- *   - a directory: xaio_mkdir of the copy (0700 while it fills) and
- *     xaio_readdir of the source at once; its entries become nodes; once
- *     every entry is done (a subdirectory: finished itself), its owner,
- *     mode and times, by path (they run after what the set still does
- *     below the directory: ordering by path);
+ *   - a directory: xaio_mkdir of the copy (0700 while it fills),
+ *     xaio_readdir and xaio_listxattr of the source at once; its entries
+ *     become nodes; once every entry is done (a subdirectory: finished
+ *     itself) and its attributes are set, its owner, mode and times, by
+ *     path (they run after what the set still does below the directory:
+ *     ordering by path);
  *   - a regular file, at most MAX_FILES at once (two descriptors each):
- *     two future handles (source, copy), the content (xaio_copy when the
- *     library has it, else chunks of xaio_pread/xaio_pwrite over the data
- *     segments that SEEK_DATA/SEEK_HOLE find, so that holes stay holes),
- *     then ftruncate to the size, fchown, fchmod, futimens and the closes,
- *     all queued at once behind the handle's barriers;
+ *     two future handles (source, copy), xaio_flistxattr of the source and
+ *     xaio_copy of the content (holes stay holes), all at once; then, as
+ *     each attribute's xaio_fgetxattr completes, its xaio_fsetxattr on the
+ *     copy; once those are done, ftruncate to the size, fchown, fchmod,
+ *     futimens and the closes, queued behind the handle's barriers;
  *   - a file whose inode was seen already (st_nlink > 1): xaio_link to
  *     the first copy, ordered behind that copy's creation by path;
  *   - a symbolic link: xaio_readlink, then xaio_symlink, chown and
@@ -35,8 +36,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,21 +50,7 @@
 
 #define MAX_FILES 64 /* regular files open at once (two descriptors each) */
 #define MAX_STATS 256 /* lstats in flight */
-#define CHUNK (256u << 10) /* bytes of one read/write */
-#define CHUNKS_PER_FILE 4 /* chunks in flight per file */
-#define MAX_BUFS 128 /* chunk buffers, all files together */
-
-/* What this libxaio has (its header says, by its macros). */
-#ifdef XAIO_COPY_ALL
-#define COPY 1
-#else
-#define COPY 0
-#endif
-#ifdef xaio_listxattr
-#define XATTRS 1
-#else
-#define XATTRS 0
-#endif
+#define XATTR_VALUE_MAX 65536 /* XATTR_SIZE_MAX */
 
 /* What an operation was (the low bits of its user_tag). */
 enum kind {
@@ -75,22 +60,21 @@ enum kind {
 	K_SRCOP, /* on the source: its open, a failure names the source */
 	K_DSTOP, /* on the copy: create, truncate, owner, mode, times ... */
 	K_CLOSE,
-	K_READ,
-	K_WRITE,
 	K_READLINK,
 	K_COPY,
-	K_KINDS
+	K_XLIST, /* the source's attribute names */
+	K_XGET, /* one attribute's value (tag: struct xattr) */
+	K_XSET, /* set on the copy (tag: struct xattr) */
+	K_KINDS /* at most 16: the tagged structures are 16-byte aligned */
 };
 
 struct node;
 
-/* A piece of a file's content in flight (stop-gap copy). */
-struct chunk {
+/* One extended attribute on its way from the source to the copy. */
+struct xattr {
 	struct node *n;
-	char *buf;
-	off_t off;
-	size_t len, got;
-	struct chunk *next; /* the free list */
+	char *name;
+	char value[XATTR_VALUE_MAX];
 } __attribute__((aligned(16)));
 
 struct node {
@@ -106,10 +90,10 @@ struct node {
 	bool final; /* a directory: its metadata is submitted */
 	/* A regular file. */
 	struct xaio_file *fs, *fd;
-	off_t next_off; /* the next byte to read */
-	off_t seg_end; /* end of the data segment at next_off */
-	uint32_t chunks; /* in flight */
-	bool eof, closing, has_slot;
+	bool copied; /* its content is submitted */
+	bool closing, has_slot;
+	uint32_t xpending; /* attribute operations not done yet */
+	struct xaio_listing *xnames; /* the source's attribute names */
 	struct xaio_listing *listing; /* a directory's, while it is used */
 	char *target; /* a symbolic link's */
 	size_t target_size;
@@ -137,8 +121,6 @@ static uint64_t inflight; /* operations submitted, not harvested */
 static uint32_t stats_inflight, files_open;
 static struct node *stat_head, *stat_tail; /* to lstat */
 static struct node *file_head, *file_tail; /* regular files waiting */
-static struct chunk *free_chunks;
-static uint32_t nbufs;
 static struct ino_ent *inodes[4096];
 static uint64_t n_files, n_bytes;
 static uint64_t t0, t_shown;
@@ -279,6 +261,7 @@ static void free_node(struct node *n)
 	free(n->dst);
 	free(n->target);
 	xaio_listing_free(n->listing);
+	xaio_listing_free(n->xnames);
 	free(n);
 }
 
@@ -313,7 +296,7 @@ static void reap(void)
 
 		check_head = n->c_next;
 		n->checking = false;
-		if (n->ops || !n->done_entry ||
+		if (n->ops || n->xpending || !n->done_entry ||
 		    (dir && (n->waiting || !n->final)))
 			continue;
 		if (n->has_slot)
@@ -374,47 +357,25 @@ static void dir_final(struct node *n)
 	maybe_free(n);
 }
 
-/* Called when a directory's last entry is done. */
+/* A directory's last entry is done, or its last attribute set. */
 static void node_done(struct node *n)
 {
-	if (S_ISDIR(n->st.stx_mode) && n->listed && !n->final)
+	if (S_ISDIR(n->st.stx_mode) && n->listed && !n->final && !n->waiting &&
+	    !n->xpending)
 		dir_final(n);
 }
 
 /* --- regular files --- */
 
-static struct chunk *chunk_get(struct node *n)
-{
-	struct chunk *c = free_chunks;
-
-	if (c) {
-		free_chunks = c->next;
-	} else {
-		if (nbufs >= MAX_BUFS)
-			return NULL;
-		c = aligned_alloc(16, sizeof(*c));
-		if (!c || !(c->buf = malloc(CHUNK))) {
-			free(c);
-			return NULL;
-		}
-		nbufs++;
-	}
-	c->n = n;
-	return c;
-}
-
-static void chunk_put(struct chunk *c)
-{
-	c->next = free_chunks;
-	free_chunks = c;
-}
-
-/* The content is copied (or given up): size, owner, mode, times, closes. */
+/*
+ * The content is submitted (or given up) and the attributes are set:
+ * size, owner, mode, times, closes.
+ */
 static void file_finish(struct node *n)
 {
 	struct xaio_opt o = tag(n, K_DSTOP), oc = tag(n, K_CLOSE);
 
-	if (n->closing)
+	if (n->closing || !n->copied || n->xpending)
 		return;
 	n->closing = true;
 	if (!n->failed) {
@@ -430,69 +391,67 @@ static void file_finish(struct node *n)
 	n_files++;
 }
 
-/*
- * The data segment at or after n->next_off (SEEK_DATA/SEEK_HOLE on the
- * source, once it is open): false at the end.
- */
-static bool next_segment(struct node *n)
-{
-	int fd;
-	off_t d, h;
+/* --- extended attributes --- */
 
-	if (n->next_off >= (off_t)n->st.stx_size)
-		return false;
-	if (n->next_off < n->seg_end)
-		return true;
-	/* Not sparse: one segment, the whole file, with no system call. */
-	if (n->st.stx_blocks * 512 >= n->st.stx_size) {
-		n->seg_end = (off_t)n->st.stx_size;
-		return true;
-	}
-	fd = xaio_file_fd(n->fs); /* waits for the open, which is done */
-	if (fd < 0)
-		return false;
-	d = lseek(fd, n->next_off, SEEK_DATA);
-	if (d < 0) /* ENXIO: only a hole is left */
-		return false;
-	h = lseek(fd, d, SEEK_HOLE);
-	if (h < 0)
-		h = (off_t)n->st.stx_size;
-	n->next_off = d;
-	n->seg_end = h;
-	return true;
+/* The source's names: of the open file (fs), else by path. */
+static void xattr_list(struct node *n, struct xaio_file *fs)
+{
+	struct xaio_opt o = tag(n, K_XLIST);
+	int r = fs ? xaio_flistxattr(fs, &n->xnames, &o, es)
+		   : xaio_listxattr(NULL, n->src, &n->xnames, 0, &o, es);
+
+	if (sub(n, r, n->src, "listxattr"))
+		n->xpending++;
 }
 
-/* Reads as many chunks as the file and the buffers allow. */
-static void file_pump(struct node *n)
+/* The names are in: each value is read, then set on the copy. */
+static void xattr_names(struct node *n)
 {
-	while (!n->failed && !n->eof && n->chunks < CHUNKS_PER_FILE) {
-		struct chunk *c;
-		struct xaio_opt o;
+	struct xaio_listing *l = n->xnames;
 
-		if (!next_segment(n)) {
-			n->eof = true;
+	for (size_t i = 0; l && !n->failed && i < l->count; i++) {
+		struct xattr *x = aligned_alloc(16, sizeof(*x));
+		struct xaio_opt o = tag(x, K_XGET);
+		int r;
+
+		if (!x) {
+			report(n->src, "getxattr", ENOMEM);
 			break;
 		}
-		if (!(c = chunk_get(n)))
-			break;
-		c->off = n->next_off;
-		c->len = CHUNK;
-		if ((off_t)c->len > n->seg_end - c->off)
-			c->len = (size_t)(n->seg_end - c->off);
-		c->got = 0;
-		n->next_off += (off_t)c->len;
-		o = tag(c, K_READ);
-		if (!sub(n,
-			 xaio_pread(n->fs, c->buf, c->len, c->off, NULL, &o,
-				    es),
-			 n->src, "pread")) {
-			chunk_put(c);
-			break;
+		x->n = n;
+		x->name = strdup(l->entries[i].name);
+		r = n->fs ? xaio_fgetxattr(n->fs, x->name, x->value,
+					   sizeof(x->value), &o, es)
+			  : xaio_getxattr(NULL, n->src, x->name, x->value,
+					  sizeof(x->value), 0, &o, es);
+		if (!sub(n, r, n->src, "getxattr")) {
+			free(x->name);
+			free(x);
+			continue;
 		}
-		n->chunks++;
+		n->xpending++;
 	}
-	if ((n->failed || n->eof) && !n->chunks)
-		file_finish(n);
+}
+
+/* A value is in (the result: its size): set on the copy; false if not. */
+static bool xattr_got(struct xattr *x, int64_t size)
+{
+	struct node *n = x->n;
+	struct xaio_opt o = tag(x, K_XSET);
+	int r;
+
+	if (size > (int64_t)sizeof(x->value)) {
+		report(n->src, "getxattr", E2BIG);
+		return false;
+	}
+	r = n->fd ? xaio_fsetxattr(n->fd, x->name, x->value, (size_t)size, 0,
+				   &o, es)
+		  : xaio_setxattr(NULL, n->dst, x->name, x->value, (size_t)size,
+				  0, &o, es);
+	if (!sub(n, r, n->dst, "setxattr"))
+		return false;
+	n->xpending++;
+	return true;
 }
 
 static void link_make(struct node *n, const char *first)
@@ -522,7 +481,7 @@ static void links_run(struct node *n)
 
 static void file_start(struct node *n)
 {
-	struct xaio_opt os = tag(n, K_SRCOP), od = tag(n, K_DSTOP);
+	struct xaio_opt os = tag(n, K_SRCOP), od = tag(n, K_DSTOP), oc;
 	int r;
 
 	n->has_slot = true;
@@ -538,29 +497,19 @@ static void file_start(struct node *n)
 	entry_done(n); /* created: the directory's metadata may follow */
 	links_run(n);
 	if (!sub(n, r, n->dst, "open")) {
-		struct xaio_opt oc = tag(n, K_CLOSE);
-
+		oc = tag(n, K_CLOSE);
 		sub(n, xaio_close(n->fs, &oc, es), n->src, "close");
 		n->closing = true;
 		maybe_free(n);
 		return;
 	}
-#ifdef XAIO_COPY_ALL
-	{
-		struct xaio_opt oc = tag(n, K_COPY);
-
-		if (sub(n,
-			xaio_copy(n->fs, 0, n->fd, 0, XAIO_COPY_ALL, 0, NULL,
-				  &oc, es),
-			n->dst, "copy"))
-			n->eof = true;
-		file_finish(n);
-	}
-#else
-	/* Sparse files wait for the open to find their data (file_pump). */
-	if (n->st.stx_blocks * 512 >= n->st.stx_size)
-		file_pump(n);
-#endif
+	xattr_list(n, n->fs);
+	oc = tag(n, K_COPY);
+	/* The bytes count when it completes (harvest). */
+	sub(n, xaio_copy(n->fs, 0, n->fd, 0, XAIO_COPY_ALL, 0, NULL, &oc, es),
+	    n->dst, "copy");
+	n->copied = true;
+	file_finish(n);
 }
 
 static void files_run(void)
@@ -569,47 +518,6 @@ static void files_run(void)
 
 	while (files_open < MAX_FILES && (n = dequeue(&file_head, &file_tail)))
 		file_start(n);
-}
-
-/* Writes what c holds: false if the write was refused (reported). */
-static bool chunk_write(struct chunk *c)
-{
-	struct xaio_opt o = tag(c, K_WRITE);
-
-	return sub(c->n,
-		   xaio_pwrite(c->n->fd, c->buf, c->got, c->off, NULL, &o, es),
-		   c->n->dst, "write");
-}
-
-static void chunk_done(struct chunk *c, enum kind k,
-		       const struct xaio_op_info *in)
-{
-	struct node *n = c->n;
-
-	if (in->status) {
-		if (!(in->flags & XAIO_INFO_DEP_CANCELED) && !n->failed)
-			report(k == K_READ ? n->src : n->dst,
-			       k == K_READ ? "read" : "write", in->status);
-		n->failed = true;
-	} else if (k == K_READ) {
-		/* Shorter than it was: the rest is not there (ftruncate). */
-		if ((size_t)in->result < c->len)
-			n->eof = true;
-		c->got = (size_t)in->result;
-		if (c->got && chunk_write(c))
-			return;
-	} else {
-		/* A short write: the rest, from where it stopped. */
-		n_bytes += (uint64_t)in->result;
-		c->off += in->result;
-		c->got -= (size_t)in->result;
-		memmove(c->buf, c->buf + in->result, c->got);
-		if (c->got && chunk_write(c))
-			return;
-	}
-	chunk_put(c);
-	n->chunks--;
-	file_pump(n);
 }
 
 /* --- entries --- */
@@ -698,6 +606,7 @@ static void stat_done(struct node *n)
 	if (S_ISDIR(m)) {
 		o = tag(n, K_MKDIR);
 		sub(n, xaio_mkdir(NULL, n->dst, 0700, &o, es), n->dst, "mkdir");
+		xattr_list(n, NULL);
 		o = tag(n, K_READDIR);
 		if (!sub(n, xaio_readdir(NULL, n->src, &n->listing, &o, es),
 			 n->src, "readdir")) {
@@ -787,83 +696,99 @@ static const char *op_name(const struct xaio_op_info *in)
 	return strncmp(in->api, "xaio_", 5) ? in->api : in->api + 5;
 }
 
+/* An attribute operation completed (x: its attribute, or NULL). */
+static void xattr_done(struct node *n, enum kind k, struct xattr *x,
+		       const struct xaio_op_info *in)
+{
+	bool keep = false; /* x is named by the set submitted for it */
+
+	n->xpending--;
+	if (!in->status && k == K_XLIST)
+		xattr_names(n);
+	else if (!in->status && k == K_XGET)
+		keep = xattr_got(x, in->result);
+	if (x && !keep) {
+		free(x->name);
+		free(x);
+	}
+	if (S_ISREG(n->st.stx_mode))
+		file_finish(n);
+	else
+		node_done(n);
+	maybe_free(n);
+}
+
+/* Is the failure one cp -a says nothing about? */
+static bool quiet(enum kind k, const struct xaio_op_info *in)
+{
+	int e = in->status;
+
+	/* Not the owner, as non-root; a file system without attributes; an
+	 * attribute removed meanwhile. */
+	return (!is_root && e == EPERM && strstr(in->api, "chown")) ||
+	       (k == K_XLIST && (e == ENOTSUP || e == EOPNOTSUPP)) ||
+	       (k == K_XGET && e == ENODATA);
+}
+
 static void harvest(const struct xaio_op_info *in)
 {
 	enum kind k = (enum kind)(in->user_tag & 15);
 	void *p = (void *)(uintptr_t)(in->user_tag & ~(uint64_t)15);
-	struct node *n =
-		k == K_READ || k == K_WRITE ? ((struct chunk *)p)->n : p;
-	bool dep = in->flags & XAIO_INFO_DEP_CANCELED;
+	struct xattr *x = k == K_XGET || k == K_XSET ? p : NULL;
+	struct node *n = x ? x->n : p;
+	bool src_side = k == K_STAT || k == K_READDIR || k == K_SRCOP ||
+			k == K_READLINK || k == K_XLIST || k == K_XGET;
 
 	inflight--;
 	n->ops--;
-	if (in->status && k != K_READ && k != K_WRITE) {
-		/* Not the owner as non-root: silently, as cp -a. */
-		bool quiet = !is_root && in->status == EPERM &&
-			     strstr(in->api, "chown");
+	if (in->status && k == K_MKDIR && in->status == EEXIST) {
+		struct stat st;
 
-		if (k == K_MKDIR && in->status == EEXIST) {
-			struct stat st;
-
-			if (stat(n->dst, &st) == 0 && S_ISDIR(st.st_mode)) {
-				mkdir_done(n);
-				maybe_free(n);
-				return;
-			}
-		}
-		if (!dep && !quiet && !(k == K_STAT && n->failed))
-			report(k == K_STAT || k == K_READDIR || k == K_SRCOP ||
-					       k == K_READLINK
-				       ? n->src
-				       : n->dst,
-			       op_name(in), in->status);
-		if (!quiet)
-			n->failed = true;
-		if (k == K_STAT) {
-			stats_inflight--;
-			entry_done(n);
-		} else if (k == K_MKDIR) {
+		/* A directory that is there already: merged into. */
+		if (stat(n->dst, &st) == 0 && S_ISDIR(st.st_mode)) {
 			mkdir_done(n);
-		} else if (k == K_READDIR) {
-			n->listed = true;
-			n->waiting++;
-			if (--n->waiting == 0)
-				node_done(n);
-		} else if (k == K_READLINK) {
-			entry_done(n);
-		} else if ((k == K_SRCOP || k == K_DSTOP) && n->fd &&
-			   !n->closing) {
-			/* The open of a file: its reads are cancelled. */
-			n->eof = true;
-			file_pump(n);
+			maybe_free(n);
+			return;
 		}
-		maybe_free(n);
+	}
+	if (in->status && !quiet(k, in)) {
+		/* Dependents of a reported failure: not reported again. */
+		if (!(in->flags & XAIO_INFO_DEP_CANCELED) &&
+		    !(k == K_STAT && n->failed))
+			report(src_side ? n->src : n->dst, op_name(in),
+			       in->status);
+		/* An attribute that could not be copied stops nothing. */
+		if (k != K_XLIST && k != K_XGET && k != K_XSET)
+			n->failed = true;
+	}
+	if (k == K_XLIST || k == K_XGET || k == K_XSET) {
+		xattr_done(n, k, x, in);
 		return;
 	}
 	switch (k) {
 	case K_STAT:
 		stats_inflight--;
-		stat_done(n);
+		if (in->status)
+			entry_done(n);
+		else
+			stat_done(n);
 		break;
 	case K_MKDIR:
 		mkdir_done(n);
 		break;
 	case K_READDIR:
-		readdir_done(n);
-		break;
-	case K_READ:
-	case K_WRITE:
-		chunk_done(p, k, in);
-		break;
-	case K_SRCOP:
-#ifndef XAIO_COPY_ALL
-		/* The source is open: a sparse file's data can be found. */
-		if (!n->closing)
-			file_pump(n);
-#endif
+		if (in->status) {
+			n->listed = true;
+			node_done(n);
+		} else {
+			readdir_done(n);
+		}
 		break;
 	case K_READLINK:
-		readlink_done(n, in);
+		if (in->status)
+			entry_done(n);
+		else
+			readlink_done(n, in);
 		break;
 	case K_COPY:
 		n_bytes += (uint64_t)in->result;
@@ -952,12 +877,7 @@ int main(int argc, char **argv)
 			progress = true;
 			break;
 		case 'h':
-			printf("usage: xaio-cp [-v] [--progress] SRC... DST\n"
-			       "extended attributes: %s\n"
-			       "content: %s\n",
-			       XATTRS ? "copied"
-				      : "not copied (no xaio_listxattr)",
-			       COPY ? "xaio_copy" : "xaio_pread/xaio_pwrite");
+			printf("usage: xaio-cp [-v] [--progress] SRC... DST\n");
 			return 0;
 		default:
 			usage();
@@ -1032,13 +952,6 @@ int main(int argc, char **argv)
 			free(e->dst);
 			free(e);
 		}
-	}
-	while (free_chunks) {
-		struct chunk *ch = free_chunks;
-
-		free_chunks = ch->next;
-		free(ch->buf);
-		free(ch);
 	}
 	return status;
 }
