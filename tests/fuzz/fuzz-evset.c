@@ -19,7 +19,9 @@
  * flags and modes), readdir, dirinfo, dirent_nth, remove_nth, exists
  * (the same paths, fuzzed indexes), copy (fuzzed offsets, lengths,
  * flags), map put, get and delete on any handle (keys good and bad),
- * ref_get, xaio_file_status/_wait/_fd.  Every
+ * ref_get, chmod, chown, utimens (on handles and by path; fuzzed modes,
+ * owners that give nothing away, times and flags),
+ * xaio_file_status/_wait/_fd.  Every
  * submission gets a fuzzed xaio_opt or NULL (buffer policy COPY or GIFT with a
  * counting free function, STRICT, garbage bits, reserved words, after[] naming
  * earlier op ids, random ids and 0, a user tag, op_id out or not), a location
@@ -2284,11 +2286,87 @@ static void step_file(struct input *in)
 	}
 }
 
+/*
+ * The metadata changes, on a handle or by path: fuzzed modes (the owner
+ * keeps rwx, so the temp dir stays removable), owners (the caller's own
+ * or -1: nothing is given away), times (valid, UTIME_NOW, UTIME_OMIT,
+ * out of range) and flags.
+ */
+static void step_meta(struct input *in)
+{
+	int hd = pick_handle(in), how = (int)(take(in, 1) % 4);
+	struct xaio_file *f = handle_at(hd);
+	uint8_t which = (uint8_t)take(in, 1) % 6, fb = (uint8_t)take(in, 1);
+	bool path_form = which & 1;
+	const char *path = path_form ? pick_name(in) : NULL;
+	int flags = !path_form	  ? 0
+		    : fb % 3 == 0 ? AT_SYMLINK_NOFOLLOW
+		    : fb % 3 == 1 ? 0
+				  : (int)take(in, 4);
+	struct optb ob;
+	const struct xaio_opt *opt = pick_opt(in, &ob, K_STAT, false, f, NULL);
+	struct sstate *s;
+	struct xaio_evset *es = pick_set(in, &s);
+	static const char *const calls[] = {"xaio_fchmod",   "xaio_chmod",
+					    "xaio_fchown",   "xaio_chown",
+					    "xaio_futimens", "xaio_utimens"};
+	static const long nsecs[] = {0,	 999999999, 1000000000,
+				     -1, UTIME_NOW, UTIME_OMIT};
+	struct timespec ts[2];
+	struct sub u;
+	int r = 0;
+
+	if (ob.g)
+		ob.g->expect = NULL; /* no buffer to give */
+	sub_begin(&u, s, calls[which], opt ? &ob : NULL);
+	u.must_fail = (path_form ? bad_name(path) : !f) ||
+		      (flags & ~AT_SYMLINK_NOFOLLOW);
+	switch (which / 2) {
+	case 0: {
+		mode_t mode = (mode_t)take(in, fb & 0x80 ? 4 : 2);
+
+		if (!(mode & ~07777u))
+			mode |= 0700;
+		u.must_fail |= (mode & ~07777u) != 0;
+		r = path_form ? LOCCALL(xaio_chmod, how, f, path, mode, flags,
+					opt, es)
+			      : LOCCALL(xaio_fchmod, how, f, mode, opt, es);
+		break;
+	}
+	case 1: {
+		uid_t uid = fb & 8 ? getuid() : (uid_t)-1;
+		gid_t gid = fb & 16 ? getgid() : (gid_t)-1;
+
+		r = path_form ? LOCCALL(xaio_chown, how, f, path, uid, gid,
+					flags, opt, es)
+			      : LOCCALL(xaio_fchown, how, f, uid, gid, opt, es);
+		break;
+	}
+	default: {
+		const struct timespec *t = fb & 0x40 ? NULL : ts;
+
+		for (int i = 0; i < 2; i++) {
+			ts[i].tv_sec = (time_t)take(in, 4);
+			ts[i].tv_nsec = nsecs[take(in, 1) % 6];
+			u.must_fail |= t && (ts[i].tv_nsec == 1000000000 ||
+					     ts[i].tv_nsec == -1);
+		}
+		r = path_form ? LOCCALL(xaio_utimens, how, f, path, t, flags,
+					opt, es)
+			      : LOCCALL(xaio_futimens, how, f, t, opt, es);
+		break;
+	}
+	}
+	tr("%s dir/handle %d '%s' flags %#x -> %d", u.call, hd,
+	   path ? path : "(null)", flags, r);
+	sub_end(&u, r, opt ? &ob : NULL);
+}
+
 /* --- one input --- */
 
 static void step(struct input *in)
 {
-	int kind = (int)(take(in, 1) % 31);
+	int kind = (int)(take(in, 1) % 32);
 
 	cur_kind = kind;
 	switch (kind) {
@@ -2365,6 +2443,9 @@ static void step(struct input *in)
 		break;
 	case 29:
 		step_objects(in);
+		break;
+	case 30:
+		step_meta(in);
 		break;
 	default:
 		/* Opens again: most steps need a handle. */
