@@ -22,8 +22,9 @@
  *     two future handles (source, copy), xaio_flistxattr of the source and
  *     xaio_copy of the content (holes stay holes), all at once; then, as
  *     each attribute's xaio_fgetxattr completes, its xaio_fsetxattr on the
- *     copy; once those are done, ftruncate to the size, fchown, fchmod,
- *     futimens and the closes, queued behind the handle's barriers;
+ *     copy; once those are done, ftruncate to the size (a sparse file),
+ *     fchown, fchmod, futimens and the closes, queued behind the handle's
+ *     barriers;
  *   - a file whose inode was seen already (st_nlink > 1): xaio_link to
  *     the first copy, ordered behind that copy's creation by path;
  *   - a symbolic link: xaio_readlink, then xaio_symlink, chown and
@@ -379,8 +380,12 @@ static void file_finish(struct node *n)
 		return;
 	n->closing = true;
 	if (!n->failed) {
-		sub(n, xaio_ftruncate(n->fd, (off_t)n->st.stx_size, &o, es),
-		    n->dst, "ftruncate");
+		/* A hole at the end: xaio_copy leaves the copy shorter. */
+		if (n->st.stx_blocks * 512 < n->st.stx_size)
+			sub(n,
+			    xaio_ftruncate(n->fd, (off_t)n->st.stx_size, &o,
+					   es),
+			    n->dst, "ftruncate");
 		set_owner(n, n->fd, 0);
 		sub(n, xaio_fchmod(n->fd, n->st.stx_mode & 07777, &o, es),
 		    n->dst, "fchmod");
