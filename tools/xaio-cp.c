@@ -337,7 +337,6 @@ static void set_times(struct node *n, struct xaio_file *f, int flags)
 		    "utimens");
 }
 
-/* A directory whose entries are all done: its metadata, last. */
 /* Owner, mode and times by path, in that order (the path orders them). */
 static void meta_by_path(struct node *n)
 {
@@ -349,6 +348,7 @@ static void meta_by_path(struct node *n)
 	set_times(n, NULL, 0);
 }
 
+/* A directory whose entries are all done: its metadata, last. */
 static void dir_final(struct node *n)
 {
 	n->final = true;
@@ -494,6 +494,7 @@ static void file_start(struct node *n)
 	r = xaio_open(&n->fs, n->src, O_RDONLY | O_NOFOLLOW, 0, &os, es);
 	if (!sub(n, r, n->src, "open")) {
 		entry_done(n);
+		links_run(n); /* (they fail, and say so) */
 		maybe_free(n);
 		return;
 	}
@@ -616,7 +617,7 @@ static void stat_done(struct node *n)
 		if (!sub(n, xaio_readdir(NULL, n->src, &n->listing, &o, es),
 			 n->src, "readdir")) {
 			n->listed = true;
-			dir_final(n);
+			node_done(n);
 		}
 	} else if (S_ISREG(m)) {
 		if (n->st.stx_nlink > 1 && other_link(n))
@@ -910,9 +911,19 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc - 1; i++) {
 		char *b = base_name(argv[i]);
 		char *to = dst_dir ? join(dst, b) : strip(dst);
-		struct stat st;
+		struct stat st, tst;
 
 		free(b);
+		if (lstat(argv[i], &st) == 0 && lstat(to, &tst) == 0 &&
+		    st.st_dev == tst.st_dev && st.st_ino == tst.st_ino) {
+			/* The copy's O_TRUNC would empty the source. */
+			fprintf(stderr,
+				"xaio-cp: '%s' and '%s' are the same file\n",
+				argv[i], to);
+			status = 1;
+			free(to);
+			continue;
+		}
 		if (lstat(argv[i], &st) == 0 && S_ISDIR(st.st_mode) &&
 		    inside(argv[i], to)) {
 			fprintf(stderr,

@@ -324,6 +324,12 @@ def body(cp, base, backend):
           os.path.isfile(os.path.join(part, "small")),
           "a missing source: exit 1, its path named, the rest copied",
           "exit %d: %s" % (r.returncode, r.stderr))
+    r = run([cp, os.path.join(into, "small"), into])
+    with open(os.path.join(into, "small"), "rb") as f:
+        kept = f.read()
+    check(r.returncode == 1 and "same file" in r.stderr and
+          kept == b"hello\n", "a file onto itself: refused, kept whole",
+          r.stderr)
     r = run([cp, src, os.path.join(src, "names", "inside")])
     check(r.returncode != 0 and "into itself" in r.stderr and
           not os.path.exists(os.path.join(src, "names", "inside")),
