@@ -913,22 +913,19 @@ int main(int argc, char **argv)
 		char *to = dst_dir ? join(dst, b) : strip(dst);
 		struct stat st, tst;
 
+		const char *why = NULL;
+
 		free(b);
+		/* The same file: the copy's O_TRUNC would empty the source. */
 		if (lstat(argv[i], &st) == 0 && lstat(to, &tst) == 0 &&
-		    st.st_dev == tst.st_dev && st.st_ino == tst.st_ino) {
-			/* The copy's O_TRUNC would empty the source. */
-			fprintf(stderr,
-				"xaio-cp: '%s' and '%s' are the same file\n",
-				argv[i], to);
-			status = 1;
-			free(to);
-			continue;
-		}
-		if (lstat(argv[i], &st) == 0 && S_ISDIR(st.st_mode) &&
-		    inside(argv[i], to)) {
-			fprintf(stderr,
-				"xaio-cp: cannot copy '%s' into itself, '%s'\n",
-				argv[i], to);
+		    st.st_dev == tst.st_dev && st.st_ino == tst.st_ino)
+			why = "is the same file as";
+		else if (lstat(argv[i], &st) == 0 && S_ISDIR(st.st_mode) &&
+			 inside(argv[i], to))
+			why = "cannot be copied into itself,";
+		if (why) {
+			fprintf(stderr, "xaio-cp: '%s' %s '%s'\n", argv[i], why,
+				to);
 			status = 1;
 			free(to);
 			continue;
