@@ -4,8 +4,8 @@
 #
 # Installs the build with DESTDIR into a temporary stage, checks the layout
 # (headers, sonames and symlinks, static archives iff XAIO_BUILD_STATIC,
-# .pc files, CMake package, man pages, xaio-run, LICENSE, no build-tree
-# path in any installed text file), then builds tests/install/consumer.c
+# .pc files, CMake package, man pages, xaio-run, xaio-cp, LICENSE, no
+# build-tree path in any installed text file), then builds tests/install/consumer.c
 # against the stage
 #   1. through pkg-config (PKG_CONFIG_SYSROOT_DIR = the stage),
 #   2. through find_package(xaio) (tests/install/CMakeLists.txt,
@@ -25,7 +25,7 @@
 # after the rest has passed: install it with `apt-get install pkg-config`.
 #
 # Called by CTest with the settings in the environment:
-#   BUILD SOURCE CMAKE CC CFLAGS CONFIG VERSION SOVERSION STATIC PROGRAM
+#   BUILD SOURCE CMAKE CC CFLAGS CONFIG VERSION SOVERSION STATIC TOOLS PROGRAM
 #   PREFIX LIBDIR INCLUDEDIR BINDIR MANDIR DOCDIR (the full install paths)
 set -eu
 for v in BUILD SOURCE CMAKE CC VERSION SOVERSION STATIC PROGRAM PREFIX \
@@ -98,6 +98,12 @@ for sect in 1 3 7; do
 		test "$n_src" -gt 0 -a "$n_src" -eq "$n_inst"
 done
 check "bin/xaio-run is executable" test -x "$stage$BINDIR/xaio-run"
+# xaio-cp (XAIO_BUILD_TOOLS) finds the staged libxaio through its RPATH.
+if [ "${TOOLS:-OFF}" = ON ]; then
+	check "bin/xaio-cp runs from the stage on its own" sh -c \
+		'env -u LD_LIBRARY_PATH "$1" --help >/dev/null' - \
+		"$stage$BINDIR/xaio-cp"
+fi
 check "LICENSE in the doc dir" test -f "$stage$DOCDIR/LICENSE"
 
 # Everything lands under the prefix.
