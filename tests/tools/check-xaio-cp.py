@@ -14,8 +14,9 @@ but for directories and links, atime in ns, symlink targets, link counts and the
 hard-link grouping, xattrs, the sparse file's allocated blocks) and the
 content (diff -r --no-dereference).  Then: where copies go (into an
 existing directory), usage errors (exit 2), a failure that the copy goes
-past (exit 1, the path named), and a copy of 300 files under an
-RLIMIT_NOFILE of 200 (the descriptor bound).
+past (exit 1, the path named), a directory blocked by a file, a file
+onto itself, a directory into itself, and a copy of 300 files under an
+RLIMIT_NOFILE of 200 (the descriptor bound); -v and --progress.
 
 Usage: check-xaio-cp.py XAIO_CP
 """
@@ -324,6 +325,19 @@ def body(cp, base, backend):
           os.path.isfile(os.path.join(part, "small")),
           "a missing source: exit 1, its path named, the rest copied",
           "exit %d: %s" % (r.returncode, r.stderr))
+    # Inside the tree: a file where a directory's copy must go.  That
+    # directory fails (named, with the operation); its siblings are copied.
+    blocked = os.path.join(base, "blocked")
+    os.mkdir(blocked)
+    write(os.path.join(blocked, "names"), b"in the way")
+    r = run([cp, os.path.join(src, "names"), os.path.join(src, "links"),
+             os.path.join(src, "small"), blocked])
+    check(r.returncode == 1 and
+          os.path.join(blocked, "names") + ": mkdir: File exists" in r.stderr
+          and os.readlink(os.path.join(blocked, "links", "relative")) ==
+          "../small" and os.path.isfile(os.path.join(blocked, "small")),
+          "a directory blocked by a file: 'PATH: mkdir: File exists', exit "
+          "1, the rest copied", "exit %d: %s" % (r.returncode, r.stderr))
     r = run([cp, os.path.join(into, "small"), into])
     with open(os.path.join(into, "small"), "rb") as f:
         kept = f.read()
