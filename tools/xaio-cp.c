@@ -487,10 +487,12 @@ static void links_run(struct node *n)
 static void file_start(struct node *n)
 {
 	struct xaio_opt os = tag(n, K_SRCOP), od = tag(n, K_DSTOP), oc;
+	uint64_t src_open = 0;
 	int r;
 
 	n->has_slot = true;
 	files_open++;
+	os.op_id = &src_open;
 	r = xaio_open(&n->fs, n->src, O_RDONLY | O_NOFOLLOW, 0, &os, es);
 	if (!sub(n, r, n->src, "open")) {
 		entry_done(n);
@@ -498,6 +500,9 @@ static void file_start(struct node *n)
 		maybe_free(n);
 		return;
 	}
+	/* Created only if the source opens, as cp: after it, hard. */
+	od.n_after = 1;
+	od.after = &src_open;
 	r = xaio_open(&n->fd, n->dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
 		      0600, &od, es);
 	entry_done(n); /* created: the directory's metadata may follow */

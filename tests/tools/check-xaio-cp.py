@@ -14,7 +14,8 @@ but for directories and links, atime in ns, symlink targets, link counts and the
 hard-link grouping, xattrs, the sparse file's allocated blocks) and the
 content (diff -r --no-dereference).  Then: where copies go (into an
 existing directory), usage errors (exit 2), a failure that the copy goes
-past (exit 1, the path named), a directory blocked by a file, a file
+past (exit 1, the path named), an unreadable file (as nobody when run as
+root), a directory blocked by a file, a file
 onto itself, a directory into itself, and a copy of 300 files under an
 RLIMIT_NOFILE of 200 (the descriptor bound); -v and --progress.
 
@@ -338,6 +339,38 @@ def body(cp, base, backend):
           "../small" and os.path.isfile(os.path.join(blocked, "small")),
           "a directory blocked by a file: 'PATH: mkdir: File exists', exit "
           "1, the rest copied", "exit %d: %s" % (r.returncode, r.stderr))
+    # A source that cannot be read: reported, no empty copy left; as a
+    # user without privilege (root reads everything: nobody, then).
+    noperm = os.path.join(base, "noperm")
+    os.mkdir(noperm, 0o777)
+    os.chmod(base, 0o755)
+    os.chmod(noperm, 0o1777)
+    os.mkdir(os.path.join(noperm, "s"), 0o755)
+    write(os.path.join(noperm, "s", "ok"), b"ok\n", 0o644)
+    write(os.path.join(noperm, "s", "secret"), b"no\n", 0o000)
+
+    def nobody():
+        if os.geteuid() == 0:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+    try:
+        runs = run([cp, "--help"], preexec_fn=nobody).returncode == 0
+    except OSError:
+        runs = False
+    if not runs:
+        # (A build tree under a directory that only root may enter.)
+        print("# skipped: an unreadable source (nobody cannot run xaio-cp "
+              "from this build tree)")
+    else:
+        r = run([cp, os.path.join(noperm, "s"), os.path.join(noperm, "d")],
+                preexec_fn=nobody)
+        check(r.returncode == 1 and "secret: open: Permission denied" in
+              r.stderr and os.path.isfile(os.path.join(noperm, "d", "ok"))
+              and not os.path.lexists(os.path.join(noperm, "d", "secret")),
+              "an unreadable source: 'PATH: open: Permission denied', no "
+              "empty copy, the rest copied",
+              "exit %d: %s" % (r.returncode, r.stderr))
     r = run([cp, os.path.join(into, "small"), into])
     with open(os.path.join(into, "small"), "rb") as f:
         kept = f.read()
