@@ -199,6 +199,23 @@ static int64_t copy_data(int src, off_t so, int dst, off_t doff, uint64_t n,
 }
 
 /*
+ * copy_data(), leaving src's file offset where it was: SEEK_DATA and
+ * SEEK_HOLE move it, and the caller may use it (xaio_file_fd()).
+ */
+static int64_t copy_kept(int src, off_t so, int dst, off_t doff, uint64_t n,
+			 off_t dsize, bool cfr)
+{
+	off_t keep = lseek(src, 0, SEEK_CUR);
+	int64_t r = copy_data(src, so, dst, doff, n, dsize, cfr);
+	int e = errno;
+
+	if (keep >= 0)
+		lseek(src, keep, SEEK_SET);
+	errno = e;
+	return r;
+}
+
+/*
  * req: fd dst, arg2 src, off the destination offset, len the length
  * (XAIO_COPY_ALL: to src's end), buf the struct copy_args.
  */
@@ -260,7 +277,7 @@ int64_t xaio__run_copy(struct xaio__req *req)
 		if (a->flags & XAIO_COPY_CLONE)
 			return -1;
 	}
-	return copy_data(src, so, dst, doff, n, ds.st_size,
+	return copy_kept(src, so, dst, doff, n, ds.st_size,
 			 !(a->flags & XAIO_COPY_RW));
 }
 

@@ -258,12 +258,13 @@ static bool after_op(const struct xaio__task *op, const struct xaio__task *x,
 {
 	if (f->strict || op->barrier || x->barrier)
 		return true;
-	/* fstat and writes, in program order; an openat or stat relative to
-	 * f (a directory) waits for nothing but barriers. */
+	/* fstat and writes (of data or of extended attributes: ctime), in
+	 * program order; an openat or stat relative to f (a directory) waits
+	 * for nothing but barriers. */
 	if (op->op == XAIO__OP_STATX && op->file == f)
-		return x->writes;
+		return x->writes || xaio__xattr_role(x->op) == 2;
 	if (x->op == XAIO__OP_STATX && x->file == f)
-		return op->writes;
+		return op->writes || xaio__xattr_role(op->op) == 2;
 	/* f's extended attributes: in program order when one changes them. */
 	if (op->file == f && x->file == f && xaio__xattr_role(op->op) &&
 	    xaio__xattr_role(x->op))

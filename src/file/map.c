@@ -122,7 +122,9 @@ int64_t xaio__run_map_put(struct xaio__req *req)
  */
 int64_t xaio__run_map_get(struct xaio__req *req)
 {
-	int fd = openat(req->fd, req->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO someone put in the map must not block the open. */
+	int fd = openat(req->fd, req->path,
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	uint64_t want, done = 0;
 	struct stat st;
 	int e;
@@ -193,7 +195,7 @@ int64_t xaio__run_map_create(struct xaio__req *req)
 		goto out;
 	fd = openat(req->fd, req->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		goto out;
+		goto undo;
 	pfd = openat(req->fd, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0 || fsync(pfd) < 0) {
 		e = errno;
@@ -202,9 +204,15 @@ int64_t xaio__run_map_create(struct xaio__req *req)
 		close(fd);
 		fd = -1;
 		errno = e;
-		goto out;
+		goto undo;
 	}
 	close(pfd);
+	goto out;
+undo:
+	/* A failed create leaves nothing behind (it is still empty). */
+	e = errno;
+	unlinkat(req->fd, req->path, AT_REMOVEDIR);
+	errno = e;
 out:
 	e = errno;
 	free(parent);

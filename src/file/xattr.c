@@ -143,6 +143,8 @@ static void free_keep(void *p)
 /*
  * The whole of what XS_GET (name) or XS_LIST gives, malloc'ed, its size in
  * *len: asks the size, then reads, again while the answer grew (ERANGE).
+ * An empty answer is read into a buffer of one byte, not with size 0,
+ * which would be another size query and could say more than the buffer.
  */
 static char *whole(const struct xaio__req *req, int what, const char *name,
 		   size_t *len)
@@ -151,19 +153,22 @@ static char *whole(const struct xaio__req *req, int what, const char *name,
 
 	for (;;) {
 		ssize_t n = xsys(req, what, name, NULL, 0, 0), k;
+		size_t room = n ? (size_t)n : 1;
 
 		if (n < 0)
 			break;
 		free(v);
-		if (!(v = malloc(n ? (size_t)n : 1))) {
+		if (!(v = malloc(room))) {
 			errno = ENOMEM;
 			return NULL;
 		}
-		k = xsys(req, what, name, v, (size_t)n, 0);
-		if (k >= 0) {
+		k = xsys(req, what, name, v, room, 0);
+		if (k >= 0 && (size_t)k <= (size_t)n) {
 			*len = (size_t)k;
 			return v;
 		}
+		if (k >= 0)
+			continue; /* grew into the spare byte: ask again */
 		if (errno != ERANGE)
 			break;
 	}

@@ -422,6 +422,37 @@ static int t_errors(void)
 	return XT_PASS;
 }
 
+/*
+ * The copy reads holes with SEEK_DATA/SEEK_HOLE on the source's descriptor:
+ * its file offset, which the caller can use (xaio_file_fd), is left where
+ * it was (before, it moved to the end of the copied data).
+ */
+static int t_offset_kept(void)
+{
+	struct xaio_file *s, *d;
+	ssize_t done = 0;
+	int fd;
+
+	XT_REQUIRE_BACKEND();
+	fd = xt_make_file("off-src", 65536, 0);
+	XT_ASSERT_GE(fd, 0);
+	close(fd);
+	s = sync_open(xt_path("off-src"), O_RDONLY);
+	d = sync_open(xt_path("off-dst"), O_RDWR | O_CREAT | O_TRUNC);
+	fd = xaio_file_fd(s);
+	XT_ASSERT_GE(fd, 0);
+	XT_ASSERT_EQ(lseek(fd, 5, SEEK_SET), 5);
+	XT_ASSERT_EQ(xaio_copy(s, 0, d, 0, XAIO_COPY_ALL, XAIO_COPY_NOCLONE,
+			       &done, NULL, NULL),
+		     65536);
+	XT_ASSERT_EQ(done, 65536);
+	XT_ASSERT_EQ(lseek(fd, 0, SEEK_CUR), 5);
+	XT_ASSERT(has_pattern(xt_path("off-dst"), 0, 65536, 0));
+	XT_ASSERT_EQ(xaio_close(s, NULL, NULL), 0);
+	XT_ASSERT_EQ(xaio_close(d, NULL, NULL), 0);
+	return XT_PASS;
+}
+
 static const struct xt_case cases[] = {
 	{"whole_and_range", t_whole_and_range},
 	{"sparse", t_sparse},
@@ -429,6 +460,7 @@ static const struct xt_case cases[] = {
 	{"barrier", t_barrier},
 	{"clone", t_clone},
 	{"errors", t_errors},
+	{"offset_kept", t_offset_kept},
 };
 
 XT_MAIN(cases)

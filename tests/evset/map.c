@@ -404,11 +404,75 @@ static int t_atomic(void)
 	return XT_PASS;
 }
 
+/*
+ * A key someone made a FIFO is refused (EINVAL), not a worker blocked in
+ * open(2) for ever: before, xaio_map_get on it never returned.
+ */
+static int t_fifo_key(void)
+{
+	struct xaio_file *m = NULL;
+	char b[8];
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_EQ(xaio_map_create(&m, NULL, xt_path("mf"), 0700, NULL, NULL),
+		     0);
+	XT_ASSERT_OK(mkfifo(xt_path("mf/k"), 0600));
+	XT_ASSERT_EQ(xaio_map_get(m, "k", b, sizeof(b), NULL, NULL), -EINVAL);
+	XT_ASSERT_EQ(xaio_close(m, NULL, NULL), 0);
+	return XT_PASS;
+}
+
+/* In a child (as nobody when root): a create the kernel refuses. */
+static int create_denied_child(const char *path)
+{
+	struct xaio_file *m = NULL;
+
+	if (!geteuid() && (setgid(65534) || setuid(65534)))
+		return XT_SKIP;
+	/* Mode 0: mkdir works, the open for the handle is refused. */
+	XT_ASSERT_EQ(xaio_map_create(&m, NULL, path, 0, NULL, NULL), -EACCES);
+	XT_ASSERT(!m);
+	return XT_PASS;
+}
+
+/*
+ * A create that fails leaves no directory behind (before, the directory
+ * stayed and a retry said EEXIST).  In a directory of /tmp anybody may
+ * reach (the test directory is its owner's only).
+ */
+static int t_create_fails_clean(void)
+{
+	char dir[] = "/tmp/xaio-mapc.XXXXXX", path[sizeof(dir) + 2];
+	struct stat st;
+	bool left;
+	int status;
+	pid_t pid;
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m", dir);
+	XT_ASSERT_OK(chmod(dir, 0777));
+	fflush(NULL);
+	pid = fork();
+	XT_ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(create_denied_child(path));
+	XT_ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	left = stat(path, &st) == 0;
+	if (left)
+		rmdir(path);
+	rmdir(dir);
+	XT_ASSERT(WIFEXITED(status));
+	XT_SKIP_IF(WEXITSTATUS(status) == XT_SKIP, "cannot become nobody");
+	XT_ASSERT_EQ(WEXITSTATUS(status), XT_PASS);
+	XT_ASSERT(!left);
+	return XT_PASS;
+}
+
 static const struct xt_case cases[] = {
-	{"basic", t_basic},
-	{"in_set", t_in_set},
-	{"keys", t_keys},
-	{"atomic", t_atomic},
+	{"basic", t_basic},	  {"in_set", t_in_set},
+	{"keys", t_keys},	  {"atomic", t_atomic},
+	{"fifo_key", t_fifo_key}, {"create_fails_clean", t_create_fails_clean},
 };
 
 XT_MAIN(cases)

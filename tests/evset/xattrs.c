@@ -17,6 +17,8 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <linux/limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -529,6 +531,102 @@ static int t_gated(void)
 	return XT_PASS;
 }
 
+/*
+ * An fstat on a handle runs after an earlier change of its attributes (the
+ * change sets ctime): held behind the gate, the set holds the fstat back
+ * too.  Before, the fstat ran at once.
+ */
+static int t_fstat_after_set(void)
+{
+	char p[PATH_MAX];
+	struct et_gate g;
+	struct xaio_evset *es = NULL;
+	struct xaio_file *f = NULL;
+	struct xaio_op_info in;
+	struct statx stx;
+	uint64_t sid = 0, fid = 0;
+	struct xaio_opt o, of = {0};
+
+	NEED_XATTRS();
+	touch(p, "fs");
+	XT_ASSERT_EQ(xaio_open(&f, p, O_RDWR, 0, NULL, NULL), 0);
+	ET_GATE(&g, "xattrs-fs.fifo");
+	XT_ASSERT_EQ(xaio_evset_create(&es, NULL), 0);
+	o = et_after(&g.id, &sid);
+	XT_ASSERT_EQ(xaio_fsetxattr(f, "user.c", "v", 1, 0, &o, es), 0);
+	of.op_id = &fid;
+	XT_ASSERT_EQ(xaio_fstat(f, STATX_CTIME, &stx, &of, es), 0);
+	XT_ASSERT_EQ(xaio_evset_op_wait(es, fid, ET_MS(50), &in), -ETIMEDOUT);
+	XT_ASSERT_EQ(et_gate_release(&g), 0);
+	XT_ASSERT_EQ(et_status(es, sid, &in), 0);
+	XT_ASSERT_EQ(et_status(es, fid, &in), 0);
+	XT_ASSERT_EQ(xaio_evset_wait(es, ET_LONG, 0, NULL), 0);
+	XT_ASSERT_EQ(xaio_close(f, NULL, NULL), 0);
+	XT_ASSERT_EQ(xaio_evset_close(es, XAIO_CLOSE_DISCARD_ERRORS), 0);
+	XT_ASSERT_EQ(et_gate_close(&g), 0);
+	return XT_PASS;
+}
+
+static const char *grow_path;
+static atomic_int grow_stop;
+
+/* Switches user.g between empty and 64 bytes of 'x', and adds and
+ * removes user.h, until told to stop. */
+static void *grower(void *arg)
+{
+	static const char big[64] =
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxx";
+
+	(void)arg;
+	for (int i = 0; !atomic_load(&grow_stop); i++) {
+		setxattr(grow_path, "user.g", big, i % 2 ? sizeof(big) : 0, 0);
+		if (i % 2)
+			setxattr(grow_path, "user.h", "1", 1, 0);
+		else
+			removexattr(grow_path, "user.h");
+	}
+	return NULL;
+}
+
+/*
+ * A value or a list that grows between the worker's size query and its
+ * read: every answer is one the file had (before, an empty answer read
+ * with size 0 was a second size query, and the worker copied that many
+ * bytes from a 1-byte buffer: ASan's heap-buffer-overflow).
+ */
+static int t_growing(void)
+{
+	char p[PATH_MAX];
+	pthread_t t;
+	int bad = 0;
+
+	NEED_XATTRS();
+	grow_path = touch(p, "grow");
+	XT_ASSERT_OK(setxattr(p, "user.g", "", 0, 0));
+	atomic_store(&grow_stop, 0);
+	XT_ASSERT_EQ(pthread_create(&t, NULL, grower, NULL), 0);
+	for (int i = 0; i < 3000; i++) {
+		char b[4] = {0};
+		struct xaio_listing *l = NULL;
+		int r = xaio_getxattr(NULL, p, "user.g", b, sizeof(b), 0, NULL,
+				      NULL);
+
+		if (r != 0 && !(r == 64 && !memcmp(b, "xxxx", 4)))
+			bad++;
+		r = xaio_listxattr(NULL, p, &l, 0, NULL, NULL);
+		if (r < 1 || r > 2 || !l || (size_t)r != l->count ||
+		    strcmp(l->entries[0].name, "user.g") ||
+		    (r == 2 && strcmp(l->entries[1].name, "user.h")))
+			bad++;
+		xaio_listing_free(l);
+	}
+	atomic_store(&grow_stop, 1);
+	pthread_join(t, NULL);
+	XT_ASSERT_EQ(bad, 0);
+	return XT_PASS;
+}
+
 static struct xaio_runtime_info stats(void)
 {
 	struct xaio_runtime_info ri = {.size = sizeof(ri)};
@@ -589,6 +687,8 @@ static const struct xt_case cases[] = {
 	{"args", t_args},
 	{"gated", t_gated},
 	{"ring_rows", t_ring_rows},
+	{"fstat_after_set", t_fstat_after_set},
+	{"growing", t_growing},
 };
 
 XT_MAIN(cases)
