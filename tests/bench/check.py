@@ -404,10 +404,11 @@ def fake_cp(tools, name, body):
     return p
 
 
-def copy_run(d, xcp, env=None, wls="cp-small,cp-large"):
+def copy_run(d, xcp, env=None, wls="cp-small,cp-large", svg=None):
     j = os.path.join(d, "out.json")
     rc, out, err = run(["-w", wls, "--dir", d, "--json", j,
-                        "--xaio-cp", xcp] + SMALL, env=env)
+                        "--xaio-cp", xcp] + (["--svg", svg] if svg else [])
+                       + SMALL, env=env)
     doc = None
     if check(os.path.exists(j), "no json (rc %d: %s)" % (rc, err[-300:])):
         with open(j) as f:
@@ -431,8 +432,19 @@ def t_copy(d):
 
 def copy_cases(d, tools):
     good = fake_cp(tools, "good", 'exec cp -a "$@"')
-    rc, out, doc = copy_run(d, good)
+    svg = os.path.join(tools, "svg")
+    rc, out, doc = copy_run(d, good, svg=svg)
     check(rc == 0, "good copies: rc %d: %s" % (rc, out[-400:]))
+    for name in ["cp-small.svg", "cp-large.svg"]:
+        path = os.path.join(svg, name)
+        if check(os.path.exists(path), "no %s" % name):
+            root = ET.parse(path).getroot()
+            series = {g.get("data-engine") for g in root.iter()
+                      if g.get("class") == "series"}
+            check(series == {"xaio-cp", "cp"}, "%s: series %s" %
+                  (name, sorted(series)))
+            legend = "".join(root.itertext())
+            check("xaio-es" not in legend, "%s: legend has xaio-es" % name)
     if doc:
         check(doc["options"]["xaio_cp"] == good, "xaio_cp %s" %
               doc["options"]["xaio_cp"])
