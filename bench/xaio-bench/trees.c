@@ -156,9 +156,12 @@ int remove_tree(const char *path)
 									: 0;
 }
 
+/* A directory of exactly `mode`, whatever the umask. */
 static int mkdir_p(const char *p, mode_t mode)
 {
-	return mkdir(p, mode) < 0 && errno != EEXIST ? -errno : 0;
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return chmod(p, mode) < 0 ? -errno : 0;
 }
 
 static int build_statx(const struct bench *b, const char *root)
