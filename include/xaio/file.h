@@ -8,7 +8,8 @@
  * if it fails.  On one handle:
  *   - every operation runs after the open, and the close after everything;
  *   - fsync, fdatasync, ftruncate and fallocate are barriers: after every
- *     earlier operation on the handle, and before every later one;
+ *     earlier operation on the handle, and before every later one (copy:
+ *     on both of its handles);
  *   - reads and writes wait for each other only when their byte ranges
  *     overlap and one of them writes (a read past the end of the file may
  *     or may not see a write elsewhere that extends it);
@@ -327,6 +328,145 @@ XAIO_API int xaio_open_nth(struct xaio_file **f, struct xaio_file *dir,
 			   const struct xaio_opt *opt, struct xaio_evset *es);
 
 /*
+ * Extended attributes (HDF5's H5A), as fsetxattr(2) and the rest: each on
+ * a handle f (which may be a future: the operation runs after its open,
+ * and on f in program order with f's other xattr operations when one of
+ * two changes attributes), and by path, relative to the directory handle
+ * dir (a future, or NULL for the working directory) and ordered by path in
+ * a set as xaio_unlink.  Path forms take AT_SYMLINK_NOFOLLOW in flags (the
+ * link itself, as lsetxattr(2)).  Names and a value to set are copied.
+ * Before anything starts: a NULL name -EINVAL; an empty name or one longer
+ * than XATTR_NAME_MAX (255) -ERANGE (what the kernel says); a value larger
+ * than XATTR_SIZE_MAX (65536) -E2BIG; a buffer policy other than
+ * XAIO_BUF_BORROW -EINVAL (set: XAIO_BUF_COPY too, the value is always
+ * copied).  Paths as xaio_unlink.  See xaio_setxattr(3).
+ */
+/* flags: XATTR_CREATE (else -EEXIST) or XATTR_REPLACE (else -ENODATA). */
+XAIO_API int xaio_fsetxattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				const char *name, const void *value,
+				size_t size, int flags,
+				const struct xaio_opt *opt,
+				struct xaio_evset *es);
+XAIO_API int xaio_setxattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			       const char *path, const char *name,
+			       const void *value, size_t size, int flags,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+/*
+ * The result is the value's whole size: when it is at most size, buf holds
+ * the value; else buf holds its first size bytes and result bytes are
+ * needed (getxattr(2) would say ERANGE).  size 0 (buf may be NULL) asks
+ * the size only.  buf lives until completion.
+ */
+XAIO_API int xaio_fgetxattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				const char *name, void *buf, size_t size,
+				const struct xaio_opt *opt,
+				struct xaio_evset *es);
+XAIO_API int xaio_getxattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			       const char *path, const char *name, void *buf,
+			       size_t size, int flags,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+/* The result: 1 if the file has the attribute, 0 if not (ENODATA). */
+XAIO_API int xaio_fhasxattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				const char *name, const struct xaio_opt *opt,
+				struct xaio_evset *es);
+XAIO_API int xaio_hasxattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			       const char *path, const char *name, int flags,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+/*
+ * The names, sorted, in a listing for *out (set on success only; free it
+ * with xaio_listing_free); the result is their count.
+ */
+XAIO_API int xaio_flistxattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				 struct xaio_listing **out,
+				 const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+XAIO_API int xaio_listxattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+				const char *path, struct xaio_listing **out,
+				int flags, const struct xaio_opt *opt,
+				struct xaio_evset *es);
+/*
+ * The index-th name in name order (from 0; -ENODATA past the last) into
+ * buf, with xaio_readlink's rule: the result is its length, it fits when
+ * that is less than size.
+ */
+XAIO_API int xaio_fxattrname_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				 uint64_t index, char *buf, size_t size,
+				 const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+XAIO_API int xaio_xattrname_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+				const char *path, uint64_t index, char *buf,
+				size_t size, int flags,
+				const struct xaio_opt *opt,
+				struct xaio_evset *es);
+/*
+ * oldname to newname, never replacing one (-EEXIST): get, set with
+ * XATTR_CREATE, remove, in one operation; interrupted, both names remain.
+ */
+XAIO_API int xaio_frenamexattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				   const char *oldname, const char *newname,
+				   const struct xaio_opt *opt,
+				   struct xaio_evset *es);
+XAIO_API int xaio_renamexattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+				  const char *path, const char *oldname,
+				  const char *newname, int flags,
+				  const struct xaio_opt *opt,
+				  struct xaio_evset *es);
+XAIO_API int xaio_fremovexattr_loc(struct xaio_srcloc loc, struct xaio_file *f,
+				   const char *name, const struct xaio_opt *opt,
+				   struct xaio_evset *es);
+XAIO_API int xaio_removexattr_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+				  const char *path, const char *name, int flags,
+				  const struct xaio_opt *opt,
+				  struct xaio_evset *es);
+
+XAIO_API int xaio_fsetxattr(struct xaio_file *f, const char *name,
+			    const void *value, size_t size, int flags,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_setxattr(struct xaio_file *dir, const char *path,
+			   const char *name, const void *value, size_t size,
+			   int flags, const struct xaio_opt *opt,
+			   struct xaio_evset *es);
+XAIO_API int xaio_fgetxattr(struct xaio_file *f, const char *name, void *buf,
+			    size_t size, const struct xaio_opt *opt,
+			    struct xaio_evset *es);
+XAIO_API int xaio_getxattr(struct xaio_file *dir, const char *path,
+			   const char *name, void *buf, size_t size, int flags,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_fhasxattr(struct xaio_file *f, const char *name,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_hasxattr(struct xaio_file *dir, const char *path,
+			   const char *name, int flags,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_flistxattr(struct xaio_file *f, struct xaio_listing **out,
+			     const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_listxattr(struct xaio_file *dir, const char *path,
+			    struct xaio_listing **out, int flags,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_fxattrname(struct xaio_file *f, uint64_t index, char *buf,
+			     size_t size, const struct xaio_opt *opt,
+			     struct xaio_evset *es);
+XAIO_API int xaio_xattrname(struct xaio_file *dir, const char *path,
+			    uint64_t index, char *buf, size_t size, int flags,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_frenamexattr(struct xaio_file *f, const char *oldname,
+			       const char *newname, const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_renamexattr(struct xaio_file *dir, const char *path,
+			      const char *oldname, const char *newname,
+			      int flags, const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_fremovexattr(struct xaio_file *f, const char *name,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_removexattr(struct xaio_file *dir, const char *path,
+			      const char *name, int flags,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+
+/*
  * The handle's open: 0 when the file is open, -EINPROGRESS while it is
  * pending, or the open's -errno.  Never blocks.
  */
@@ -362,6 +502,126 @@ XAIO_API int xaio_evset_add_aiocb_loc(struct xaio_srcloc loc,
 XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
 				  struct aiocb *cb, const struct xaio_opt *opt);
 
+/*
+ * Copies (H5Ocopy): len bytes (XAIO_COPY_ALL: to src's end) of src from
+ * src_off to dst at dst_off, both handles possibly futures.  A reflink
+ * clone (FICLONERANGE) where the file system can, else copy_file_range(2),
+ * else read/write, on a pool worker; src's holes stay holes.  dst grows to
+ * cover what was copied and is never truncated.  A barrier on both
+ * handles.  The result (and *done) is the bytes copied (fewer than len at
+ * src's end).  "refresh" is xaio_fstat/xaio_stat with
+ * AT_STATX_FORCE_SYNC, "flush" is xaio_fsync.  See xaio_copy(3).
+ */
+#define XAIO_COPY_ALL UINT64_MAX
+enum {
+	XAIO_COPY_CLONE = 1u << 0, /* a reflink clone or the kernel's error */
+	XAIO_COPY_NOCLONE = 1u << 1, /* copy the bytes: never share blocks */
+	XAIO_COPY_RW = 1u << 2, /* read/write only (implies NOCLONE) */
+};
+XAIO_API int xaio_copy_loc(struct xaio_srcloc loc, struct xaio_file *src,
+			   off_t src_off, struct xaio_file *dst, off_t dst_off,
+			   uint64_t len, unsigned int flags, ssize_t *done,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_copy(struct xaio_file *src, off_t src_off,
+		       struct xaio_file *dst, off_t dst_off, uint64_t len,
+		       unsigned int flags, ssize_t *done,
+		       const struct xaio_opt *opt, struct xaio_evset *es);
+
+/*
+ * Maps (H5M): a directory of values, one file per key; the map is a
+ * directory handle (xaio_close closes it).  create makes the directory
+ * (mkdirat, its parent fsync'ed: -EEXIST if it exists) and opens it; open
+ * opens an existing one (O_RDONLY | O_DIRECTORY).  Keys: not NULL, not
+ * empty, no '/', not "." or "..", not starting with XAIO_MAP_TMP_PREFIX
+ * (-EINVAL), at most NAME_MAX bytes (-ENAMETOOLONG), checked before
+ * anything starts.  put is atomic and durable (a temporary file, written,
+ * fsync'ed, renamed over the key, the directory fsync'ed); value stays
+ * valid until it completes (no buffer policy).  get's result is the
+ * value's whole size; min(size, it) bytes land in buf (no NUL); size 0
+ * asks the size.  delete unlinks the key and fsyncs the directory.  In a
+ * set, operations on one key run in order.  See xaio_map_put(3).
+ */
+#define XAIO_MAP_TMP_PREFIX ".xaio-tmp-"
+XAIO_API int xaio_map_create_loc(struct xaio_srcloc loc, struct xaio_file **map,
+				 struct xaio_file *dir, const char *path,
+				 mode_t mode, const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+XAIO_API int xaio_map_open_loc(struct xaio_srcloc loc, struct xaio_file **map,
+			       struct xaio_file *dir, const char *path,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_map_put_loc(struct xaio_srcloc loc, struct xaio_file *map,
+			      const char *key, const void *value, size_t len,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_map_get_loc(struct xaio_srcloc loc, struct xaio_file *map,
+			      const char *key, void *buf, size_t size,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_map_delete_loc(struct xaio_srcloc loc, struct xaio_file *map,
+				 const char *key, const struct xaio_opt *opt,
+				 struct xaio_evset *es);
+XAIO_API int xaio_map_create(struct xaio_file **map, struct xaio_file *dir,
+			     const char *path, mode_t mode,
+			     const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_map_open(struct xaio_file **map, struct xaio_file *dir,
+			   const char *path, const struct xaio_opt *opt,
+			   struct xaio_evset *es);
+XAIO_API int xaio_map_put(struct xaio_file *map, const char *key,
+			  const void *value, size_t len,
+			  const struct xaio_opt *opt, struct xaio_evset *es);
+XAIO_API int xaio_map_get(struct xaio_file *map, const char *key, void *buf,
+			  size_t size, const struct xaio_opt *opt,
+			  struct xaio_evset *es);
+XAIO_API int xaio_map_delete(struct xaio_file *map, const char *key,
+			     const struct xaio_opt *opt, struct xaio_evset *es);
+
+/*
+ * References (H5R).  A reference names a file itself, not a path: the
+ * kernel's file handle (name_to_handle_at(2)), which survives renames
+ * (and stays valid until the file is deleted: then ESTALE).  xaio_ref_get
+ * fills *ref (which lives until completion) for path relative to dir;
+ * flags AT_SYMLINK_FOLLOW, AT_EMPTY_PATH (path "": dir itself), others
+ * -EINVAL; a file system without handles: EOPNOTSUPP.  xaio_ref_open opens
+ * the file as a new handle *f (a future, as xaio_open's) with open(2)
+ * flags (not O_CREAT, O_EXCL, O_TMPFILE: -EINVAL), through mnt, any handle
+ * on the same file system (NULL: the working directory's);
+ * open_by_handle_at(2) needs CAP_DAC_READ_SEARCH: without it the open
+ * fails with EPERM.  *ref is copied.  See xaio_ref_get(3).
+ */
+#define XAIO_REF_HANDLE_MAX 128 /* MAX_HANDLE_SZ */
+struct xaio_ref {
+	uint64_t mount_id; /* name_to_handle_at's mount id (information) */
+	int32_t handle_type; /* struct file_handle's */
+	uint32_t handle_bytes; /* bytes of handle used */
+	unsigned char handle[XAIO_REF_HANDLE_MAX];
+};
+/* An attribute reference: the file, and the name of an extended attribute. */
+struct xaio_ref_attr {
+	struct xaio_ref ref;
+	char name[256]; /* XATTR_NAME_MAX + 1, NUL-terminated */
+};
+/* A region reference: the file, and a byte range of it. */
+struct xaio_ref_region {
+	struct xaio_ref ref;
+	uint64_t offset, length;
+};
+XAIO_API int xaio_ref_get_loc(struct xaio_srcloc loc, struct xaio_file *dir,
+			      const char *path, int flags, struct xaio_ref *ref,
+			      const struct xaio_opt *opt,
+			      struct xaio_evset *es);
+XAIO_API int xaio_ref_open_loc(struct xaio_srcloc loc, struct xaio_file **f,
+			       struct xaio_file *mnt,
+			       const struct xaio_ref *ref, int flags,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
+XAIO_API int xaio_ref_get(struct xaio_file *dir, const char *path, int flags,
+			  struct xaio_ref *ref, const struct xaio_opt *opt,
+			  struct xaio_evset *es);
+XAIO_API int xaio_ref_open(struct xaio_file **f, struct xaio_file *mnt,
+			   const struct xaio_ref *ref, int flags,
+			   const struct xaio_opt *opt, struct xaio_evset *es);
+
 #if !defined(XAIO_BUILDING) && !defined(XAIO_NO_SRCLOC_MACROS)
 #define xaio_open(...) xaio_open_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_openat(...) xaio_openat_loc(XAIO_HERE, __VA_ARGS__)
@@ -390,6 +650,28 @@ XAIO_API int xaio_evset_add_aiocb(struct xaio_evset *es, int op,
 #define xaio_remove_nth(...) xaio_remove_nth_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_exists(...) xaio_exists_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_open_nth(...) xaio_open_nth_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fsetxattr(...) xaio_fsetxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_setxattr(...) xaio_setxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fgetxattr(...) xaio_fgetxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_getxattr(...) xaio_getxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fhasxattr(...) xaio_fhasxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_hasxattr(...) xaio_hasxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_flistxattr(...) xaio_flistxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_listxattr(...) xaio_listxattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fxattrname(...) xaio_fxattrname_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_xattrname(...) xaio_xattrname_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_frenamexattr(...) xaio_frenamexattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_renamexattr(...) xaio_renamexattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_fremovexattr(...) xaio_fremovexattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_removexattr(...) xaio_removexattr_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_copy(...) xaio_copy_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_create(...) xaio_map_create_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_open(...) xaio_map_open_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_put(...) xaio_map_put_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_get(...) xaio_map_get_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_map_delete(...) xaio_map_delete_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_ref_get(...) xaio_ref_get_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_ref_open(...) xaio_ref_open_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_evset_add_aiocb(...)                                              \
 	xaio_evset_add_aiocb_loc(XAIO_HERE, __VA_ARGS__)
 #endif

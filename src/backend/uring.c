@@ -133,7 +133,7 @@ static struct {
 	bool single_mmap;
 	bool sqpoll; /* a kernel thread submits */
 	int efd; /* eventfd the kernel signals for every CQE */
-	uint32_t has; /* bit (1 << XAIO__OP_*): the kernel supports it */
+	uint64_t has; /* bit (1 << XAIO__OP_*): the kernel supports it */
 
 	pthread_mutex_t sq_lock; /* sq tail, sqes */
 	/* Some SQEs not yet submitted were left for a batch on purpose. */
@@ -265,14 +265,16 @@ static int probe_ops(void)
 
 		if (code != XAIO__RING_NONE && code <= pr->last_op &&
 		    (pr->ops[code].flags & IO_URING_OP_SUPPORTED))
-			R.has |= 1u << op;
+			R.has |= 1ull << op;
 	}
 	return 0;
 }
 
+_Static_assert(XAIO__OP_COUNT <= 64, "R.has has a bit per operation");
+
 static bool has(unsigned int op)
 {
-	return R.has & (1u << op);
+	return R.has & (1ull << op);
 }
 
 static int register_eventfd(void)
@@ -963,8 +965,11 @@ static void process(const struct io_uring_cqe *cqes, int n)
 			xaio__finish(req, -ECANCELED);
 			continue;
 		}
-		if (!req->reissued && (res == -ECANCELED || res == -EINTR ||
-				       res == -EOPNOTSUPP || res == -EINVAL)) {
+		if (!req->reissued &&
+		    (res == -ECANCELED || res == -EINTR || res == -EOPNOTSUPP ||
+		     res == -EINVAL ||
+		     (res == -ERANGE &&
+		      (xaio__ops[req->op].props & XAIO__OPF_RERUN)))) {
 			xaio__reissue(req);
 			continue;
 		}

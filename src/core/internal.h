@@ -62,6 +62,25 @@ enum xaio__op {
 	XAIO__OP_REMOVE_NTH,
 	XAIO__OP_EXISTS,
 	XAIO__OP_OPEN_NTH,
+	/* xattr ops (file/xattr.c): xaio__xattr_role needs this order. */
+	XAIO__OP_FSETXATTR,
+	XAIO__OP_SETXATTR,
+	XAIO__OP_SETXATTRAT,
+	XAIO__OP_RENAMEXATTR,
+	XAIO__OP_REMOVEXATTR,
+	XAIO__OP_FGETXATTR,
+	XAIO__OP_GETXATTR,
+	XAIO__OP_GETXATTRAT,
+	XAIO__OP_HASXATTR,
+	XAIO__OP_LISTXATTR,
+	XAIO__OP_XATTRNAME,
+	XAIO__OP_COPY, /* file/copy.c */
+	XAIO__OP_MAP_CREATE, /* file/map.c (an open's run_op) */
+	XAIO__OP_MAP_PUT,
+	XAIO__OP_MAP_GET,
+	XAIO__OP_MAP_DELETE,
+	XAIO__OP_REF_GET, /* file/ref.c */
+	XAIO__OP_REF_OPEN, /* (an open's run_op) */
 	XAIO__OP_COUNT
 };
 
@@ -78,6 +97,8 @@ enum {
 	/* Reads or changes a directory's entries: in a set, ordered after
 	 * the earlier operations below its path as well (file.c). */
 	XAIO__OPF_BELOW = 1u << 5,
+	/* A ring's -ERANGE is not final: the pool runs it again, and more. */
+	XAIO__OPF_RERUN = 1u << 6,
 };
 
 /* xaio__opdef.ring_op of an operation the ring has no opcode for. */
@@ -95,6 +116,15 @@ struct xaio__opdef {
 };
 
 XAIO__HIDDEN extern const struct xaio__opdef xaio__ops[XAIO__OP_COUNT];
+
+/* Run functions of multi-step operations, in their callers' files. */
+XAIO__HIDDEN int64_t xaio__run_copy(struct xaio__req *req); /* file/copy.c */
+XAIO__HIDDEN int64_t xaio__run_map_create(struct xaio__req *req); /* map.c */
+XAIO__HIDDEN int64_t xaio__run_map_put(struct xaio__req *req);
+XAIO__HIDDEN int64_t xaio__run_map_get(struct xaio__req *req);
+XAIO__HIDDEN int64_t xaio__run_map_delete(struct xaio__req *req);
+XAIO__HIDDEN int64_t xaio__run_ref_get(struct xaio__req *req); /* ref.c */
+XAIO__HIDDEN int64_t xaio__run_ref_open(struct xaio__req *req);
 
 /* Request flags set by the submitter. */
 enum {

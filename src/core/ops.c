@@ -32,6 +32,18 @@
  *     remove_nth   off (n)
  *     exists       (path: the entry)
  *     open_nth     off (n), arg (flags), arg2 (mode)
+ *   xattr ops      fd (the file's, or a directory or AT_FDCWD), path (by
+ *                  path; else ""), buf (struct xaio__xattr *: file/xattr.h)
+ *   copy           fd (destination), arg2 (source), off (destination
+ *                  offset), len, buf (file/copy.c's arguments)
+ *   map_create     as openat, arg2 the directory's mode
+ *   map_put, map_get   fd (the map), path (the key), buf, len (the value,
+ *                  the caller's buffer)
+ *   map_delete     fd (the map), path (the key)
+ *   ref_get        fd (directory or AT_FDCWD), path, arg (AT_* flags),
+ *                  buf (struct xaio_ref *, filled in)
+ *   ref_open       fd (on the file system, or AT_FDCWD), arg (flags),
+ *                  buf (the struct xaio_ref)
  *
  * No state, no locks: the table is constant.
  */
@@ -46,6 +58,7 @@
 
 #include "core/internal.h"
 #include "file/dir.h"
+#include "file/xattr.h"
 
 /* --- how a pool worker runs each (one call: result, or -1 and errno) --- */
 
@@ -317,6 +330,19 @@ static void prep_symlinkat(struct io_uring_sqe *sqe,
 	sqe->addr2 = (uint64_t)(uintptr_t)req->path;
 }
 
+/* FSETXATTR, SETXATTR, FGETXATTR, GETXATTR: addr3 is the path ones' path. */
+static void prep_xattr(struct io_uring_sqe *sqe, const struct xaio__req *req)
+{
+	const struct xaio__xattr *b = req->buf;
+
+	sqe->addr = (uint64_t)(uintptr_t)b->name;
+	sqe->addr2 = (uint64_t)(uintptr_t)b->value;
+	sqe->len = (uint32_t)b->size; /* at most XATTR_SIZE_MAX */
+	sqe->xattr_flags = b->flags;
+	if (!b->on_fd)
+		sqe->addr3 = (uint64_t)(uintptr_t)req->path;
+}
+
 #ifndef IORING_OP_FTRUNCATE
 #define IORING_OP_FTRUNCATE 55 /* Linux 6.9; older headers lack it */
 #endif
@@ -331,6 +357,7 @@ static void prep_symlinkat(struct io_uring_sqe *sqe,
 #define WR XAIO__OPF_WRITES
 #define DUR XAIO__OPF_DURABLE
 #define BAR XAIO__OPF_BARRIER
+#define RERUN XAIO__OPF_RERUN
 
 const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
 	[XAIO__OP_READ] =
@@ -385,4 +412,47 @@ const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
 		OP("exists", XAIO__RING_NONE, prep_none, xaio__run_exists, 0),
 	[XAIO__OP_OPEN_NTH] = OP("open_nth", XAIO__RING_NONE, prep_none,
 				 xaio__run_open_nth, XAIO__OPF_BELOW),
+	/*
+	 * Extended attributes (file/xattr.c).  A get too large for its
+	 * buffer is run again on the pool, which measures it (RERUN); the
+	 * *AT rows are the path forms the ring cannot do (relative to a
+	 * directory handle, or not following links).
+	 */
+	[XAIO__OP_FSETXATTR] = OP("fsetxattr", IORING_OP_FSETXATTR, prep_xattr,
+				  xaio__run_setxattr, DUR),
+	[XAIO__OP_SETXATTR] = OP("setxattr", IORING_OP_SETXATTR, prep_xattr,
+				 xaio__run_setxattr, DUR),
+	[XAIO__OP_SETXATTRAT] = OP("setxattrat", XAIO__RING_NONE, prep_none,
+				   xaio__run_setxattr, DUR),
+	[XAIO__OP_RENAMEXATTR] = OP("renamexattr", XAIO__RING_NONE, prep_none,
+				    xaio__run_renamexattr, DUR),
+	[XAIO__OP_REMOVEXATTR] = OP("removexattr", XAIO__RING_NONE, prep_none,
+				    xaio__run_removexattr, DUR),
+	[XAIO__OP_FGETXATTR] = OP("fgetxattr", IORING_OP_FGETXATTR, prep_xattr,
+				  xaio__run_getxattr, RERUN),
+	[XAIO__OP_GETXATTR] = OP("getxattr", IORING_OP_GETXATTR, prep_xattr,
+				 xaio__run_getxattr, RERUN),
+	[XAIO__OP_GETXATTRAT] = OP("getxattrat", XAIO__RING_NONE, prep_none,
+				   xaio__run_getxattr, 0),
+	[XAIO__OP_HASXATTR] = OP("hasxattr", XAIO__RING_NONE, prep_none,
+				 xaio__run_hasxattr, 0),
+	[XAIO__OP_LISTXATTR] = OP("listxattr", XAIO__RING_NONE, prep_none,
+				  xaio__run_listxattr, 0),
+	[XAIO__OP_XATTRNAME] = OP("xattrname", XAIO__RING_NONE, prep_none,
+				  xaio__run_xattrname, 0),
+	/* Several steps on the worker (see the file named in internal.h). */
+	[XAIO__OP_COPY] =
+		OP("copy", XAIO__RING_NONE, prep_none, xaio__run_copy, DUR),
+	[XAIO__OP_MAP_CREATE] = OP("map_create", XAIO__RING_NONE, prep_none,
+				   xaio__run_map_create, DUR),
+	[XAIO__OP_MAP_PUT] = OP("map_put", XAIO__RING_NONE, prep_none,
+				xaio__run_map_put, DUR),
+	[XAIO__OP_MAP_GET] =
+		OP("map_get", XAIO__RING_NONE, prep_none, xaio__run_map_get, 0),
+	[XAIO__OP_MAP_DELETE] = OP("map_delete", XAIO__RING_NONE, prep_none,
+				   xaio__run_map_delete, DUR),
+	[XAIO__OP_REF_GET] =
+		OP("ref_get", XAIO__RING_NONE, prep_none, xaio__run_ref_get, 0),
+	[XAIO__OP_REF_OPEN] = OP("ref_open", XAIO__RING_NONE, prep_none,
+				 xaio__run_ref_open, 0),
 };

@@ -61,6 +61,9 @@ struct xaio__task {
 	struct xaio_srcloc loc;
 	uint64_t user_tag;
 	uint8_t op; /* XAIO__OP_* */
+	/* Nonzero: the row the engine runs for an op file.c orders as op
+	 * (an open of another kind: file/map.c, file/ref.c). */
+	uint8_t run_op;
 	uint8_t writes, reads, barrier; /* for ordering on the handle */
 	uint8_t poisoned; /* a hard predecessor failed: ECANCELED */
 	uint8_t canceled; /* by xaio_evset_cancel */

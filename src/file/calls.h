@@ -62,6 +62,19 @@ XAIO__HIDDEN int xaio__open(struct xaio_srcloc loc, const char *api,
 			    const char *path, const uint64_t *nth, int flags,
 			    mode_t mode, const struct xaio_opt *opt,
 			    struct xaio_evset *es);
+/*
+ * The open of a new handle *out (a future once submitted) relative to dir,
+ * with flags (| O_CLOEXEC, in arg) and mode (arg2); path NULL: none.  Set
+ * op->run_op for an open the engine runs as another row, then submit it
+ * with xaio__open_go (0 or -errno; *out NULL when it failed).
+ */
+XAIO__HIDDEN struct xaio__task *xaio__open_op(
+	struct xaio_srcloc loc, const char *api, struct xaio_file **out,
+	struct xaio_file *dir, const char *path, int flags, mode_t mode,
+	const struct xaio_opt *opt, int *err);
+XAIO__HIDDEN int xaio__open_go(struct xaio__task *op, struct xaio_file **out,
+			       const struct xaio_opt *opt,
+			       struct xaio_evset *es);
 
 /* Submits op and gives the call's return value (synchronous: its result). */
 XAIO__HIDDEN int xaio__go(struct xaio__task *op, const struct xaio_opt *opt,

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "file/calls.h"
+#include "file/xattr.h"
 
 pthread_mutex_t xaio__deps = PTHREAD_MUTEX_INITIALIZER;
 
@@ -256,12 +257,17 @@ static bool after_op(const struct xaio__task *op, const struct xaio__task *x,
 {
 	if (f->strict || op->barrier || x->barrier)
 		return true;
-	/* fstat and writes, in program order; an openat or stat relative to
-	 * f (a directory) waits for nothing but barriers. */
+	/* fstat and writes (of data or of extended attributes: ctime), in
+	 * program order; an openat or stat relative to f (a directory) waits
+	 * for nothing but barriers. */
 	if (op->op == XAIO__OP_STATX && op->file == f)
-		return x->writes;
+		return x->writes || xaio__xattr_role(x->op) == 2;
 	if (x->op == XAIO__OP_STATX && x->file == f)
-		return op->writes;
+		return op->writes || xaio__xattr_role(op->op) == 2;
+	/* f's extended attributes: in program order when one changes them. */
+	if (op->file == f && x->file == f && xaio__xattr_role(op->op) &&
+	    xaio__xattr_role(x->op))
+		return xaio__xattr_role(op->op) + xaio__xattr_role(x->op) > 2;
 	if (!(op->reads || op->writes) || !(x->reads || x->writes))
 		return false;
 	return (op->writes || x->writes) && overlaps(op, x);
@@ -632,7 +638,7 @@ static void issue(struct xaio__task *op, struct xaio__req *req)
 	else
 		op->fd = f->fd;
 	op->t_start = xaio__now_ns();
-	req->op = op->nth ? XAIO__OP_OPEN_NTH : op->op;
+	req->op = op->run_op ? op->run_op : op->op;
 	/* Reaped by a waiting thread, unless the set wants a background. */
 	req->flags = XAIO__RF_NATIVE;
 	if (op->es &&
@@ -998,30 +1004,38 @@ int xaio__go0(struct xaio__task *op, const struct xaio_opt *opt,
 
 /* --- the calls --- */
 
-int xaio__open(struct xaio_srcloc loc, const char *api, struct xaio_file **out,
-	       struct xaio_file *dir, const char *path, const uint64_t *nth,
-	       int flags, mode_t mode, const struct xaio_opt *opt,
-	       struct xaio_evset *es)
+/*
+ * The open of a new handle *out (a future from now on), relative to dir;
+ * path NULL: none (an open that names its file otherwise, run as another
+ * row: op->run_op).  The caller fills in the rest and calls xaio__open_go.
+ */
+struct xaio__task *xaio__open_op(struct xaio_srcloc loc, const char *api,
+				 struct xaio_file **out, struct xaio_file *dir,
+				 const char *path, int flags, mode_t mode,
+				 const struct xaio_opt *opt, int *err)
 {
 	struct xaio_file *f;
 	struct xaio__task *op;
-	int r;
 
+	*err = -EINVAL;
 	if (!out)
-		return -EINVAL;
+		return NULL;
 	*out = NULL;
-	if (!path || (dir && !xaio__usable(dir)))
-		return !path ? -EINVAL : -EBADF;
-	op = op_new(loc, api, XAIO__OP_OPENAT, opt, &r);
+	*err = -EBADF;
+	if (dir && !xaio__usable(dir))
+		return NULL;
+	op = op_new(loc, api, XAIO__OP_OPENAT, opt, err);
 	if (!op)
-		return r;
-	if (op->bufpol) /* no buffer */
-		return xaio__op_drop(op, -EINVAL);
+		return NULL;
+	if (op->bufpol) { /* no buffer */
+		*err = xaio__op_drop(op, -EINVAL);
+		return NULL;
+	}
 	f = calloc(1, sizeof(*f));
-	op->path = strdup(path);
-	if (!f || !op->path) {
+	if (!f || (path && !(op->path = strdup(path)))) {
 		free(f);
-		return xaio__op_drop(op, -ENOMEM);
+		*err = xaio__op_drop(op, -ENOMEM);
+		return NULL;
 	}
 	f->fd = -1;
 	f->strict = opt && (opt->flags & XAIO_ORDER_STRICT);
@@ -1030,12 +1044,17 @@ int xaio__open(struct xaio_srcloc loc, const char *api, struct xaio_file **out,
 	/* The handle owns the descriptor: never inherited across exec. */
 	op->arg = (uint32_t)(flags | O_CLOEXEC);
 	op->arg2 = (uint32_t)mode;
-	if (nth) { /* path is a directory: its n-th entry (dir.c) */
-		op->nth = 1;
-		op->off = (int64_t)*nth;
-	}
 	*out = f;
-	r = xaio__go(op, opt, es);
+	return op;
+}
+
+/* Submits an open xaio__open_op built: 0 or -errno (*out NULL then). */
+int xaio__open_go(struct xaio__task *op, struct xaio_file **out,
+		  const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	struct xaio_file *f = op->file;
+	int r = xaio__go(op, opt, es);
+
 	if (r < 0 && (es || atomic_load(&f->ostate) != OPS_DONE)) {
 		/* Refused: nothing ran, the handle never existed. */
 		*out = NULL;
@@ -1049,6 +1068,29 @@ int xaio__open(struct xaio_srcloc loc, const char *api, struct xaio_file **out,
 		free(f);
 	}
 	return r < 0 ? r : 0;
+}
+
+int xaio__open(struct xaio_srcloc loc, const char *api, struct xaio_file **out,
+	       struct xaio_file *dir, const char *path, const uint64_t *nth,
+	       int flags, mode_t mode, const struct xaio_opt *opt,
+	       struct xaio_evset *es)
+{
+	struct xaio__task *op;
+	int r;
+
+	if (out && !path) {
+		*out = NULL;
+		return -EINVAL;
+	}
+	op = xaio__open_op(loc, api, out, dir, path, flags, mode, opt, &r);
+	if (!op)
+		return r;
+	if (nth) { /* path is a directory: its n-th entry (dir.c) */
+		op->nth = 1;
+		op->run_op = XAIO__OP_OPEN_NTH;
+		op->off = (int64_t)*nth;
+	}
+	return xaio__open_go(op, out, opt, es);
 }
 
 int xaio_open_loc(struct xaio_srcloc loc, struct xaio_file **f,
@@ -1611,17 +1653,18 @@ char *xaio__op_args(const struct xaio__task *op)
 	char *s = NULL;
 	int r;
 
-	switch (op->op) {
+	if (xaio__xattr_role(op->op))
+		return xaio__xattr_args(op);
+	switch (op->run_op ? op->run_op : op->op) {
+	case XAIO__OP_OPEN_NTH:
+		r = asprintf(&s, "path=\"%s\", n=%llu, flags=%#x, mode=%#o",
+			     op->path ? op->path : "",
+			     (unsigned long long)op->off, op->arg, op->arg2);
+		break;
 	case XAIO__OP_OPENAT:
-		if (op->nth)
-			r = asprintf(
-				&s, "path=\"%s\", n=%llu, flags=%#x, mode=%#o",
-				op->path ? op->path : "",
-				(unsigned long long)op->off, op->arg, op->arg2);
-		else
-			r = asprintf(&s, "path=\"%s\", flags=%#x, mode=%#o",
-				     op->path ? op->path : "", op->arg,
-				     op->arg2);
+	case XAIO__OP_MAP_CREATE:
+		r = asprintf(&s, "path=\"%s\", flags=%#x, mode=%#o",
+			     op->path ? op->path : "", op->arg, op->arg2);
 		break;
 	case XAIO__OP_READ:
 	case XAIO__OP_WRITE:
@@ -1653,10 +1696,13 @@ char *xaio__op_args(const struct xaio__task *op)
 			     op->path ? op->path : "", op->arg);
 		break;
 	case XAIO__OP_UNLINKAT:
+	case XAIO__OP_MAP_DELETE:
+	case XAIO__OP_REF_GET:
 		r = asprintf(&s, "path=\"%s\", flags=%#x",
 			     op->path ? op->path : "", op->arg);
 		break;
 	case XAIO__OP_READLINKAT:
+	case XAIO__OP_MAP_GET:
 		r = asprintf(&s, "path=\"%s\", size=%llu",
 			     op->path ? op->path : "",
 			     (unsigned long long)op->len);
@@ -1691,6 +1737,24 @@ char *xaio__op_args(const struct xaio__task *op)
 			     op->path ? op->path : "",
 			     (unsigned long long)op->off);
 		break;
+	case XAIO__OP_MAP_PUT: /* path: the key */
+		r = asprintf(&s, "path=\"%s\", len=%llu", op->path,
+			     (unsigned long long)op->len);
+		break;
+	case XAIO__OP_REF_OPEN: /* buf: the struct xaio_ref */
+		r = asprintf(&s, "handle_type=%d, handle_bytes=%u, flags=%#x",
+			     ((const struct xaio_ref *)op->buf)->handle_type,
+			     ((const struct xaio_ref *)op->buf)->handle_bytes,
+			     op->arg);
+		break;
+	case XAIO__OP_COPY:
+		r = asprintf(&s,
+			     "fd=%d, src_off=%lld, dst_off=%lld, len=%llu, "
+			     "flags=%#x",
+			     op->fd, (long long)*(const int64_t *)op->buf,
+			     (long long)op->off, (unsigned long long)op->len,
+			     op->arg);
+		break;
 	default:
 		r = asprintf(&s, "fd=%d", op->fd);
 		break;
@@ -1701,8 +1765,9 @@ char *xaio__op_args(const struct xaio__task *op)
 /*
  * Exit: what a program submitted and did not wait for is waited for, at
  * most XAIO_EXIT_TIMEOUT seconds: writes, changes of names (mkdir,
- * unlink, rename, links), barriers, opens (writes may be queued behind
- * them) and closes.  Reads, stats, readlink and access are not.
+ * unlink, rename, links) and of extended attributes, barriers, opens (writes
+ * may be queued behind them) and closes.  Reads, stats, readlink, access and
+ * reads of extended attributes are not.
  */
 static bool exit_drained(void *arg)
 {

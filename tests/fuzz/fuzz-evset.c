@@ -17,7 +17,9 @@
  * unlink, rmdir, rename, link, symlink, readlink, access (absolute paths
  * of the temp dir, never the dir itself: NULL, empty, too long; fuzzed
  * flags and modes), readdir, dirinfo, dirent_nth, remove_nth, exists
- * (the same paths, fuzzed indexes), xaio_file_status/_wait/_fd.  Every
+ * (the same paths, fuzzed indexes), copy (fuzzed offsets, lengths,
+ * flags), map put, get and delete on any handle (keys good and bad),
+ * ref_get, xaio_file_status/_wait/_fd.  Every
  * submission gets a fuzzed xaio_opt or NULL (buffer policy COPY or GIFT with a
  * counting free function, STRICT, garbage bits, reserved words, after[] naming
  * earlier op ids, random ids and 0, a user tag, op_id out or not), a location
@@ -61,6 +63,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -72,6 +75,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -207,6 +211,12 @@ static bool done_used[MAXSTEP + 8];
 static struct statx stxs[MAXSTEP + 8];
 static char lbufs[MAXSTEP + 8][64]; /* xaio_readlink's */
 static struct xaio_listing *lists[MAXSTEP + 8]; /* xaio_readdir's */
+/* xaio_map_put's values and _get's buffers; xaio_ref_get's references. */
+static char mbufs[MAXSTEP + 8][64];
+static struct xaio_ref refs[MAXSTEP + 8];
+/* The xattr calls': a listing (freed at the drain), a value, a name. */
+static struct xaio_listing *xlists[MAXSTEP + 8];
+static char xbufs[MAXSTEP + 8][64];
 
 /* Set by the insert callback during one submission (our thread only). */
 static int insert_now, veto_now;
@@ -2000,6 +2010,231 @@ static void step_dirs(struct input *in)
 	sub_end(&u, r, opt ? &ob : NULL);
 }
 
+/* An attribute name: NULL, empty, 256 bytes, no namespace, or user.*. */
+static const char *pick_xname(struct input *in, bool *bad)
+{
+	static char longn[XATTR_NAME_MAX + 2];
+	static const char *const names[] = {"user.a", "user.b", "user.c",
+					    "plain"};
+	uint8_t b = (uint8_t)take(in, 1);
+
+	*bad = b >= 0xfd;
+	if (b == 0xff)
+		return NULL;
+	if (b == 0xfe)
+		return "";
+	if (b == 0xfd) {
+		memcpy(longn, "user.", 5);
+		memset(longn + 5, 'n', XATTR_NAME_MAX + 1 - 5);
+		return longn;
+	}
+	return names[b % 4];
+}
+
+/*
+ * The extended-attribute calls, on a handle (even ones) or by path (odd:
+ * paths[0..6], relative to a handle as a directory, or NULL or PATH_MAX
+ * bytes): the documented refusals checked.
+ */
+static void step_xattrs(struct input *in)
+{
+	static char big[XATTR_SIZE_MAX + 1];
+	int hd = pick_handle(in), how = (int)(take(in, 1) % 4);
+	struct xaio_file *f = handle_at(hd);
+	uint8_t which = (uint8_t)take(in, 1) % 14, fb = (uint8_t)take(in, 1);
+	bool path_form = which & 1, bad1, bad2;
+	const char *path = path_form ? pick_name(in) : NULL;
+	const char *n1 = pick_xname(in, &bad1), *n2 = pick_xname(in, &bad2);
+	static const int fl[] = {0, XATTR_CREATE, XATTR_REPLACE,
+				 AT_SYMLINK_NOFOLLOW};
+	int flags = fb % 5 < 4 ? fl[fb % 5] : (int)take(in, 4);
+	size_t size = take(in, 1) % (sizeof(xbufs[0]) + 1);
+	char *xb = fb >= 0xf8 ? NULL : xbufs[cur_step];
+	struct optb ob;
+	const struct xaio_opt *opt =
+		pick_opt(in, &ob, which < 2 ? K_RW : K_STAT, false, f, NULL);
+	uint32_t pol = opt ? opt->flags & XAIO_BUF_MASK : 0;
+	struct sstate *s;
+	struct xaio_evset *es = pick_set(in, &s);
+	static const char *const calls[] = {
+		"xaio_fsetxattr",    "xaio_setxattr",	  "xaio_fgetxattr",
+		"xaio_getxattr",     "xaio_fhasxattr",	  "xaio_hasxattr",
+		"xaio_flistxattr",   "xaio_listxattr",	  "xaio_fxattrname",
+		"xaio_xattrname",    "xaio_frenamexattr", "xaio_renamexattr",
+		"xaio_fremovexattr", "xaio_removexattr"};
+	/* The flags each takes: a set's XATTR_*, and NOFOLLOW by path. */
+	int ok = (which < 2 ? XATTR_CREATE | XATTR_REPLACE : 0) |
+		 (path_form ? AT_SYMLINK_NOFOLLOW : 0);
+	struct xaio_listing **out = fb == 0xf7 ? NULL : &xlists[cur_step];
+	struct sub u;
+	int r = 0;
+
+	if (ob.g)
+		ob.g->expect = NULL; /* no buffer to give */
+	if (!path_form && which >= 2)
+		flags = 0; /* the handle forms but set take none */
+	if (which < 2 && fb == 0xf6)
+		size = sizeof(big); /* E2BIG */
+	if (which < 2 && pol == XAIO_BUF_GIFT)
+		ob.bad = true; /* a value is always copied */
+	sub_begin(&u, s, calls[which], opt ? &ob : NULL);
+	u.must_fail = (path_form ? bad_name(path) : !f) || (flags & ~ok) ||
+		      (flags & (XATTR_CREATE | XATTR_REPLACE)) ==
+			      (XATTR_CREATE | XATTR_REPLACE) ||
+		      (which < 6 || which >= 10 ? bad1 : false) ||
+		      (which >= 10 && which < 12 && bad2);
+	u.data = true; /* synchronous: a size, 1, a count or a length */
+	u.len = XATTR_SIZE_MAX;
+	switch (which) {
+	case 0:
+	case 1: {
+		const void *v = size == sizeof(big) ? big : xb;
+
+		u.must_fail |= (!v && size) || size > XATTR_SIZE_MAX;
+		r = path_form ? LOCCALL(xaio_setxattr, how, f, path, n1, v,
+					size, flags, opt, es)
+			      : LOCCALL(xaio_fsetxattr, how, f, n1, v, size,
+					flags, opt, es);
+		break;
+	}
+	case 2:
+	case 3:
+		u.must_fail |= !xb && size;
+		r = path_form ? LOCCALL(xaio_getxattr, how, f, path, n1, xb,
+					size, flags, opt, es)
+			      : LOCCALL(xaio_fgetxattr, how, f, n1, xb, size,
+					opt, es);
+		break;
+	case 4:
+	case 5:
+		r = path_form ? LOCCALL(xaio_hasxattr, how, f, path, n1, flags,
+					opt, es)
+			      : LOCCALL(xaio_fhasxattr, how, f, n1, opt, es);
+		if (!es)
+			CHECK(r == 0 || r == 1 || is_errno(r), "has: %d", r);
+		break;
+	case 6:
+	case 7:
+		u.must_fail |= !out;
+		/* A listing still there from this step's slot: freed first. */
+		xaio_listing_free(xlists[cur_step]);
+		xlists[cur_step] = NULL;
+		r = path_form ? LOCCALL(xaio_listxattr, how, f, path, out,
+					flags, opt, es)
+			      : LOCCALL(xaio_flistxattr, how, f, out, opt, es);
+		if (!es && r >= 0)
+			CHECK(xlists[cur_step] &&
+				      xlists[cur_step]->count == (size_t)r,
+			      "list: %d names, a listing of %zu", r,
+			      xlists[cur_step] ? xlists[cur_step]->count : 0);
+		break;
+	case 8:
+	case 9:
+		u.must_fail |= !xb && size;
+		r = path_form ? LOCCALL(xaio_xattrname, how, f, path, fb % 3,
+					xb, size, flags, opt, es)
+			      : LOCCALL(xaio_fxattrname, how, f, fb % 3, xb,
+					size, opt, es);
+		if (!es && r >= 0 && xb && size)
+			CHECK(memchr(xb, 0, size) != NULL,
+			      "xattrname: no NUL in %zu bytes", size);
+		break;
+	case 10:
+	case 11:
+		u.must_fail |= !n2;
+		r = path_form ? LOCCALL(xaio_renamexattr, how, f, path, n1, n2,
+					flags, opt, es)
+			      : LOCCALL(xaio_frenamexattr, how, f, n1, n2, opt,
+					es);
+		break;
+	default:
+		r = path_form ? LOCCALL(xaio_removexattr, how, f, path, n1,
+					flags, opt, es)
+			      : LOCCALL(xaio_fremovexattr, how, f, n1, opt, es);
+		break;
+	}
+	tr("%s handle %d '%s' '%s' '%s' flags %#x size %zu -> %d", u.call, hd,
+	   path ? path : "(null)", n1 ? n1 : "(null)", n2 ? n2 : "(null)",
+	   flags, size, r);
+	sub_end(&u, r, opt ? &ob : NULL);
+}
+
+/* Copies, maps and references (file/copy.c, map.c, ref.c). */
+static void step_objects(struct input *in)
+{
+	int hd = pick_handle(in), hd2 = pick_handle(in);
+	struct xaio_file *d = handle_at(hd), *d2 = handle_at(hd2);
+	uint8_t which = (uint8_t)take(in, 1) % 5, fb = (uint8_t)take(in, 1);
+	int how = (int)(take(in, 1) % 4), r = 0;
+	size_t size = take(in, 1) % (sizeof(mbufs[0]) + 1);
+	char *mb = fb & 0x40 ? NULL : mbufs[cur_step];
+	struct optb ob;
+	const struct xaio_opt *opt = pick_opt(in, &ob, K_STAT, false, d, d2);
+	struct sstate *s;
+	struct xaio_evset *es = pick_set(in, &s);
+	static const char *const calls[] = {"xaio_copy", "xaio_map_put",
+					    "xaio_map_get", "xaio_map_delete",
+					    "xaio_ref_get"};
+	static const char *const keys[] = {
+		"k", "key two", "..", "a/b", "", NULL, XAIO_MAP_TMP_PREFIX "x",
+		"k"};
+	const char *key = keys[fb % 8];
+	bool bad_key =
+		!key || !*key || strchr(key, '/') || !strcmp(key, "..") ||
+		!strncmp(key, XAIO_MAP_TMP_PREFIX, strlen(XAIO_MAP_TMP_PREFIX));
+	struct sub u;
+
+	if (ob.g)
+		ob.g->expect = NULL; /* no buffer to give */
+	sub_begin(&u, s, calls[which], opt ? &ob : NULL);
+	switch (which) {
+	case 0: {
+		off_t so = fb & 0x10 ? -1 : (off_t)take(in, 2);
+		off_t doff = (off_t)take(in, 2);
+		uint64_t len = fb & 0x20 ? XAIO_COPY_ALL : take(in, 2);
+		unsigned int flags = (unsigned int)take(in, 1) & 0xf;
+
+		u.must_fail = !d || !d2 || so < 0 || (flags & ~7u) ||
+			      ((flags & XAIO_COPY_CLONE) && (flags & 6));
+		u.data = true; /* synchronous: the bytes copied */
+		u.len = len;
+		r = LOCCALL(xaio_copy, how, d, so, d2, doff, len, flags, NULL,
+			    opt, es);
+		break;
+	}
+	case 1:
+		u.must_fail = !d || bad_key || (!mb && size);
+		r = LOCCALL(xaio_map_put, how, d, key, mb, size, opt, es);
+		break;
+	case 2:
+		u.must_fail = !d || bad_key || (!mb && size);
+		u.data = true; /* synchronous: the value's size */
+		u.len = INT_MAX;
+		r = LOCCALL(xaio_map_get, how, d, key, mb, size, opt, es);
+		break;
+	case 3:
+		u.must_fail = !d || bad_key;
+		r = LOCCALL(xaio_map_delete, how, d, key, opt, es);
+		break;
+	default: {
+		const char *p = pick_name(in);
+		int flags = fb & 3 ? (int)(take(in, 1) & 0x1f) << 8 : 0;
+		struct xaio_ref *ref = fb & 0x80 ? NULL : &refs[cur_step];
+
+		key = p;
+		u.must_fail =
+			!ref ||
+			(flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) ||
+			(bad_name(p) && !(p && !*p && (flags & AT_EMPTY_PATH)));
+		r = LOCCALL(xaio_ref_get, how, d, p, flags, ref, opt, es);
+		break;
+	}
+	}
+	tr("%s handles %d %d '%.40s' fb %#x size %zu -> %d", u.call, hd, hd2,
+	   key ? key : "(null)", fb, size, r);
+	sub_end(&u, r, opt ? &ob : NULL);
+}
+
 static void step_file(struct input *in)
 {
 	int slot = pick_handle(in);
@@ -2053,7 +2288,7 @@ static void step_file(struct input *in)
 
 static void step(struct input *in)
 {
-	int kind = (int)(take(in, 1) % 29);
+	int kind = (int)(take(in, 1) % 31);
 
 	cur_kind = kind;
 	switch (kind) {
@@ -2124,6 +2359,12 @@ static void step(struct input *in)
 		break;
 	case 27:
 		step_dirs(in);
+		break;
+	case 28:
+		step_xattrs(in);
+		break;
+	case 29:
+		step_objects(in);
 		break;
 	default:
 		/* Opens again: most steps need a handle. */
@@ -2251,6 +2492,8 @@ static void end_run(int fds_before)
 		      g->accepted ? "accepted" : "refused", calls);
 	}
 	for (int i = 0; i < MAXSTEP + 8; i++) {
+		xaio_listing_free(xlists[i]);
+		xlists[i] = NULL;
 		if (!done_used[i])
 			continue;
 		CHECK(dones[i] == 0 || is_errno(dones[i]) ||

@@ -9,7 +9,8 @@
  *  - it acts on the file it was made on, even if the caller closes the
  *    descriptor and reuses its number before the batch is submitted;
  *  - it is not deferred when a thread is waiting (that thread might be
- *    waiting for it), when it has a notification, or with XAIO_BATCH=0;
+ *    waiting for it), when it has a notification, on an O_DIRECT
+ *    descriptor (the device is the limit there), or with XAIO_BATCH=0;
  *  - a program that polls as fio does (many reads in flight, aio_error on
  *    each, resubmit) gets every byte right, with most of its reads batched;
  *  - batches of one request (submit one, wait for it) stop being made, and
@@ -80,15 +81,18 @@ static pthread_t waiter;
 
 /*
  * Makes the ring busy, then submits a write of the pattern block at 0 of
- * a new file through cb (sigev: its notification), after starting a thread
- * that waits for the busy ring's request if wait.  The fd, or -1.
+ * a new file (opened with flags too) through cb (sigev: its notification),
+ * after starting a thread that waits for the busy ring's request if wait.
+ * The fd, or -1 (-2: the file system refuses the flags).
  */
-static int busy_then_write(const char *name, struct aiocb *cb,
-			   const struct sigevent *sigev, bool wait)
+static int busy_then_write_fl(const char *name, int flags, struct aiocb *cb,
+			      const struct sigevent *sigev, bool wait)
 {
-	static unsigned char buf[BLK];
-	int fd = open(xt_path(name), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	static unsigned char buf[BLK] __attribute__((aligned(BLK)));
+	int fd = open(xt_path(name), O_RDWR | O_CREAT | O_TRUNC | flags, 0644);
 
+	if (fd < 0 && errno == EINVAL && flags)
+		return -2;
 	XT_ASSERT_GE(fd, 0);
 	if (busy_ring() != XT_PASS)
 		return -1;
@@ -104,6 +108,13 @@ static int busy_then_write(const char *name, struct aiocb *cb,
 		cb->aio_sigevent = *sigev;
 	XT_ASSERT_OK(aio_write(cb));
 	return fd;
+}
+
+/* busy_then_write_fl() with no extra flags. */
+static int busy_then_write(const char *name, struct aiocb *cb,
+			   const struct sigevent *sigev, bool wait)
+{
+	return busy_then_write_fl(name, 0, cb, sigev, wait);
 }
 
 /*
@@ -233,6 +244,28 @@ static int child_notify(void)
 	return end_busy();
 }
 
+/* A write on an O_DIRECT descriptor is never left for a batch. */
+static int child_direct(void)
+{
+	struct aiocb cb;
+	int fd = busy_then_write_fl("direct", O_DIRECT, &cb, NULL, false);
+
+	if (fd == -2) {
+		end_busy();
+		return XT_SKIP; /* no O_DIRECT here */
+	}
+	if (fd < 0)
+		return XT_FAIL;
+	XT_ASSERT_EQ(fx_wait(&cb, 5000), 0);
+	XT_ASSERT_EQ(aio_return(&cb), BLK);
+	close(fd);
+	/* Read back without O_DIRECT (landed()'s buffer is not aligned). */
+	fd = open(xt_path("direct"), O_RDONLY);
+	XT_ASSERT(landed(fd, 0));
+	close(fd);
+	return end_busy();
+}
+
 #define NFLIGHT 16
 #define NREADS 2000
 #define FILE_BLKS 256
@@ -348,7 +381,8 @@ static const struct fx_mode modes[] = {
 	{"watchdog", child_watchdog},	{"waiter", child_waiter},
 	{"notify", child_notify},	{"reuse", child_reuse},
 	{"poll_loop", child_poll_loop}, {"cancel", child_cancel},
-	{"singles", child_singles},	{"burst", child_burst}};
+	{"singles", child_singles},	{"burst", child_burst},
+	{"direct", child_direct}};
 
 static int child_main(const char *mode)
 {
@@ -447,6 +481,16 @@ static int batch_not_notified(void)
 	return XT_PASS;
 }
 
+static int batch_not_direct(void)
+{
+	struct fx_report r;
+
+	RUN("direct", NULL, &r);
+	XT_ASSERT_EQ(r.batched, 0);
+	XT_ASSERT_GE(r.on_ring + r.on_threads, 1);
+	return XT_PASS;
+}
+
 /*
  * Through the ring (the file is in the page cache), with 16 in flight:
  * over XAIO_BATCH's default, which setting holds (unset, or not a number
@@ -507,6 +551,7 @@ static const struct xt_case cases[] = {
 	{"batch_threshold", batch_threshold},
 	{"batch_not_with_waiter", batch_not_with_waiter},
 	{"batch_not_notified", batch_not_notified},
+	{"batch_not_direct", batch_not_direct},
 	{"batch_reuse", batch_reuse},
 	{"batch_cancel", batch_cancel},
 	{"batch_poll_loop", batch_poll_loop},
