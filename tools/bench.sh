@@ -7,6 +7,7 @@
 # about 20 s.  Any arguments replace --quick (see xaio-bench(1)), e.g.
 #   tools/bench.sh                      # the quick suite
 #   tools/bench.sh --svg docs/charts    # the default suite, about 2 min
+#   tools/bench.sh -w full              # and the copies: xaio-cp vs cp -a
 # The files go to $XAIO_BENCH_DIR or /var/tmp (--dir DIR to change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DXAIO_BUILD_TESTS=OFF \
 	-DXAIO_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build build/bench -j "$(nproc 2>/dev/null || echo 2)" --target xaio-bench >/dev/null
+# xaio-cp too when the project has it: the copy workloads run it (-w full)
+targets=xaio-bench
+if cmake --build build/bench --target help 2>/dev/null | grep -Eq '(^|[ .])xaio-cp(:|$)'; then
+	targets="xaio-bench xaio-cp"
+fi
+# shellcheck disable=SC2086 # one or two target names
+cmake --build build/bench -j "$(nproc 2>/dev/null || echo 2)" --target $targets >/dev/null
 [ $# -gt 0 ] || set -- --quick
 exec build/bench/bench/xaio-bench/xaio-bench "$@"

@@ -17,8 +17,10 @@
 #define BLK 4096 /* the checksum unit; every size is a multiple */
 #define MAX_DEPTHS 8
 #define MAX_REPS 64
+#define MAX_ENG 12
 
-enum op { OP_READ = 1, OP_WRITE = 2, OP_FSYNC = 4, OP_STATX = 8 };
+/* OP_COPY: a whole tree, by a command (copy.c); no other engine has it */
+enum op { OP_READ = 1, OP_WRITE = 2, OP_FSYNC = 4, OP_STATX = 8, OP_COPY = 16 };
 
 struct done {
 	unsigned slot;
@@ -41,6 +43,8 @@ struct eng_ctx {
 	void *priv;
 	char why[160];
 };
+
+struct bench;
 
 struct engine {
 	const char *name;
@@ -68,10 +72,16 @@ struct engine {
 	int (*file_job)(struct eng_ctx *c, unsigned slot, enum op op,
 			const char *path, void *buf, size_t len);
 	void (*teardown)(struct eng_ctx *c);
+	/*
+	 * OP_COPY engines (copy.c): the program and its options before SRC
+	 * DST, or NULL with why filled in (the cell is n/a).
+	 */
+	const char *(*command)(const struct bench *b, const char **opt,
+			       char *why, size_t whylen);
 };
 
 extern const struct engine eng_xaio, eng_xaio_es, eng_glibc, eng_sync,
-	eng_uring_plain, eng_uring_tuned, eng_libuv;
+	eng_uring_plain, eng_uring_tuned, eng_libuv, eng_xaio_cp, eng_cp;
 
 enum wl {
 	W_RANDREAD,
@@ -82,6 +92,8 @@ enum wl {
 	W_SMALL_READ,
 	W_SMALL_CREATE,
 	W_STATX,
+	W_CP_SMALL,
+	W_CP_LARGE,
 	W_COUNT
 };
 
@@ -93,6 +105,7 @@ struct workload {
 	int uses_depth; /* run at every --depth, else at `depth` */
 	unsigned depth;
 	unsigned depth2; /* and also at this one (0: none) */
+	int full_only; /* not in the default or quick suite: -w full */
 };
 
 extern const struct workload workloads[W_COUNT];
@@ -102,7 +115,9 @@ struct opts {
 	size_t bs, size;
 	double duration;
 	unsigned reps, fsync_every, nsmall;
-	const char *dir, *json, *svg;
+	unsigned ntree; /* files of the statx tree and the small copy tree */
+	size_t large; /* size of each file of the large copy tree */
+	const char *dir, *json, *svg, *xaio_cp;
 	int quick, progress;
 	unsigned wl_mask, eng_mask;
 };
@@ -129,8 +144,13 @@ struct cell {
 
 /* The shared state of a run (main.c): files, signal flag. */
 struct bench {
+	/* trees.c: kept between runs, keyed by their size (like data) */
+	char stree[4096], csmall[4096], clarge[4096];
+	/* copy.c: the parent of the copies, and the copy that exists */
+	char cdst[4096], cur[4200];
+	unsigned ncopy;
 	struct opts o;
-	const struct engine *eng[8];
+	const struct engine *eng[MAX_ENG];
 	unsigned neng;
 	char data[4096], scratch[4096], smalldir[4096];
 	uint64_t *sums; /* checksum of every block of the data file */
@@ -146,16 +166,36 @@ uint64_t block_sum(const void *p);
 void fill_block(void *p, uint64_t seed, uint64_t blk);
 
 /* workload.c */
+int full_write(int fd, const void *buf, size_t len, off_t off);
+double cpu_s(int who); /* getrusage: user + system seconds */
 int prepare_files(struct bench *b);
 void remove_files(struct bench *b);
 int run_sample(struct bench *b, const struct engine *e, enum wl w,
 	       unsigned depth, struct sample *s, char *why, size_t whylen);
 
+/* trees.c: the statx tree and the two source trees of the copies */
+#define TREE_PER_DIR 1000 /* statx tree: files per directory */
+#define CP_DIRS 250 /* small copy tree: directories */
+#define CP_LARGE_FILES 4
+int prepare_trees(struct bench *b);
+void stree_path(const struct bench *b, char *p, size_t n, unsigned i);
+uint64_t stree_size(unsigned i);
+int warm_tree(const struct bench *b, enum wl w);
+int check_tree(const struct bench *b, enum wl w, const char *root, char *why,
+	       size_t n);
+int remove_tree(const char *path);
+double tree_bytes(const struct bench *b); /* of the small copy tree */
+
+/* copy.c: one timed copy of a source tree by a command, then checked */
+int copy_sample(struct bench *b, const struct engine *e, enum wl w,
+		struct sample *s, char *why, size_t whylen);
+void remove_copies(struct bench *b);
+
 /* output.c */
 struct result_set {
 	struct bench *b;
 	/* cells[w][depth index][engine index] */
-	struct cell cells[W_COUNT][MAX_DEPTHS][8];
+	struct cell cells[W_COUNT][MAX_DEPTHS][MAX_ENG];
 	double load_before[3], load_after[3];
 	int ncpu;
 	char **argv;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench.h"
 
@@ -45,6 +46,24 @@ static void on_done(uv_fs_t *req)
 	p->q[p->n].slot = (unsigned)(uintptr_t)req->data;
 	p->q[p->n++].res = req->result;
 	uv_fs_req_cleanup(req);
+}
+
+/* uv_fs_stat (statx inside libuv): its uv_stat_t into the slot's statx. */
+static void on_stat(uv_fs_t *req)
+{
+	struct uv_priv *p = req->loop->data;
+	unsigned slot = (unsigned)(uintptr_t)req->data;
+	struct statx *stx = p->job[slot].buf;
+
+	memset(stx, 0, sizeof(*stx));
+	if (req->result == 0) {
+		stx->stx_mask = STATX_BASIC_STATS;
+		stx->stx_mode = (uint16_t)req->statbuf.st_mode;
+		stx->stx_size = req->statbuf.st_size;
+		stx->stx_ino = req->statbuf.st_ino;
+		stx->stx_nlink = (uint32_t)req->statbuf.st_nlink;
+	}
+	on_done(req);
 }
 
 /* The job of req's slot is over (its descriptor closed, or never open). */
@@ -176,6 +195,10 @@ static int submit(struct eng_ctx *c, unsigned slot, enum op op, int fd,
 	uv_buf_t b = uv_buf_init(buf, (unsigned)len);
 
 	req->data = (void *)(uintptr_t)slot;
+	if (op == OP_STATX) {
+		p->job[slot].buf = buf;
+		return uv_fs_stat(&p->loop, req, path, on_stat);
+	}
 	if (fd < 0)
 		fd = c->fd;
 	if (op == OP_READ)
@@ -219,8 +242,8 @@ static void teardown(struct eng_ctx *c)
 const struct engine eng_libuv = {
 	.name = "libuv",
 	.desc = "libuv uv_fs_* (its thread pool; small files: "
-		"uv_fs_open, uv_fs_read, uv_fs_close chained)",
-	.ops = OP_READ | OP_WRITE | OP_FSYNC,
+		"uv_fs_open, uv_fs_read, uv_fs_close chained; uv_fs_stat)",
+	.ops = OP_READ | OP_WRITE | OP_FSYNC | OP_STATX,
 	.setup = setup,
 	.submit = submit,
 	.reap = reap,

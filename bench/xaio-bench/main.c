@@ -29,8 +29,9 @@
 volatile sig_atomic_t bench_stop;
 
 static const struct engine *const all_engines[] = {
-	&eng_xaio,	  &eng_xaio_es,	    &eng_glibc, &eng_sync,
-	&eng_uring_plain, &eng_uring_tuned, &eng_libuv,
+	&eng_xaio,  &eng_xaio_es,     &eng_glibc,
+	&eng_sync,  &eng_uring_plain, &eng_uring_tuned,
+	&eng_libuv, &eng_xaio_cp,     &eng_cp,
 };
 #define NENG (sizeof(all_engines) / sizeof(all_engines[0]))
 
@@ -43,7 +44,8 @@ static void usage(FILE *f)
 		"usage: xaio-bench [options]\n"
 		"  -q, --quick            the short suite (about 20 s)\n"
 		"  -l, --list             list the workloads and engines\n"
-		"  -w, --workloads LIST   comma-separated workloads (--list)\n"
+		"  -w, --workloads LIST   comma-separated workloads (--list),\n"
+		"                         or 'default', or 'full' (all)\n"
 		"  -e, --engines LIST     comma-separated engines (--list)\n"
 		"  -d, --depths LIST      queue depths (default 1,8,32,128)\n"
 		"  -b, --bs SIZE          random-read block size (default 4k)\n"
@@ -55,6 +57,12 @@ static void usage(FILE *f)
 		"  -f, --fsync-every N    randwrite-fsync: writes per fsync "
 		"(default 16)\n"
 		"  -n, --files N          small files (default 1000)\n"
+		"  -N, --tree-files N     files of the statx and cp-small "
+		"trees (default 10000)\n"
+		"  -L, --large-size SIZE  cp-large: size of each of its 4 "
+		"files (default 256M)\n"
+		"  -X, --xaio-cp PATH     the xaio-cp to run (default: "
+		"found)\n"
 		"  -j, --json FILE        every figure as JSON (- for stdout)\n"
 		"  -g, --svg DIR          charts as SVG files in DIR\n"
 		"  -P, --no-progress      no progress line\n"
@@ -142,6 +150,17 @@ static int parse_depths(struct opts *o, const char *s)
 	return o->ndepths ? 0 : -1;
 }
 
+/* The default suite's workloads (and --quick's): all but -w full's. */
+static unsigned default_mask(void)
+{
+	unsigned i, m = 0;
+
+	for (i = 0; i < W_COUNT; i++)
+		if (!workloads[i].full_only)
+			m |= 1u << i;
+	return m;
+}
+
 /* A comma-separated list of names into a bit mask: 0, or -1 (*which). */
 static int parse_names(const char *s, int wl, unsigned *mask,
 		       const char **which)
@@ -156,6 +175,14 @@ static int parse_names(const char *s, int wl, unsigned *mask,
 	*mask = 0;
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
+		if (wl && !strcmp(tok, "full")) {
+			*mask |= (1u << W_COUNT) - 1;
+			continue;
+		}
+		if (wl && !strcmp(tok, "default")) {
+			*mask |= default_mask();
+			continue;
+		}
 		for (i = 0; i < n; i++)
 			if (!strcmp(tok, wl ? workloads[i].name
 					    : all_engines[i]->name))
@@ -175,8 +202,9 @@ static void list(void)
 
 	printf("workloads:\n");
 	for (i = 0; i < W_COUNT; i++)
-		printf("  %-16s %s%s\n", workloads[i].name, workloads[i].desc,
-		       workloads[i].uses_depth ? " (at every --depth)" : "");
+		printf("  %-16s %s%s%s\n", workloads[i].name, workloads[i].desc,
+		       workloads[i].uses_depth ? " (at every --depth)" : "",
+		       workloads[i].full_only ? " (-w full only)" : "");
 	printf("engines:\n");
 	for (i = 0; i < NENG; i++) {
 		const struct engine *e = all_engines[i];
@@ -202,6 +230,9 @@ static int parse(struct opts *o, int argc, char **argv)
 		{"dir", required_argument, NULL, 'D'},
 		{"fsync-every", required_argument, NULL, 'f'},
 		{"files", required_argument, NULL, 'n'},
+		{"tree-files", required_argument, NULL, 'N'},
+		{"large-size", required_argument, NULL, 'L'},
+		{"xaio-cp", required_argument, NULL, 'X'},
 		{"json", required_argument, NULL, 'j'},
 		{"svg", required_argument, NULL, 'g'},
 		{"no-progress", no_argument, NULL, 'P'},
@@ -210,22 +241,23 @@ static int parse(struct opts *o, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *depths = NULL, *size = NULL, *dur = NULL, *reps = NULL,
-		   *files = NULL, *which = NULL;
+		   *files = NULL, *which = NULL, *tree = NULL, *large = NULL;
 	int c, listing = 0;
 	char *end;
 
 	memset(o, 0, sizeof(*o));
 	o->bs = BLK;
 	o->fsync_every = 16;
-	o->wl_mask = (1u << W_COUNT) - 1;
+	o->wl_mask = default_mask();
 	o->eng_mask = (1u << NENG) - 1;
 	o->progress = isatty(STDOUT_FILENO);
 	o->dir = getenv("XAIO_BENCH_DIR");
 	if (!o->dir || !*o->dir)
 		o->dir = "/var/tmp";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":qlw:e:d:b:s:t:r:D:f:n:j:g:PVh",
-				lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				":qlw:e:d:b:s:t:r:D:f:n:N:L:X:j:g:PVh", lo,
+				NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			o->quick = 1;
@@ -271,6 +303,15 @@ static int parse(struct opts *o, int argc, char **argv)
 			break;
 		case 'n':
 			files = optarg;
+			break;
+		case 'N':
+			tree = optarg;
+			break;
+		case 'L':
+			large = optarg;
+			break;
+		case 'X':
+			o->xaio_cp = optarg;
 			break;
 		case 'j':
 			o->json = optarg;
@@ -331,6 +372,18 @@ static int parse(struct opts *o, int argc, char **argv)
 	o->nsmall = o->quick ? 256 : 1000;
 	if (files && parse_uint(files, 1, 1u << 20, &o->nsmall))
 		return bad("--files %s: 1..1048576", files);
+	o->ntree = 10000;
+	if (tree && parse_uint(tree, 1, 1u << 20, &o->ntree))
+		return bad("--tree-files %s: 1..1048576", tree);
+	o->large = o->quick ? 32 << 20 : 256 << 20;
+	if (large) {
+		o->large = parse_size(large);
+		if (o->large < (1 << 20) || o->large % (1 << 20) ||
+		    o->large > (64ULL << 30))
+			return bad("--large-size %s: a whole number of MiB, "
+				   "1M..64G",
+				   large);
+	}
 	if (o->bs > o->size)
 		return bad("--bs %zu: larger than --size %zu", o->bs, o->size);
 	return -1; /* run */
@@ -463,13 +516,21 @@ static void summarize(struct cell *c)
 static void classify(const struct bench *b, const struct engine *e, enum wl w,
 		     unsigned d, struct cell *c)
 {
-	const char *why = e->absent ? e->absent() : NULL;
+	const char *why = e->absent ? e->absent() : NULL, *opt;
+	int copy = (workloads[w].ops & OP_COPY) != 0;
 
 	c->depth = e->sync ? 1 : d;
 	c->st = ST_OK;
-	if (why) {
+	if (copy != ((e->ops & OP_COPY) != 0)) {
+		c->st = ST_NA;
+		snprintf(c->why, sizeof(c->why), "%s",
+			 copy ? "not a copy command"
+			      : "a copy command: cp-small and cp-large only");
+	} else if (why) {
 		c->st = ST_ABSENT;
 		snprintf(c->why, sizeof(c->why), "%s", why);
+	} else if (copy && !e->command(b, &opt, c->why, sizeof(c->why))) {
+		c->st = ST_NA;
 	} else if ((workloads[w].ops & e->ops) != workloads[w].ops) {
 		c->st = ST_NA;
 		snprintf(c->why, sizeof(c->why), "%s has no %s", e->name,
@@ -491,8 +552,12 @@ static void progress(const struct bench *b, unsigned done, unsigned total,
 {
 	if (!b->o.progress)
 		return;
-	printf("\r\033[K[%u/%u] rep %u/%u: %s depth %u, %s", done, total,
-	       rep + 1, b->o.reps, workloads[w].name, d, eng);
+	if (workloads[w].ops & OP_COPY)
+		printf("\r\033[K[%u/%u] rep %u/%u: %s, %s", done, total,
+		       rep + 1, b->o.reps, workloads[w].name, eng);
+	else
+		printf("\r\033[K[%u/%u] rep %u/%u: %s depth %u, %s", done,
+		       total, rep + 1, b->o.reps, workloads[w].name, d, eng);
 	fflush(stdout);
 }
 
@@ -500,7 +565,8 @@ static void progress(const struct bench *b, unsigned done, unsigned total,
 static int run_suite(struct result_set *rs)
 {
 	struct bench *b = rs->b;
-	unsigned pass, w, di, ei, nd, d[MAX_DEPTHS], total = 0, done = 0;
+	unsigned pass, w, di, ei, k, rot, nd, d[MAX_DEPTHS], total = 0;
+	unsigned done = 0;
 	int failed = 0;
 
 	/* Pass 0 decides what runs and counts it; pass k is repetition k. */
@@ -509,12 +575,21 @@ static int run_suite(struct result_set *rs)
 			if (!(b->o.wl_mask & (1u << w)))
 				continue;
 			nd = wl_depths(rs, (enum wl)w, d);
+			/*
+			 * The copies rotate which engine goes first: on this
+			 * kind of VM the first large copy after a pause can be
+			 * several times slower (xaio-bench(1)).
+			 */
+			rot = workloads[w].ops & OP_COPY ? pass : 0;
 			for (di = 0; di < nd; di++)
-				for (ei = 0; ei < b->neng; ei++) {
-					struct cell *c = &rs->cells[w][di][ei];
-					struct sample *s = &c->rep[c->nrep];
+				for (k = 0; k < b->neng; k++) {
+					struct cell *c;
+					struct sample *s;
 					int e;
 
+					ei = (k + rot) % b->neng;
+					c = &rs->cells[w][di][ei];
+					s = &c->rep[c->nrep];
 					if (!pass) {
 						classify(b, b->eng[ei],
 							 (enum wl)w, d[di], c);

@@ -40,8 +40,16 @@ const struct workload workloads[W_COUNT] = {
 	[W_SMALL_CREATE] = {"small-create",
 			    "small files: create, write 4 KiB, close", "files",
 			    OP_WRITE, 0, 8, 64},
-	[W_STATX] = {"statx", "statx storm on the small files", "statx",
-		     OP_STATX, 0, 32, 0},
+	[W_STATX] = {"statx",
+		     "statx storm: the files of the statx tree, 1000 a "
+		     "directory",
+		     "statx", OP_STATX, 0, 64, 256, 0},
+	[W_CP_SMALL] = {"cp-small",
+			"copy a tree of small files (1-8 KiB, 250 "
+			"directories)",
+			"files", OP_COPY, 0, 1, 0, 1},
+	[W_CP_LARGE] = {"cp-large", "copy a tree of 4 large files", "MiB",
+			OP_COPY, 0, 1, 0, 1},
 };
 
 static int corrupt_once = -1;
@@ -83,7 +91,7 @@ uint64_t block_sum(const void *p)
 	return s;
 }
 
-static int full_write(int fd, const void *buf, size_t len, off_t off)
+int full_write(int fd, const void *buf, size_t len, off_t off)
 {
 	while (len) {
 		ssize_t n = pwrite(fd, buf, len, off);
@@ -325,7 +333,7 @@ int prepare_files(struct bench *b)
 		}
 	}
 	free(buf);
-	return bench_stop ? -EINTR : 0;
+	return bench_stop ? -EINTR : prepare_trees(b);
 }
 
 void remove_files(struct bench *b)
@@ -333,6 +341,7 @@ void remove_files(struct bench *b)
 	char p[4200];
 	unsigned i;
 
+	remove_copies(b);
 	if (b->scratch[0])
 		unlink(b->scratch);
 	if (!b->smalldir[0])
@@ -442,8 +451,9 @@ static int start(struct run *r, unsigned slot, enum op *op)
 		off = (off_t)i; /* remembered: which file */
 		break;
 	case W_STATX:
-		i = (unsigned)(r->seq++ % r->b->o.nsmall);
-		small_path(r->b, p, sizeof(r->path[0]), 'r', i);
+		i = (unsigned)(r->seq++ % r->b->o.ntree);
+		stree_path(r->b, p, sizeof(r->path[0]), i);
+		off = (off_t)i; /* remembered: which file */
 		break;
 	default:
 		break;
@@ -479,10 +489,17 @@ static int finish(struct run *r, unsigned slot, ssize_t res)
 
 		if (res < 0)
 			return fail(r, (int)res, "statx");
-		if (stx->stx_size != BLK) {
+		if ((stx->stx_mask & (STATX_SIZE | STATX_TYPE)) !=
+			    (STATX_SIZE | STATX_TYPE) ||
+		    !S_ISREG(stx->stx_mode) ||
+		    stx->stx_size != stree_size((unsigned)off)) {
 			snprintf(r->why, r->whylen,
-				 "statx by %s: size %llu, want %d", r->e->name,
-				 (unsigned long long)stx->stx_size, BLK);
+				 "statx by %s: file %u: mode 0%o size %llu, "
+				 "want a regular file of %llu",
+				 r->e->name, (unsigned)off,
+				 (unsigned)stx->stx_mode,
+				 (unsigned long long)stx->stx_size,
+				 (unsigned long long)stree_size((unsigned)off));
 			return -EIO;
 		}
 		return 0;
@@ -588,11 +605,11 @@ static int loop(struct run *r, double end, uint64_t *ops)
 	return err;
 }
 
-static double cpu_s(void)
+double cpu_s(int who)
 {
 	struct rusage ru;
 
-	getrusage(RUSAGE_SELF, &ru);
+	getrusage(who, &ru);
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
 	       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) *
 		       1e-6;
@@ -634,6 +651,8 @@ int run_sample(struct bench *b, const struct engine *e, enum wl w,
 	unsigned i;
 	int err;
 
+	if (workloads[w].ops & OP_COPY)
+		return copy_sample(b, e, w, s, why, whylen);
 	memset(&r, 0, sizeof(r));
 	memset(s, 0, sizeof(*s));
 	r.b = b;
@@ -672,11 +691,11 @@ int run_sample(struct bench *b, const struct engine *e, enum wl w,
 			fail(&r, err, "engine setup");
 	}
 	if (!err) {
-		c0 = cpu_s();
+		c0 = cpu_s(RUSAGE_SELF);
 		t0 = now_s();
 		err = loop(&r, t0 + b->o.duration, &ops);
 		t1 = now_s();
-		c1 = cpu_s();
+		c1 = cpu_s(RUSAGE_SELF);
 		s->ops = ops;
 		s->rate = (double)ops / (t1 - t0);
 		s->mib_s = s->rate * (double)r.c.bs / (1 << 20);

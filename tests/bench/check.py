@@ -5,7 +5,7 @@ temporary directory and check what it prints, writes and leaves behind.
 
 usage: check.py XAIO_BENCH SCHEMA SHIM TEST
 TEST is one of: args, report, corrupt, jobfail, skipped, nospace, interrupt,
-quick.
+copy, quick.
 Exit 0 on success, 1 with a message on failure."""
 import json
 import os
@@ -19,7 +19,8 @@ import time
 import xml.etree.ElementTree as ET
 
 BENCH, SCHEMA, SHIM, TEST = sys.argv[1:5]
-SMALL = ["-s", "8M", "-t", "0.05", "-r", "2", "-n", "32", "-f", "4", "-P"]
+SMALL = ["-s", "8M", "-t", "0.05", "-r", "2", "-n", "32", "-f", "4", "-P",
+         "-N", "300", "-L", "2M"]
 failures = []
 
 
@@ -122,10 +123,17 @@ def cell(doc, wl, engine, depth=None):
     return None
 
 
+def absent(doc, engine):
+    return any(e["name"] == engine and e["status"] == "absent"
+               for e in doc["engines"])
+
+
 def leftovers(d):
-    """What a run leaves in its directory: only the reusable data file."""
+    """What a run leaves in its directory: only the reusable data file and
+    trees (statx, and the sources of cp-small and cp-large)."""
     return [n for n in os.listdir(d)
-            if not re.fullmatch(r"xaio-bench-\d+\.dat", n)]
+            if not re.fullmatch(r"xaio-bench-(\d+\.dat|statx-\d+|tree-\d+|"
+                                r"large-4x\d+)", n)]
 
 
 def t_args(d):
@@ -138,7 +146,9 @@ def t_args(d):
            ["-d", "1,2,3,4,5,6,7,8,9"], ["-d", "2000"], ["--bs", "1000"],
            ["--bs", "2M"], ["--size", "0"], ["--size", "1500k"],
            ["-t", "-1"], ["-t", "abc"], ["-r", "0"], ["-r", "65"],
-           ["-n", "0"], ["-f", "0"], ["extra"], ["--json"], ["-D"]]
+           ["-n", "0"], ["-f", "0"], ["extra"], ["--json"], ["-D"],
+           ["-N", "0"], ["--tree-files", "x"], ["-L", "0"],
+           ["--large-size", "1500k"], ["-w", "full,nosuch"], ["-X"]]
     for a in bad:
         rc, out, err = run(a + ["--dir", d])
         check(rc == 2, "%s: rc %d, want 2" % (a, rc))
@@ -147,11 +157,19 @@ def t_args(d):
     rc, names = listing()
     check(rc == 0, "--list: rc %d" % rc)
     for w in ["randread", "randread-direct", "seqread", "seqwrite",
-              "randwrite-fsync", "small-read", "small-create", "statx"]:
+              "randwrite-fsync", "small-read", "small-create", "statx",
+              "cp-small", "cp-large"]:
         check(w in names["workloads"], "--list has no workload %s" % w)
     for e in ["xaio", "xaio-es", "glibc", "sync", "uring-plain",
-              "uring-tuned", "libuv"]:
+              "uring-tuned", "libuv", "xaio-cp", "cp"]:
         check(e in names["engines"], "--list has no engine %s" % e)
+    # the copies are in the full suite only
+    rc, out, _ = run(["--list"])
+    for w in ["cp-small", "cp-large"]:
+        check(re.search(r"^  %s .*\(-w full only\)$" % w, out, re.M),
+              "--list does not say %s is -w full only" % w)
+    check(not re.search(r"^  statx .*full only", out, re.M),
+          "statx is not in the default suite")
     check(os.listdir(d) == [], "argument errors left files: %s" %
           os.listdir(d))
 
@@ -193,6 +211,30 @@ def t_report(d):
     check(c and c["status"] == "n/a", "xaio statx: %s" % c)
     c = cell(doc, "statx", "uring-plain")
     check(c and c["status"] == "ok", "uring-plain statx: %s" % c)
+    # the statx storm: two depths, xaio-es, sync and libuv (when built)
+    w = [w for w in doc["workloads"] if w["name"] == "statx"][0]
+    check(w["depths"] == [64, 256], "statx depths %s" % w["depths"])
+    for e in ["xaio-es", "uring-tuned", "libuv"]:
+        for dep in [64, 256]:
+            c = cell(doc, "statx", e, dep)
+            want = "absent" if e == "libuv" and absent(doc, e) else "ok"
+            check(c and c["status"] == want and
+                  (want != "ok" or c["median"] > 0),
+                  "statx %s depth %d: %s" % (e, dep, c))
+    c = cell(doc, "statx", "cp")
+    check(c and c["status"] == "n/a", "cp statx: %s" % c)
+    ratios = [r for r in w["ratios"] if r["engine"] == "xaio-es"
+              and r["vs"] == "sync" and r["value"]]
+    check(len(ratios) == 2, "statx xaio-es/sync ratios %s" % ratios)
+    t = {t["id"]: t for t in doc["targets"]}
+    check("T9" in t and t["T9"]["value"] and t["T9"]["depth"] == 64,
+          "target T9: %s" % t.get("T9"))
+    check(doc["options"]["tree_files"] == 300, "options %s" % doc["options"])
+    # the stat tree stays for the next run: 300 files, 1000 a directory
+    st = os.path.join(d, "xaio-bench-statx-300")
+    check(sorted(os.listdir(st)) == ["d0"] and
+          len(os.listdir(os.path.join(st, "d0"))) == 300,
+          "statx tree: %s" % os.listdir(st))
     # the small files run at two fixed depths; xaio-es does whole jobs
     w = [w for w in doc["workloads"] if w["name"] == "small-read"][0]
     check(w["depths"] == [8, 64], "small-read depths %s" % w["depths"])
@@ -222,7 +264,8 @@ def t_report(d):
                  "targets"]:
         check(line in out, "table has no %r" % line)
     # the charts: well-formed, a series for every engine with a result
-    for name in ["randread.svg", "randread-direct.svg", "small-files.svg"]:
+    for name in ["randread.svg", "randread-direct.svg", "small-files.svg",
+                 "statx.svg"]:
         path = os.path.join(s, name)
         if not check(os.path.exists(path), "no %s" % name):
             continue
@@ -349,6 +392,142 @@ def t_interrupt(d):
     check(p.returncode == 128 + signal.SIGINT,
           "SIGINT: rc %d, want %d" % (p.returncode, 128 + signal.SIGINT))
     check("interrupted" in err, "no 'interrupted' on stderr: %r" % err)
+    check(leftovers(d) == [], "left behind: %s" % leftovers(d))
+
+
+def fake_cp(tools, name, body):
+    """A stand-in for xaio-cp: a shell script around cp -a."""
+    p = os.path.join(tools, name)
+    with open(p, "w") as f:
+        f.write("#!/bin/sh\n" + body + "\n")
+    os.chmod(p, 0o755)
+    return p
+
+
+def copy_run(d, xcp, env=None, wls="cp-small,cp-large", svg=None):
+    j = os.path.join(d, "out.json")
+    rc, out, err = run(["-w", wls, "--dir", d, "--json", j,
+                        "--xaio-cp", xcp] + (["--svg", svg] if svg else [])
+                       + SMALL, env=env)
+    doc = None
+    if check(os.path.exists(j), "no json (rc %d: %s)" % (rc, err[-300:])):
+        with open(j) as f:
+            doc = json.load(f)
+        os.unlink(j)
+        for e in schema_errors(doc):
+            check(False, "schema: " + e)
+    check(leftovers(d) == [], "left behind: %s" % leftovers(d))
+    return rc, out, doc
+
+
+def t_copy(d):
+    """cp-small and cp-large: xaio-cp (a stand-in here) against cp -a,
+    every copy checked, n/a without xaio-cp, a wrong copy fails."""
+    tools = tempfile.mkdtemp(prefix="xaio-bench-tools.")
+    try:
+        copy_cases(d, tools)
+    finally:
+        shutil.rmtree(tools, ignore_errors=True)
+
+
+def copy_cases(d, tools):
+    good = fake_cp(tools, "good", 'exec cp -a "$@"')
+    svg = os.path.join(tools, "svg")
+    rc, out, doc = copy_run(d, good, svg=svg)
+    check(rc == 0, "good copies: rc %d: %s" % (rc, out[-400:]))
+    for name in ["cp-small.svg", "cp-large.svg"]:
+        path = os.path.join(svg, name)
+        if check(os.path.exists(path), "no %s" % name):
+            root = ET.parse(path).getroot()
+            series = {g.get("data-engine") for g in root.iter()
+                      if g.get("class") == "series"}
+            check(series == {"xaio-cp", "cp"}, "%s: series %s" %
+                  (name, sorted(series)))
+            legend = "".join(root.itertext())
+            check("xaio-es" not in legend, "%s: legend has xaio-es" % name)
+    if doc:
+        check(doc["options"]["xaio_cp"] == good, "xaio_cp %s" %
+              doc["options"]["xaio_cp"])
+        for wl, unit in [("cp-small", "files"), ("cp-large", "MiB")]:
+            w = [w for w in doc["workloads"] if w["name"] == wl]
+            if not check(w, "no workload %s" % wl):
+                continue
+            check(w[0]["unit"] == unit, "%s unit %s" % (wl, w[0]["unit"]))
+            for e in ["xaio-cp", "cp"]:
+                c = cell(doc, wl, e)
+                check(c and c["status"] == "ok" and c["median"] > 0 and
+                      len(c["reps"]) == 2 and c["cpu_us"] > 0,
+                      "%s %s: %s" % (wl, e, c))
+            c = cell(doc, wl, "xaio-es")
+            check(c and c["status"] == "n/a" and "copy" in c["why"],
+                  "%s xaio-es: %s" % (wl, c))
+            r = [r for r in w[0]["ratios"] if r["engine"] == "xaio-cp"]
+            check(len(r) == 1 and r[0]["vs"] == "cp" and r[0]["value"],
+                  "%s ratios %s" % (wl, r))
+        t = {t["id"]: t for t in doc["targets"]}
+        check(t["T10"]["value"] and t["T11"]["value"],
+              "targets T10, T11: %s %s" % (t["T10"], t["T11"]))
+    check("xaio-cp/cp" in out, "table has no xaio-cp/cp")
+    check(re.search(r"^  n/a \(xaio, xaio-es, .*\): not a copy command",
+                    out, re.M), "no n/a line for the other engines")
+    # no xaio-cp: n/a, the run is still right
+    rc, out, doc = copy_run(d, os.path.join(tools, "nosuch"))
+    check(rc == 0, "no xaio-cp: rc %d" % rc)
+    check(re.search(r"n/a \(xaio-cp\): xaio-cp not built", out),
+          "no 'n/a (xaio-cp): xaio-cp not built' in %r" % out[-600:])
+    if doc:
+        c = cell(doc, "cp-small", "xaio-cp")
+        check(c and c["status"] == "n/a" and "not built" in c["why"],
+              "cp-small xaio-cp: %s" % c)
+        c = cell(doc, "cp-small", "cp")
+        check(c and c["status"] == "ok", "cp-small cp: %s" % c)
+    # fast wrong copies fail their cell and the run
+    wrong = [
+        ("content", 'cp -a "$@" && f=$(find "$2" -type f | sort | tail -1)'
+         ' && t=$(stat -c %y "$f") && printf x | dd of="$f" bs=1 seek=100'
+         ' conv=notrunc 2>/dev/null && touch -d "$t" "$f"',
+         "content differs|block .* differs"),
+        ("times", 'exec cp -r "$@"', "mtime|mode"),
+        ("missing", 'cp -a "$@" && rm -f "$(find "$2" -type f | head -1)"',
+         "entries, want"),
+        ("status", 'echo "xaio-cp: cannot copy: Input/output error" >&2;'
+         ' exit 3', "exit status 3: xaio-cp: cannot copy"),
+    ]
+    for name, body, msg in wrong:
+        rc, out, doc = copy_run(d, fake_cp(tools, name, body))
+        check(rc == 1, "%s: rc %d, want 1" % (name, rc))
+        check(re.search(r"FAILED \(xaio-cp\): (wrong copy by xaio-cp: )?"
+                        r".*(%s)" % msg, out),
+              "%s: no failure in the table: %r" % (name, out[-700:]))
+        if doc:
+            for wl in ["cp-small", "cp-large"]:
+                c = cell(doc, wl, "xaio-cp")
+                check(c and c["status"] == "failed",
+                      "%s %s: %s" % (name, wl, c))
+                c = cell(doc, wl, "cp")
+                check(c and c["status"] == "ok", "%s %s cp: %s" %
+                      (name, wl, c))
+            check(doc["ok"] is False, "%s: ok is not false" % name)
+    # Ctrl-C during a copy: the copies are removed
+    slow = fake_cp(tools, "slow", 'cp -a "$@"; sleep 30')
+    p = subprocess.Popen([BENCH, "-w", "cp-small", "-e", "xaio-cp",
+                          "--xaio-cp", slow, "--dir", d] + SMALL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    t0 = time.time()
+    while time.time() - t0 < 60 and not any(
+            n.startswith("xaio-bench-cp.") for n in os.listdir(d)):
+        time.sleep(0.05)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        check(False, "still running 60 s after SIGINT")
+    check(p.returncode == 128 + signal.SIGINT,
+          "SIGINT during a copy: rc %d" % p.returncode)
     check(leftovers(d) == [], "left behind: %s" % leftovers(d))
 
 
