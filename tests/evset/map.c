@@ -16,6 +16,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -39,7 +40,7 @@ enum {
 #define EXPORT __attribute__((visibility("default")))
 
 static int kill_at; /* K_*: set in a child only */
-static int fsyncs;
+static atomic_int fsyncs; /* workers of several puts call fsync at once */
 
 static ssize_t hooked_pwrite(const char *name, int fd, const void *b, size_t n,
 			     off_t off)
@@ -72,11 +73,12 @@ EXPORT int fsync(int fd)
 {
 	int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
 
-	if (kill_at == K_BEFORE_FSYNC && fsyncs == 0)
+	if (kill_at == K_BEFORE_FSYNC && atomic_load(&fsyncs) == 0)
 		_exit(KILLED);
-	if (kill_at == K_BEFORE_DIRSYNC && fsyncs == 1)
+	if (kill_at == K_BEFORE_DIRSYNC && atomic_load(&fsyncs) == 1)
 		_exit(KILLED);
-	fsyncs += kill_at != K_NONE;
+	if (kill_at != K_NONE)
+		atomic_fetch_add(&fsyncs, 1);
 	return real(fd);
 }
 
