@@ -18,13 +18,10 @@
  *     itself) and its attributes are set, its owner, mode and times, by
  *     path (they run after what the set still does below the directory:
  *     ordering by path);
- *   - a regular file, at most MAX_FILES at once (two descriptors each):
- *     two future handles (source, copy), xaio_flistxattr of the source and
- *     xaio_copy of the content (holes stay holes), all at once; then, as
- *     each attribute's xaio_fgetxattr completes, its xaio_fsetxattr on the
- *     copy; once those are done, ftruncate to the size (a sparse file),
- *     fchown, fchmod, futimens and the closes, queued behind the handle's
- *     barriers;
+ *   - a regular file, at most MAX_FILES at once: one xaio_copy_file
+ *     (open, create, content with holes kept, extended attributes, owner,
+ *     times, mode, closes: all on one pool worker, so one hand-off per
+ *     file instead of ten);
  *   - a file whose inode was seen already (st_nlink > 1): xaio_link to
  *     the first copy, ordered behind that copy's creation by path;
  *   - a symbolic link: xaio_readlink, then xaio_symlink, chown and
@@ -49,7 +46,7 @@
 
 #include <xaio.h>
 
-#define MAX_FILES 64 /* regular files open at once (two descriptors each) */
+#define MAX_FILES 64 /* regular files in flight (each xaio_copy_file) */
 #define MAX_STATS 256 /* lstats in flight */
 #define XATTR_VALUE_MAX 65536 /* XATTR_SIZE_MAX */
 
@@ -90,9 +87,8 @@ struct node {
 	bool listed; /* a directory: its entries are nodes */
 	bool final; /* a directory: its metadata is submitted */
 	/* A regular file. */
-	struct xaio_file *fs, *fd;
-	bool copied; /* its content is submitted */
-	bool closing, has_slot;
+	struct xaio_copy_info copy; /* its xaio_copy_file's outcome */
+	bool has_slot;
 	uint32_t xpending; /* attribute operations not done yet */
 	struct xaio_listing *xnames; /* the source's attribute names */
 	struct xaio_listing *listing; /* a directory's, while it is used */
@@ -366,44 +362,13 @@ static void node_done(struct node *n)
 		dir_final(n);
 }
 
-/* --- regular files --- */
-
-/*
- * The content is submitted (or given up) and the attributes are set:
- * size, owner, mode, times, closes.
- */
-static void file_finish(struct node *n)
-{
-	struct xaio_opt o = tag(n, K_DSTOP), oc = tag(n, K_CLOSE);
-
-	if (n->closing || !n->copied || n->xpending)
-		return;
-	n->closing = true;
-	if (!n->failed) {
-		/* A hole at the end: xaio_copy leaves the copy shorter. */
-		if (n->st.stx_blocks * 512 < n->st.stx_size)
-			sub(n,
-			    xaio_ftruncate(n->fd, (off_t)n->st.stx_size, &o,
-					   es),
-			    n->dst, "ftruncate");
-		set_owner(n, n->fd, 0);
-		sub(n, xaio_fchmod(n->fd, n->st.stx_mode & 07777, &o, es),
-		    n->dst, "fchmod");
-		set_times(n, n->fd, 0);
-	}
-	sub(n, xaio_close(n->fs, &oc, es), n->src, "close");
-	sub(n, xaio_close(n->fd, &oc, es), n->dst, "close");
-	n_files++;
-}
-
 /* --- extended attributes --- */
 
-/* The source's names: of the open file (fs), else by path. */
-static void xattr_list(struct node *n, struct xaio_file *fs)
+/* The source's names (a directory's: a file's go with xaio_copy_file). */
+static void xattr_list(struct node *n)
 {
 	struct xaio_opt o = tag(n, K_XLIST);
-	int r = fs ? xaio_flistxattr(fs, &n->xnames, &o, es)
-		   : xaio_listxattr(NULL, n->src, &n->xnames, 0, &o, es);
+	int r = xaio_listxattr(NULL, n->src, &n->xnames, 0, &o, es);
 
 	if (sub(n, r, n->src, "listxattr"))
 		n->xpending++;
@@ -425,10 +390,8 @@ static void xattr_names(struct node *n)
 		}
 		x->n = n;
 		x->name = strdup(l->entries[i].name);
-		r = n->fs ? xaio_fgetxattr(n->fs, x->name, x->value,
-					   sizeof(x->value), &o, es)
-			  : xaio_getxattr(NULL, n->src, x->name, x->value,
-					  sizeof(x->value), 0, &o, es);
+		r = xaio_getxattr(NULL, n->src, x->name, x->value,
+				  sizeof(x->value), 0, &o, es);
 		if (!sub(n, r, n->src, "getxattr")) {
 			free(x->name);
 			free(x);
@@ -449,10 +412,8 @@ static bool xattr_got(struct xattr *x, int64_t size)
 		report(n->src, "getxattr", E2BIG);
 		return false;
 	}
-	r = n->fd ? xaio_fsetxattr(n->fd, x->name, x->value, (size_t)size, 0,
-				   &o, es)
-		  : xaio_setxattr(NULL, n->dst, x->name, x->value, (size_t)size,
-				  0, &o, es);
+	r = xaio_setxattr(NULL, n->dst, x->name, x->value, (size_t)size, 0, &o,
+			  es);
 	if (!sub(n, r, n->dst, "setxattr"))
 		return false;
 	n->xpending++;
@@ -486,41 +447,20 @@ static void links_run(struct node *n)
 
 static void file_start(struct node *n)
 {
-	struct xaio_opt os = tag(n, K_SRCOP), od = tag(n, K_DSTOP), oc;
-	uint64_t src_open = 0;
-	int r;
+	struct xaio_opt o = tag(n, K_COPY);
+	/* Owner as cp -a: as the source when root, else the group only. */
+	unsigned int fl = XAIO_COPY_MODE | XAIO_COPY_TIMES | XAIO_COPY_XATTRS |
+			  XAIO_COPY_REPLACE;
 
+	if (is_root || n->st.stx_gid != getegid())
+		fl |= XAIO_COPY_OWNER;
 	n->has_slot = true;
 	files_open++;
-	os.op_id = &src_open;
-	r = xaio_open(&n->fs, n->src, O_RDONLY | O_NOFOLLOW, 0, &os, es);
-	if (!sub(n, r, n->src, "open")) {
-		entry_done(n);
-		links_run(n); /* (they fail, and say so) */
-		maybe_free(n);
-		return;
-	}
-	/* Created only if the source opens, as cp: after it, hard. */
-	od.n_after = 1;
-	od.after = &src_open;
-	r = xaio_open(&n->fd, n->dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
-		      0600, &od, es);
-	entry_done(n); /* created: the directory's metadata may follow */
-	links_run(n);
-	if (!sub(n, r, n->dst, "open")) {
-		oc = tag(n, K_CLOSE);
-		sub(n, xaio_close(n->fs, &oc, es), n->src, "close");
-		n->closing = true;
-		maybe_free(n);
-		return;
-	}
-	xattr_list(n, n->fs);
-	oc = tag(n, K_COPY);
-	/* The bytes count when it completes (harvest). */
-	sub(n, xaio_copy(n->fs, 0, n->fd, 0, XAIO_COPY_ALL, 0, NULL, &oc, es),
-	    n->dst, "copy");
-	n->copied = true;
-	file_finish(n);
+	sub(n, xaio_copy_file(NULL, n->src, NULL, n->dst, fl, &n->copy, &o, es),
+	    n->src, "copy");
+	entry_done(n); /* ordered by path: the directory's metadata follows */
+	links_run(n); /* (they fail, and say so, if the copy did) */
+	maybe_free(n);
 }
 
 static void files_run(void)
@@ -617,7 +557,7 @@ static void stat_done(struct node *n)
 	if (S_ISDIR(m)) {
 		o = tag(n, K_MKDIR);
 		sub(n, xaio_mkdir(NULL, n->dst, 0700, &o, es), n->dst, "mkdir");
-		xattr_list(n, NULL);
+		xattr_list(n);
 		o = tag(n, K_READDIR);
 		if (!sub(n, xaio_readdir(NULL, n->src, &n->listing, &o, es),
 			 n->src, "readdir")) {
@@ -722,11 +662,30 @@ static void xattr_done(struct node *n, enum kind k, struct xattr *x,
 		free(x->name);
 		free(x);
 	}
-	if (S_ISREG(n->st.stx_mode))
-		file_finish(n);
-	else
-		node_done(n);
+	node_done(n);
 	maybe_free(n);
+}
+
+/* A regular file's xaio_copy_file failed: named by the step that did. */
+static void copy_failed(struct node *n, int err)
+{
+	static const char *const what[] = {
+		[XAIO_COPY_STEP_NONE] = "copy_file",
+		[XAIO_COPY_STEP_OPEN] = "open",
+		[XAIO_COPY_STEP_CREATE] = "open",
+		[XAIO_COPY_STEP_DATA] = "copy",
+		[XAIO_COPY_STEP_XATTRS] = "setxattr",
+		[XAIO_COPY_STEP_OWNER] = "fchown",
+		[XAIO_COPY_STEP_TIMES] = "futimens",
+		[XAIO_COPY_STEP_MODE] = "fchmod",
+		[XAIO_COPY_STEP_CLOSE] = "close",
+	};
+	uint32_t st = n->copy.step;
+
+	if (st >= sizeof(what) / sizeof(what[0]))
+		st = XAIO_COPY_STEP_NONE;
+	report(st <= XAIO_COPY_STEP_OPEN ? n->src : n->dst, what[st], err);
+	n->failed = true;
 }
 
 /* Is the failure one cp -a says nothing about? */
@@ -761,6 +720,12 @@ static void harvest(const struct xaio_op_info *in)
 			maybe_free(n);
 			return;
 		}
+	}
+	if (in->status && k == K_COPY &&
+	    !(in->flags & XAIO_INFO_DEP_CANCELED)) {
+		copy_failed(n, in->status);
+		maybe_free(n);
+		return;
 	}
 	if (in->status && !quiet(k, in)) {
 		/* Dependents of a reported failure: not reported again. */
@@ -803,6 +768,7 @@ static void harvest(const struct xaio_op_info *in)
 		break;
 	case K_COPY:
 		n_bytes += (uint64_t)in->result;
+		n_files++;
 		break;
 	default:
 		break;
