@@ -48,6 +48,9 @@
 
 #define MAX_FILES 64 /* regular files in flight (each xaio_copy_file) */
 #define MAX_STATS 256 /* lstats in flight */
+/* Copies in flight into one directory: creating files there takes its
+ * lock (a second one copies its bytes meanwhile; more only spin). */
+#define PER_DIR 2
 #define XATTR_VALUE_MAX 65536 /* XATTR_SIZE_MAX */
 
 /* What an operation was (the low bits of its user_tag). */
@@ -89,6 +92,11 @@ struct node {
 	/* A regular file. */
 	struct xaio_copy_info copy; /* its xaio_copy_file's outcome */
 	bool has_slot;
+	/* A directory (or `top`): its files waiting to be copied, its copies
+	 * in flight, its place among the directories that may start one. */
+	struct node *fq_head, *fq_tail, *rd_next;
+	uint32_t fq_active;
+	bool rd_queued;
 	uint32_t xpending; /* attribute operations not done yet */
 	struct xaio_listing *xnames; /* the source's attribute names */
 	struct xaio_listing *listing; /* a directory's, while it is used */
@@ -117,7 +125,9 @@ static int status; /* 1 once anything failed */
 static uint64_t inflight; /* operations submitted, not harvested */
 static uint32_t stats_inflight, files_open;
 static struct node *stat_head, *stat_tail; /* to lstat */
-static struct node *file_head, *file_tail; /* regular files waiting */
+/* Directories with a file waiting and room for it (round robin), and the
+ * stand-in directory of the files named on the command line. */
+static struct node *ready_head, *ready_tail, top;
 static struct ino_ent *inodes[4096];
 static uint64_t n_files, n_bytes;
 static uint64_t t0, t_shown;
@@ -293,7 +303,7 @@ static void reap(void)
 
 		check_head = n->c_next;
 		n->checking = false;
-		if (n->ops || n->xpending || !n->done_entry ||
+		if (n->ops || n->xpending || !n->done_entry || n->fq_active ||
 		    (dir && (n->waiting || !n->final)))
 			continue;
 		if (n->has_slot)
@@ -463,12 +473,55 @@ static void file_start(struct node *n)
 	maybe_free(n);
 }
 
+/* The directory a file is copied into (its queue and count). */
+static struct node *file_dir(struct node *n)
+{
+	return n->parent ? n->parent : &top;
+}
+
+/* d may start a copy: among the ready directories, if not already. */
+static void dir_ready(struct node *d)
+{
+	if (d->rd_queued || !d->fq_head || d->fq_active >= PER_DIR)
+		return;
+	d->rd_queued = true;
+	d->rd_next = NULL;
+	if (ready_tail)
+		ready_tail->rd_next = d;
+	else
+		ready_head = d;
+	ready_tail = d;
+}
+
+/* Copies, at most MAX_FILES in flight, taking directories in turn. */
 static void files_run(void)
 {
-	struct node *n;
+	struct node *d, *n;
 
-	while (files_open < MAX_FILES && (n = dequeue(&file_head, &file_tail)))
+	while (files_open < MAX_FILES && (d = ready_head)) {
+		ready_head = d->rd_next;
+		if (!ready_head)
+			ready_tail = NULL;
+		d->rd_queued = false;
+		n = d->fq_head;
+		d->fq_head = n->q_next;
+		if (!d->fq_head)
+			d->fq_tail = NULL;
+		d->fq_active++;
 		file_start(n);
+		dir_ready(d);
+	}
+}
+
+/* A copy completed (any status): its directory has room again. */
+static void file_copied(struct node *n)
+{
+	struct node *d = file_dir(n);
+
+	d->fq_active--;
+	dir_ready(d);
+	if (d != &top)
+		maybe_free(d);
 }
 
 /* --- entries --- */
@@ -567,7 +620,10 @@ static void stat_done(struct node *n)
 	} else if (S_ISREG(m)) {
 		if (n->st.stx_nlink > 1 && other_link(n))
 			return;
-		enqueue(&file_head, &file_tail, n);
+		struct node *d = file_dir(n);
+
+		enqueue(&d->fq_head, &d->fq_tail, n);
+		dir_ready(d);
 		files_run();
 	} else if (S_ISLNK(m)) {
 		n->target_size = n->st.stx_size + 1;
@@ -721,6 +777,8 @@ static void harvest(const struct xaio_op_info *in)
 			return;
 		}
 	}
+	if (k == K_COPY)
+		file_copied(n);
 	if (in->status && k == K_COPY &&
 	    !(in->flags & XAIO_INFO_DEP_CANCELED)) {
 		copy_failed(n, in->status);
@@ -910,7 +968,7 @@ int main(int argc, char **argv)
 		reap();
 		stat_run();
 		files_run();
-		if (!inflight && !stat_head && !file_head)
+		if (!inflight && !stat_head && !ready_head)
 			break;
 		r = xaio_evset_wait_any(es, 200000000u, &in);
 		if (r == 0) {

@@ -29,9 +29,11 @@
  * block the operation owns: op->path2 is the path (a string, for the
  * ordering and the error record) followed by a struct file_args.
  *
- * No state and no locks of its own.
+ * No locks of its own; one hint (noclone_dev, atomic): the device whose
+ * file system refused a clone last.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
@@ -458,10 +460,13 @@ static int open_dst(int dir, const char *path, unsigned int fl,
 		return -1;
 	if (fd < 0 && (fd = openat(dir, path, of | O_NONBLOCK)) < 0)
 		return -1;
+	if (*made) {
+		ds->st_uid = (uid_t)-1; /* not known: owner always set */
+		ds->st_gid = (gid_t)-1;
+		return fd;
+	}
 	if (fstat(fd, ds) < 0)
 		goto fail;
-	if (*made)
-		return fd;
 	if (!S_ISREG(ds->st_mode)) {
 		errno = S_ISDIR(ds->st_mode) ? EISDIR : EINVAL;
 		goto fail;
@@ -478,6 +483,42 @@ fail:
 	close(fd);
 	errno = e;
 	return -1;
+}
+
+/* A device whose file system refused FICLONE (EOPNOTSUPP), + 1: not
+ * asked again (the one piece of state here; a relaxed hint). */
+static _Atomic uint64_t noclone_dev;
+
+/* The bytes of src (ss: its fstat) into the empty dst: the count. */
+static int64_t file_data(int src, const struct stat *ss, int dst,
+			 unsigned int fl)
+{
+	uint64_t size = (uint64_t)ss->st_size, dev = (uint64_t)ss->st_dev + 1;
+	bool cfr = !(fl & XAIO_COPY_RW);
+	char *buf = NULL;
+	int64_t n;
+	int e;
+
+	if (!(fl & (XAIO_COPY_NOCLONE | XAIO_COPY_RW)) &&
+	    ((fl & XAIO_COPY_CLONE) ||
+	     atomic_load_explicit(&noclone_dev, memory_order_relaxed) != dev)) {
+		if (ioctl(dst, FICLONE, src) == 0)
+			return (int64_t)size;
+		if (fl & XAIO_COPY_CLONE)
+			return -1;
+		if (errno == EOPNOTSUPP)
+			atomic_store_explicit(&noclone_dev, dev,
+					      memory_order_relaxed);
+	}
+	/* Sparse (fewer blocks than bytes): segment by segment; else no
+	 * holes to look for, the bytes at once (as cp). */
+	if ((uint64_t)ss->st_blocks * 512 < size)
+		return copy_data(src, 0, dst, 0, size, 0, cfr);
+	n = copy_bytes(src, 0, dst, 0, size, &cfr, &buf);
+	e = errno;
+	free(buf);
+	errno = e;
+	return n;
 }
 
 /*
@@ -509,16 +550,8 @@ int64_t xaio__run_copy_file(struct xaio__req *req)
 	if ((dst = open_dst(ddir, dpath, fl, &ss, &made, &ds)) < 0)
 		goto fail;
 	step = XAIO_COPY_STEP_DATA;
-	if (ss.st_size > 0) {
-		if (!(fl & (XAIO_COPY_NOCLONE | XAIO_COPY_RW)) &&
-		    ioctl(dst, FICLONE, src) == 0)
-			n = ss.st_size;
-		else if (fl & XAIO_COPY_CLONE)
-			goto fail;
-		else if ((n = copy_data(src, 0, dst, 0, (uint64_t)ss.st_size, 0,
-					!(fl & XAIO_COPY_RW))) < 0)
-			goto fail;
-	}
+	if (ss.st_size > 0 && (n = file_data(src, &ss, dst, fl)) < 0)
+		goto fail;
 	step = XAIO_COPY_STEP_XATTRS;
 	if ((fl & XAIO_COPY_XATTRS) && copy_xattrs(src, dst) < 0)
 		goto fail;
