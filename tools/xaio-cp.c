@@ -21,7 +21,8 @@
  *   - a regular file, at most MAX_FILES at once: one xaio_copy_file
  *     (open, create, content with holes kept, extended attributes, owner,
  *     times, mode, closes: all on one pool worker, so one hand-off per
- *     file instead of ten);
+ *     file instead of ten), at most PER_DIR of them into one directory
+ *     (its queue; directories take turns);
  *   - a file whose inode was seen already (st_nlink > 1): xaio_link to
  *     the first copy, ordered behind that copy's creation by path;
  *   - a symbolic link: xaio_readlink, then xaio_symlink, chown and
@@ -58,9 +59,7 @@ enum kind {
 	K_STAT,
 	K_MKDIR,
 	K_READDIR,
-	K_SRCOP, /* on the source: its open, a failure names the source */
-	K_DSTOP, /* on the copy: create, truncate, owner, mode, times ... */
-	K_CLOSE,
+	K_DSTOP, /* on the copy: mkdir, link, symlink, owner, mode, times */
 	K_READLINK,
 	K_COPY,
 	K_XLIST, /* the source's attribute names */
@@ -762,8 +761,8 @@ static void harvest(const struct xaio_op_info *in)
 	void *p = (void *)(uintptr_t)(in->user_tag & ~(uint64_t)15);
 	struct xattr *x = k == K_XGET || k == K_XSET ? p : NULL;
 	struct node *n = x ? x->n : p;
-	bool src_side = k == K_STAT || k == K_READDIR || k == K_SRCOP ||
-			k == K_READLINK || k == K_XLIST || k == K_XGET;
+	bool src_side = k == K_STAT || k == K_READDIR || k == K_READLINK ||
+			k == K_XLIST || k == K_XGET;
 
 	inflight--;
 	n->ops--;
