@@ -32,6 +32,7 @@
  * A failure is reported with the path and the operation, the rest of the
  * copy goes on, and the exit status is 1 (2 for a usage error).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -91,6 +92,9 @@ struct node {
 	/* A regular file. */
 	struct xaio_copy_info copy; /* its xaio_copy_file's outcome */
 	bool has_slot;
+	/* Listed as DT_REG: copied without an lstat; done (in its directory)
+	 * when the copy completes, which says whether it has other links. */
+	bool unstat;
 	/* A directory (or `top`): its files waiting to be copied, its copies
 	 * in flight, its place among the directories that may start one. */
 	struct node *fq_head, *fq_tail, *rd_next;
@@ -221,6 +225,8 @@ static bool sub(struct node *n, int r, const char *path, const char *what)
 
 static void node_done(struct node *n);
 static void links_run(struct node *n);
+static bool other_link(struct node *n);
+static struct ino_ent *ino_find(const struct node *n);
 
 static struct node *node_new(char *src, char *dst, struct node *parent)
 {
@@ -461,13 +467,17 @@ static void file_start(struct node *n)
 	unsigned int fl = XAIO_COPY_MODE | XAIO_COPY_TIMES | XAIO_COPY_XATTRS |
 			  XAIO_COPY_REPLACE;
 
-	if (is_root || n->st.stx_gid != getegid())
+	if (is_root || n->unstat || n->st.stx_gid != getegid())
 		fl |= XAIO_COPY_OWNER;
 	n->has_slot = true;
 	files_open++;
-	sub(n, xaio_copy_file(NULL, n->src, NULL, n->dst, fl, &n->copy, &o, es),
-	    n->src, "copy");
-	entry_done(n); /* ordered by path: the directory's metadata follows */
+	if (!sub(n,
+		 xaio_copy_file(NULL, n->src, NULL, n->dst, fl, &n->copy, &o,
+				es),
+		 n->src, "copy"))
+		n->unstat = false;
+	if (!n->unstat)
+		entry_done(n); /* by path: the directory's metadata follows */
 	links_run(n); /* (they fail, and say so, if the copy did) */
 	maybe_free(n);
 }
@@ -512,6 +522,45 @@ static void files_run(void)
 	}
 }
 
+/* n waits for its copy, in its directory's queue. */
+static void file_queue(struct node *n)
+{
+	struct node *d = file_dir(n);
+
+	enqueue(&d->fq_head, &d->fq_tail, n);
+	dir_ready(d);
+	files_run();
+}
+
+/*
+ * The copy of a file copied without an lstat is done (ok: it succeeded).
+ * A file with other links: the first copy of its inode is kept, a later
+ * one is replaced by a link to it (unlink, then link: ordered by path).
+ */
+static void unstat_done(struct node *n, bool ok)
+{
+	n->unstat = false;
+	if (ok && n->copy.nlink > 1) {
+		n->st.stx_ino = n->copy.ino;
+		n->st.stx_dev_major = major((dev_t)n->copy.dev);
+		n->st.stx_dev_minor = minor((dev_t)n->copy.dev);
+		n->st.stx_nlink = (uint32_t)n->copy.nlink;
+		if (ino_find(n)) {
+			struct xaio_opt o = tag(n, K_DSTOP);
+
+			/* Before the link, which other_link may submit. */
+			sub(n, xaio_unlink(NULL, n->dst, &o, es), n->dst,
+			    "unlink");
+			n_files--; /* counted again by the link */
+			other_link(n);
+			return;
+		}
+		other_link(n); /* the first copy of its inode */
+		links_run(n);
+	}
+	entry_done(n);
+}
+
 /* A copy completed (any status): its directory has room again. */
 static void file_copied(struct node *n)
 {
@@ -550,15 +599,24 @@ static void stat_run(void)
  * (n is then linked to the first copy, now or once that is created);
  * false for the first, which is entered in the table.
  */
-static bool other_link(struct node *n)
+/* The table's entry of n's inode, or NULL. */
+static struct ino_ent *ino_find(const struct node *n)
 {
 	uint64_t h = (n->st.stx_ino * 31 + n->st.stx_dev_minor) % 4096;
 	dev_t dev = makedev(n->st.stx_dev_major, n->st.stx_dev_minor);
-	struct ino_ent *e;
 
-	for (e = inodes[h]; e; e = e->next) {
-		if (e->ino != n->st.stx_ino || e->dev != dev)
-			continue;
+	for (struct ino_ent *e = inodes[h]; e; e = e->next)
+		if (e->ino == n->st.stx_ino && e->dev == dev)
+			return e;
+	return NULL;
+}
+
+static bool other_link(struct node *n)
+{
+	uint64_t h = (n->st.stx_ino * 31 + n->st.stx_dev_minor) % 4096;
+	struct ino_ent *e = ino_find(n);
+
+	if (e) {
 		if (e->created) {
 			link_make(n, e->dst);
 		} else {
@@ -570,7 +628,7 @@ static bool other_link(struct node *n)
 	e = xmalloc(sizeof(*e));
 	memset(e, 0, sizeof(*e));
 	e->ino = n->st.stx_ino;
-	e->dev = dev;
+	e->dev = makedev(n->st.stx_dev_major, n->st.stx_dev_minor);
 	e->dst = strdup(n->dst);
 	e->next = inodes[h];
 	inodes[h] = e;
@@ -619,11 +677,7 @@ static void stat_done(struct node *n)
 	} else if (S_ISREG(m)) {
 		if (n->st.stx_nlink > 1 && other_link(n))
 			return;
-		struct node *d = file_dir(n);
-
-		enqueue(&d->fq_head, &d->fq_tail, n);
-		dir_ready(d);
-		files_run();
+		file_queue(n);
 	} else if (S_ISLNK(m)) {
 		n->target_size = n->st.stx_size + 1;
 		n->target = xmalloc(n->target_size);
@@ -678,7 +732,15 @@ static void readdir_done(struct node *n)
 		struct node *c = node_new(join(n->src, l->entries[i].name),
 					  join(n->dst, l->entries[i].name), n);
 
-		enqueue(&stat_head, &stat_tail, c);
+		if (l->entries[i].type == DT_REG) {
+			/* No lstat: the copy's own fstat tells the rest. */
+			c->unstat = true;
+			c->st.stx_mode = S_IFREG;
+			say(c);
+			file_queue(c);
+		} else {
+			enqueue(&stat_head, &stat_tail, c);
+		}
 	}
 	xaio_listing_free(l);
 	if (--n->waiting == 0)
@@ -776,8 +838,11 @@ static void harvest(const struct xaio_op_info *in)
 			return;
 		}
 	}
-	if (k == K_COPY)
+	if (k == K_COPY) {
 		file_copied(n);
+		if (n->unstat)
+			unstat_done(n, !in->status);
+	}
 	if (in->status && k == K_COPY &&
 	    !(in->flags & XAIO_INFO_DEP_CANCELED)) {
 		copy_failed(n, in->status);

@@ -623,6 +623,8 @@ struct xaio_copy_info {
 	int64_t bytes; /* copied */
 	uint32_t step; /* XAIO_COPY_STEP_*: the one that failed */
 	int32_t error; /* its errno, or 0 */
+	/* The source's fstat (once it opened, else 0): hard links. */
+	uint64_t dev, ino, nlink;
 };
 XAIO_API int xaio_copy_file_loc(struct xaio_srcloc loc,
 				struct xaio_file *srcdir, const char *srcpath,

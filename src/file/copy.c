@@ -575,7 +575,10 @@ int64_t xaio__run_copy_file(struct xaio__req *req)
 		goto fail;
 	close(src);
 	if (info)
-		*info = (struct xaio_copy_info){.bytes = n};
+		*info = (struct xaio_copy_info){.bytes = n,
+						.dev = (uint64_t)ss.st_dev,
+						.ino = (uint64_t)ss.st_ino,
+						.nlink = (uint64_t)ss.st_nlink};
 	return n;
 fail:
 	e = errno;
@@ -585,9 +588,15 @@ fail:
 		close(src);
 	if (made)
 		unlinkat(ddir, dpath, 0);
-	if (info)
+	if (info) {
 		*info = (struct xaio_copy_info){
 			.bytes = n > 0 ? n : 0, .step = step, .error = e};
+		if (step > XAIO_COPY_STEP_OPEN) {
+			info->dev = (uint64_t)ss.st_dev;
+			info->ino = (uint64_t)ss.st_ino;
+			info->nlink = (uint64_t)ss.st_nlink;
+		}
+	}
 	errno = e;
 	return -1;
 }
