@@ -493,6 +493,9 @@ static int t_file_whole(void)
 	XT_ASSERT_EQ(info.error, 0);
 	XT_ASSERT_OK(stat(s, &a));
 	XT_ASSERT_OK(stat(d, &b)); /* (before a read moves its atime) */
+	XT_ASSERT_EQ(info.ino, (uint64_t)a.st_ino);
+	XT_ASSERT_EQ(info.dev, (uint64_t)a.st_dev);
+	XT_ASSERT_EQ(info.nlink, 1);
 	XT_ASSERT(has_pattern(d, 0, 300 * 1024 + 7, 0));
 	XT_ASSERT_EQ(b.st_size, a.st_size);
 	XT_ASSERT_EQ(b.st_mode & 07777, 0751);
@@ -603,6 +606,7 @@ static int t_file_errors(void)
 		     -ENOENT);
 	XT_ASSERT_EQ(info.step, XAIO_COPY_STEP_OPEN);
 	XT_ASSERT_EQ(info.error, ENOENT);
+	XT_ASSERT_EQ(info.ino, 0);
 	XT_ASSERT_EQ(xaio_copy_file(NULL, xt_tmpdir(), NULL, d, 0, &info, NULL,
 				    NULL),
 		     -EISDIR);
