@@ -11,7 +11,8 @@
  * (xaio_opt.user_tag) with the node (or attribute) and what the operation
  * was, and the main loop harvests completions (xaio_evset_wait_any) and
  * submits what they make possible:
- *   - an lstat (xaio_stat) of each source entry, at most MAX_STATS at once;
+ *   - an lstat (xaio_stat) of each source entry, at most MAX_STATS at once
+ *     (not of one listed as DT_REG: its copy's fstat tells what is needed);
  *   - a directory: xaio_mkdir of the copy (0700 while it fills),
  *     xaio_readdir and xaio_listxattr of the source at once; its entries
  *     become nodes; once every entry is done (a subdirectory: finished
