@@ -11,20 +11,19 @@
  * (xaio_opt.user_tag) with the node (or attribute) and what the operation
  * was, and the main loop harvests completions (xaio_evset_wait_any) and
  * submits what they make possible:
- *   - an lstat (xaio_stat) of each source entry, at most MAX_STATS at once;
+ *   - an lstat (xaio_stat) of each source entry, at most MAX_STATS at once
+ *     (not of one listed as DT_REG: its copy's fstat tells what is needed);
  *   - a directory: xaio_mkdir of the copy (0700 while it fills),
  *     xaio_readdir and xaio_listxattr of the source at once; its entries
  *     become nodes; once every entry is done (a subdirectory: finished
  *     itself) and its attributes are set, its owner, mode and times, by
  *     path (they run after what the set still does below the directory:
  *     ordering by path);
- *   - a regular file, at most MAX_FILES at once (two descriptors each):
- *     two future handles (source, copy), xaio_flistxattr of the source and
- *     xaio_copy of the content (holes stay holes), all at once; then, as
- *     each attribute's xaio_fgetxattr completes, its xaio_fsetxattr on the
- *     copy; once those are done, ftruncate to the size (a sparse file),
- *     fchown, fchmod, futimens and the closes, queued behind the handle's
- *     barriers;
+ *   - a regular file, at most MAX_FILES at once: one xaio_copy_file
+ *     (open, create, content with holes kept, extended attributes, owner,
+ *     times, mode, closes: all on one pool worker, so one hand-off per
+ *     file instead of ten), at most PER_DIR of them into one directory
+ *     (its queue; directories take turns);
  *   - a file whose inode was seen already (st_nlink > 1): xaio_link to
  *     the first copy, ordered behind that copy's creation by path;
  *   - a symbolic link: xaio_readlink, then xaio_symlink, chown and
@@ -34,6 +33,7 @@
  * A failure is reported with the path and the operation, the rest of the
  * copy goes on, and the exit status is 1 (2 for a usage error).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -49,8 +49,11 @@
 
 #include <xaio.h>
 
-#define MAX_FILES 64 /* regular files open at once (two descriptors each) */
+#define MAX_FILES 64 /* regular files in flight (each xaio_copy_file) */
 #define MAX_STATS 256 /* lstats in flight */
+/* Copies in flight into one directory: creating files there takes its
+ * lock (a second one copies its bytes meanwhile; more only spin). */
+#define PER_DIR 2
 #define XATTR_VALUE_MAX 65536 /* XATTR_SIZE_MAX */
 
 /* What an operation was (the low bits of its user_tag). */
@@ -58,9 +61,7 @@ enum kind {
 	K_STAT,
 	K_MKDIR,
 	K_READDIR,
-	K_SRCOP, /* on the source: its open, a failure names the source */
-	K_DSTOP, /* on the copy: create, truncate, owner, mode, times ... */
-	K_CLOSE,
+	K_DSTOP, /* on the copy: mkdir, link, symlink, owner, mode, times */
 	K_READLINK,
 	K_COPY,
 	K_XLIST, /* the source's attribute names */
@@ -90,9 +91,16 @@ struct node {
 	bool listed; /* a directory: its entries are nodes */
 	bool final; /* a directory: its metadata is submitted */
 	/* A regular file. */
-	struct xaio_file *fs, *fd;
-	bool copied; /* its content is submitted */
-	bool closing, has_slot;
+	struct xaio_copy_info copy; /* its xaio_copy_file's outcome */
+	bool has_slot;
+	/* Listed as DT_REG: copied without an lstat; done (in its directory)
+	 * when the copy completes, which says whether it has other links. */
+	bool unstat;
+	/* A directory (or `top`): its files waiting to be copied, its copies
+	 * in flight, its place among the directories that may start one. */
+	struct node *fq_head, *fq_tail, *rd_next;
+	uint32_t fq_active;
+	bool rd_queued;
 	uint32_t xpending; /* attribute operations not done yet */
 	struct xaio_listing *xnames; /* the source's attribute names */
 	struct xaio_listing *listing; /* a directory's, while it is used */
@@ -121,7 +129,9 @@ static int status; /* 1 once anything failed */
 static uint64_t inflight; /* operations submitted, not harvested */
 static uint32_t stats_inflight, files_open;
 static struct node *stat_head, *stat_tail; /* to lstat */
-static struct node *file_head, *file_tail; /* regular files waiting */
+/* Directories with a file waiting and room for it (round robin), and the
+ * stand-in directory of the files named on the command line. */
+static struct node *ready_head, *ready_tail, top;
 static struct ino_ent *inodes[4096];
 static uint64_t n_files, n_bytes;
 static uint64_t t0, t_shown;
@@ -216,6 +226,8 @@ static bool sub(struct node *n, int r, const char *path, const char *what)
 
 static void node_done(struct node *n);
 static void links_run(struct node *n);
+static bool other_link(struct node *n);
+static struct ino_ent *ino_find(const struct node *n);
 
 static struct node *node_new(char *src, char *dst, struct node *parent)
 {
@@ -297,7 +309,7 @@ static void reap(void)
 
 		check_head = n->c_next;
 		n->checking = false;
-		if (n->ops || n->xpending || !n->done_entry ||
+		if (n->ops || n->xpending || !n->done_entry || n->fq_active ||
 		    (dir && (n->waiting || !n->final)))
 			continue;
 		if (n->has_slot)
@@ -366,44 +378,13 @@ static void node_done(struct node *n)
 		dir_final(n);
 }
 
-/* --- regular files --- */
-
-/*
- * The content is submitted (or given up) and the attributes are set:
- * size, owner, mode, times, closes.
- */
-static void file_finish(struct node *n)
-{
-	struct xaio_opt o = tag(n, K_DSTOP), oc = tag(n, K_CLOSE);
-
-	if (n->closing || !n->copied || n->xpending)
-		return;
-	n->closing = true;
-	if (!n->failed) {
-		/* A hole at the end: xaio_copy leaves the copy shorter. */
-		if (n->st.stx_blocks * 512 < n->st.stx_size)
-			sub(n,
-			    xaio_ftruncate(n->fd, (off_t)n->st.stx_size, &o,
-					   es),
-			    n->dst, "ftruncate");
-		set_owner(n, n->fd, 0);
-		sub(n, xaio_fchmod(n->fd, n->st.stx_mode & 07777, &o, es),
-		    n->dst, "fchmod");
-		set_times(n, n->fd, 0);
-	}
-	sub(n, xaio_close(n->fs, &oc, es), n->src, "close");
-	sub(n, xaio_close(n->fd, &oc, es), n->dst, "close");
-	n_files++;
-}
-
 /* --- extended attributes --- */
 
-/* The source's names: of the open file (fs), else by path. */
-static void xattr_list(struct node *n, struct xaio_file *fs)
+/* The source's names (a directory's: a file's go with xaio_copy_file). */
+static void xattr_list(struct node *n)
 {
 	struct xaio_opt o = tag(n, K_XLIST);
-	int r = fs ? xaio_flistxattr(fs, &n->xnames, &o, es)
-		   : xaio_listxattr(NULL, n->src, &n->xnames, 0, &o, es);
+	int r = xaio_listxattr(NULL, n->src, &n->xnames, 0, &o, es);
 
 	if (sub(n, r, n->src, "listxattr"))
 		n->xpending++;
@@ -425,10 +406,8 @@ static void xattr_names(struct node *n)
 		}
 		x->n = n;
 		x->name = strdup(l->entries[i].name);
-		r = n->fs ? xaio_fgetxattr(n->fs, x->name, x->value,
-					   sizeof(x->value), &o, es)
-			  : xaio_getxattr(NULL, n->src, x->name, x->value,
-					  sizeof(x->value), 0, &o, es);
+		r = xaio_getxattr(NULL, n->src, x->name, x->value,
+				  sizeof(x->value), 0, &o, es);
 		if (!sub(n, r, n->src, "getxattr")) {
 			free(x->name);
 			free(x);
@@ -449,10 +428,8 @@ static bool xattr_got(struct xattr *x, int64_t size)
 		report(n->src, "getxattr", E2BIG);
 		return false;
 	}
-	r = n->fd ? xaio_fsetxattr(n->fd, x->name, x->value, (size_t)size, 0,
-				   &o, es)
-		  : xaio_setxattr(NULL, n->dst, x->name, x->value, (size_t)size,
-				  0, &o, es);
+	r = xaio_setxattr(NULL, n->dst, x->name, x->value, (size_t)size, 0, &o,
+			  es);
 	if (!sub(n, r, n->dst, "setxattr"))
 		return false;
 	n->xpending++;
@@ -486,49 +463,114 @@ static void links_run(struct node *n)
 
 static void file_start(struct node *n)
 {
-	struct xaio_opt os = tag(n, K_SRCOP), od = tag(n, K_DSTOP), oc;
-	uint64_t src_open = 0;
-	int r;
+	struct xaio_opt o = tag(n, K_COPY);
+	/* Owner as cp -a: as the source when root, else the group only. */
+	unsigned int fl = XAIO_COPY_MODE | XAIO_COPY_TIMES | XAIO_COPY_XATTRS |
+			  XAIO_COPY_REPLACE;
 
+	if (is_root || n->unstat || n->st.stx_gid != getegid())
+		fl |= XAIO_COPY_OWNER;
 	n->has_slot = true;
 	files_open++;
-	os.op_id = &src_open;
-	r = xaio_open(&n->fs, n->src, O_RDONLY | O_NOFOLLOW, 0, &os, es);
-	if (!sub(n, r, n->src, "open")) {
-		entry_done(n);
-		links_run(n); /* (they fail, and say so) */
-		maybe_free(n);
-		return;
-	}
-	/* Created only if the source opens, as cp: after it, hard. */
-	od.n_after = 1;
-	od.after = &src_open;
-	r = xaio_open(&n->fd, n->dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
-		      0600, &od, es);
-	entry_done(n); /* created: the directory's metadata may follow */
-	links_run(n);
-	if (!sub(n, r, n->dst, "open")) {
-		oc = tag(n, K_CLOSE);
-		sub(n, xaio_close(n->fs, &oc, es), n->src, "close");
-		n->closing = true;
-		maybe_free(n);
-		return;
-	}
-	xattr_list(n, n->fs);
-	oc = tag(n, K_COPY);
-	/* The bytes count when it completes (harvest). */
-	sub(n, xaio_copy(n->fs, 0, n->fd, 0, XAIO_COPY_ALL, 0, NULL, &oc, es),
-	    n->dst, "copy");
-	n->copied = true;
-	file_finish(n);
+	if (!sub(n,
+		 xaio_copy_file(NULL, n->src, NULL, n->dst, fl, &n->copy, &o,
+				es),
+		 n->src, "copy"))
+		n->unstat = false;
+	if (!n->unstat)
+		entry_done(n); /* by path: the directory's metadata follows */
+	links_run(n); /* (they fail, and say so, if the copy did) */
+	maybe_free(n);
 }
 
+/* The directory a file is copied into (its queue and count). */
+static struct node *file_dir(struct node *n)
+{
+	return n->parent ? n->parent : &top;
+}
+
+/* d may start a copy: among the ready directories, if not already. */
+static void dir_ready(struct node *d)
+{
+	if (d->rd_queued || !d->fq_head || d->fq_active >= PER_DIR)
+		return;
+	d->rd_queued = true;
+	d->rd_next = NULL;
+	if (ready_tail)
+		ready_tail->rd_next = d;
+	else
+		ready_head = d;
+	ready_tail = d;
+}
+
+/* Copies, at most MAX_FILES in flight, taking directories in turn. */
 static void files_run(void)
 {
-	struct node *n;
+	struct node *d, *n;
 
-	while (files_open < MAX_FILES && (n = dequeue(&file_head, &file_tail)))
+	while (files_open < MAX_FILES && (d = ready_head)) {
+		ready_head = d->rd_next;
+		if (!ready_head)
+			ready_tail = NULL;
+		d->rd_queued = false;
+		n = d->fq_head;
+		d->fq_head = n->q_next;
+		if (!d->fq_head)
+			d->fq_tail = NULL;
+		d->fq_active++;
 		file_start(n);
+		dir_ready(d);
+	}
+}
+
+/* n waits for its copy, in its directory's queue. */
+static void file_queue(struct node *n)
+{
+	struct node *d = file_dir(n);
+
+	enqueue(&d->fq_head, &d->fq_tail, n);
+	dir_ready(d);
+	files_run();
+}
+
+/*
+ * The copy of a file copied without an lstat is done (ok: it succeeded).
+ * A file with other links: the first copy of its inode is kept, a later
+ * one is replaced by a link to it (unlink, then link: ordered by path).
+ */
+static void unstat_done(struct node *n, bool ok)
+{
+	n->unstat = false;
+	if (ok && n->copy.nlink > 1) {
+		n->st.stx_ino = n->copy.ino;
+		n->st.stx_dev_major = major((dev_t)n->copy.dev);
+		n->st.stx_dev_minor = minor((dev_t)n->copy.dev);
+		n->st.stx_nlink = (uint32_t)n->copy.nlink;
+		if (ino_find(n)) {
+			struct xaio_opt o = tag(n, K_DSTOP);
+
+			/* Before the link, which other_link may submit. */
+			sub(n, xaio_unlink(NULL, n->dst, &o, es), n->dst,
+			    "unlink");
+			n_files--; /* counted again by the link */
+			other_link(n);
+			return;
+		}
+		other_link(n); /* the first copy of its inode */
+		links_run(n);
+	}
+	entry_done(n);
+}
+
+/* A copy completed (any status): its directory has room again. */
+static void file_copied(struct node *n)
+{
+	struct node *d = file_dir(n);
+
+	d->fq_active--;
+	dir_ready(d);
+	if (d != &top)
+		maybe_free(d);
 }
 
 /* --- entries --- */
@@ -558,15 +600,24 @@ static void stat_run(void)
  * (n is then linked to the first copy, now or once that is created);
  * false for the first, which is entered in the table.
  */
-static bool other_link(struct node *n)
+/* The table's entry of n's inode, or NULL. */
+static struct ino_ent *ino_find(const struct node *n)
 {
 	uint64_t h = (n->st.stx_ino * 31 + n->st.stx_dev_minor) % 4096;
 	dev_t dev = makedev(n->st.stx_dev_major, n->st.stx_dev_minor);
-	struct ino_ent *e;
 
-	for (e = inodes[h]; e; e = e->next) {
-		if (e->ino != n->st.stx_ino || e->dev != dev)
-			continue;
+	for (struct ino_ent *e = inodes[h]; e; e = e->next)
+		if (e->ino == n->st.stx_ino && e->dev == dev)
+			return e;
+	return NULL;
+}
+
+static bool other_link(struct node *n)
+{
+	uint64_t h = (n->st.stx_ino * 31 + n->st.stx_dev_minor) % 4096;
+	struct ino_ent *e = ino_find(n);
+
+	if (e) {
 		if (e->created) {
 			link_make(n, e->dst);
 		} else {
@@ -578,7 +629,7 @@ static bool other_link(struct node *n)
 	e = xmalloc(sizeof(*e));
 	memset(e, 0, sizeof(*e));
 	e->ino = n->st.stx_ino;
-	e->dev = dev;
+	e->dev = makedev(n->st.stx_dev_major, n->st.stx_dev_minor);
 	e->dst = strdup(n->dst);
 	e->next = inodes[h];
 	inodes[h] = e;
@@ -617,7 +668,7 @@ static void stat_done(struct node *n)
 	if (S_ISDIR(m)) {
 		o = tag(n, K_MKDIR);
 		sub(n, xaio_mkdir(NULL, n->dst, 0700, &o, es), n->dst, "mkdir");
-		xattr_list(n, NULL);
+		xattr_list(n);
 		o = tag(n, K_READDIR);
 		if (!sub(n, xaio_readdir(NULL, n->src, &n->listing, &o, es),
 			 n->src, "readdir")) {
@@ -627,8 +678,7 @@ static void stat_done(struct node *n)
 	} else if (S_ISREG(m)) {
 		if (n->st.stx_nlink > 1 && other_link(n))
 			return;
-		enqueue(&file_head, &file_tail, n);
-		files_run();
+		file_queue(n);
 	} else if (S_ISLNK(m)) {
 		n->target_size = n->st.stx_size + 1;
 		n->target = xmalloc(n->target_size);
@@ -683,7 +733,15 @@ static void readdir_done(struct node *n)
 		struct node *c = node_new(join(n->src, l->entries[i].name),
 					  join(n->dst, l->entries[i].name), n);
 
-		enqueue(&stat_head, &stat_tail, c);
+		if (l->entries[i].type == DT_REG) {
+			/* No lstat: the copy's own fstat tells the rest. */
+			c->unstat = true;
+			c->st.stx_mode = S_IFREG;
+			say(c);
+			file_queue(c);
+		} else {
+			enqueue(&stat_head, &stat_tail, c);
+		}
 	}
 	xaio_listing_free(l);
 	if (--n->waiting == 0)
@@ -722,11 +780,30 @@ static void xattr_done(struct node *n, enum kind k, struct xattr *x,
 		free(x->name);
 		free(x);
 	}
-	if (S_ISREG(n->st.stx_mode))
-		file_finish(n);
-	else
-		node_done(n);
+	node_done(n);
 	maybe_free(n);
+}
+
+/* A regular file's xaio_copy_file failed: named by the step that did. */
+static void copy_failed(struct node *n, int err)
+{
+	static const char *const what[] = {
+		[XAIO_COPY_STEP_NONE] = "copy_file",
+		[XAIO_COPY_STEP_OPEN] = "open",
+		[XAIO_COPY_STEP_CREATE] = "open",
+		[XAIO_COPY_STEP_DATA] = "copy",
+		[XAIO_COPY_STEP_XATTRS] = "setxattr",
+		[XAIO_COPY_STEP_OWNER] = "fchown",
+		[XAIO_COPY_STEP_TIMES] = "futimens",
+		[XAIO_COPY_STEP_MODE] = "fchmod",
+		[XAIO_COPY_STEP_CLOSE] = "close",
+	};
+	uint32_t st = n->copy.step;
+
+	if (st >= sizeof(what) / sizeof(what[0]))
+		st = XAIO_COPY_STEP_NONE;
+	report(st <= XAIO_COPY_STEP_OPEN ? n->src : n->dst, what[st], err);
+	n->failed = true;
 }
 
 /* Is the failure one cp -a says nothing about? */
@@ -747,8 +824,8 @@ static void harvest(const struct xaio_op_info *in)
 	void *p = (void *)(uintptr_t)(in->user_tag & ~(uint64_t)15);
 	struct xattr *x = k == K_XGET || k == K_XSET ? p : NULL;
 	struct node *n = x ? x->n : p;
-	bool src_side = k == K_STAT || k == K_READDIR || k == K_SRCOP ||
-			k == K_READLINK || k == K_XLIST || k == K_XGET;
+	bool src_side = k == K_STAT || k == K_READDIR || k == K_READLINK ||
+			k == K_XLIST || k == K_XGET;
 
 	inflight--;
 	n->ops--;
@@ -761,6 +838,17 @@ static void harvest(const struct xaio_op_info *in)
 			maybe_free(n);
 			return;
 		}
+	}
+	if (k == K_COPY) {
+		file_copied(n);
+		if (n->unstat)
+			unstat_done(n, !in->status);
+	}
+	if (in->status && k == K_COPY &&
+	    !(in->flags & XAIO_INFO_DEP_CANCELED)) {
+		copy_failed(n, in->status);
+		maybe_free(n);
+		return;
 	}
 	if (in->status && !quiet(k, in)) {
 		/* Dependents of a reported failure: not reported again. */
@@ -803,6 +891,7 @@ static void harvest(const struct xaio_op_info *in)
 		break;
 	case K_COPY:
 		n_bytes += (uint64_t)in->result;
+		n_files++;
 		break;
 	default:
 		break;
@@ -944,7 +1033,7 @@ int main(int argc, char **argv)
 		reap();
 		stat_run();
 		files_run();
-		if (!inflight && !stat_head && !file_head)
+		if (!inflight && !stat_head && !ready_head)
 			break;
 		r = xaio_evset_wait_any(es, 200000000u, &in);
 		if (r == 0) {

@@ -584,6 +584,60 @@ XAIO_API int xaio_copy(struct xaio_file *src, off_t src_off,
 		       const struct xaio_opt *opt, struct xaio_evset *es);
 
 /*
+ * A whole-file copy with its metadata (H5Ocopy of an object with its
+ * attributes): srcpath (relative to srcdir; NULL: the working directory)
+ * to a new file dstpath (relative to dstdir), ONE pool operation that
+ * opens the source (O_NOFOLLOW: a symbolic link is -ELOOP; a directory
+ * -EISDIR, any other non-regular file -EINVAL), creates the copy
+ * (O_EXCL: -EEXIST if it exists, unless XAIO_COPY_REPLACE), copies the
+ * bytes as xaio_copy (clone, else copy_file_range, else read/write; holes
+ * stay holes; the XAIO_COPY_CLONE/_NOCLONE/_RW flags), then what the flags
+ * preserve: extended attributes, owner, times (ns), mode (last), and
+ * closes both.  A failure removes a copy it created.  Ordered by path on
+ * both paths.  The result is the bytes copied; *info (optional, valid
+ * until completion) gets them and, on a failure, the step that failed.
+ * See xaio_copy_file(3).
+ */
+enum {
+	XAIO_COPY_MODE = 1u << 3, /* fchmod to the source's mode, last */
+	XAIO_COPY_OWNER = 1u << 4, /* fchown (EPERM unless root: ignored) */
+	XAIO_COPY_TIMES = 1u << 5, /* futimens: atime, mtime (ns) */
+	XAIO_COPY_XATTRS = 1u << 6, /* the extended attributes */
+	XAIO_COPY_PRESERVE = XAIO_COPY_MODE | XAIO_COPY_OWNER |
+			     XAIO_COPY_TIMES | XAIO_COPY_XATTRS,
+	XAIO_COPY_REPLACE = 1u << 7, /* an existing regular file: rewritten */
+};
+/* xaio_copy_info.step: what failed (0: nothing). */
+enum {
+	XAIO_COPY_STEP_NONE,
+	XAIO_COPY_STEP_OPEN, /* the source's open or fstat */
+	XAIO_COPY_STEP_CREATE, /* the copy's open */
+	XAIO_COPY_STEP_DATA, /* the bytes */
+	XAIO_COPY_STEP_XATTRS,
+	XAIO_COPY_STEP_OWNER,
+	XAIO_COPY_STEP_TIMES,
+	XAIO_COPY_STEP_MODE,
+	XAIO_COPY_STEP_CLOSE, /* the copy's close */
+};
+struct xaio_copy_info {
+	int64_t bytes; /* copied */
+	uint32_t step; /* XAIO_COPY_STEP_*: the one that failed */
+	int32_t error; /* its errno, or 0 */
+	/* The source's fstat (once it opened, else 0): hard links. */
+	uint64_t dev, ino, nlink;
+};
+XAIO_API int xaio_copy_file_loc(struct xaio_srcloc loc,
+				struct xaio_file *srcdir, const char *srcpath,
+				struct xaio_file *dstdir, const char *dstpath,
+				unsigned int flags, struct xaio_copy_info *info,
+				const struct xaio_opt *opt,
+				struct xaio_evset *es);
+XAIO_API int xaio_copy_file(struct xaio_file *srcdir, const char *srcpath,
+			    struct xaio_file *dstdir, const char *dstpath,
+			    unsigned int flags, struct xaio_copy_info *info,
+			    const struct xaio_opt *opt, struct xaio_evset *es);
+
+/*
  * Maps (H5M): a directory of values, one file per key; the map is a
  * directory handle (xaio_close closes it).  create makes the directory
  * (mkdirat, its parent fsync'ed: -EEXIST if it exists) and opens it; open
@@ -721,6 +775,7 @@ XAIO_API int xaio_ref_open(struct xaio_file **f, struct xaio_file *mnt,
 #define xaio_fremovexattr(...) xaio_fremovexattr_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_removexattr(...) xaio_removexattr_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_copy(...) xaio_copy_loc(XAIO_HERE, __VA_ARGS__)
+#define xaio_copy_file(...) xaio_copy_file_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_map_create(...) xaio_map_create_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_map_open(...) xaio_map_open_loc(XAIO_HERE, __VA_ARGS__)
 #define xaio_map_put(...) xaio_map_put_loc(XAIO_HERE, __VA_ARGS__)

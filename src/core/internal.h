@@ -75,6 +75,7 @@ enum xaio__op {
 	XAIO__OP_LISTXATTR,
 	XAIO__OP_XATTRNAME,
 	XAIO__OP_COPY, /* file/copy.c */
+	XAIO__OP_COPY_FILE,
 	XAIO__OP_MAP_CREATE, /* file/map.c (an open's run_op) */
 	XAIO__OP_MAP_PUT,
 	XAIO__OP_MAP_GET,
@@ -122,6 +123,7 @@ XAIO__HIDDEN extern const struct xaio__opdef xaio__ops[XAIO__OP_COUNT];
 
 /* Run functions of multi-step operations, in their callers' files. */
 XAIO__HIDDEN int64_t xaio__run_copy(struct xaio__req *req); /* file/copy.c */
+XAIO__HIDDEN int64_t xaio__run_copy_file(struct xaio__req *req);
 XAIO__HIDDEN int64_t xaio__run_map_create(struct xaio__req *req); /* map.c */
 XAIO__HIDDEN int64_t xaio__run_map_put(struct xaio__req *req);
 XAIO__HIDDEN int64_t xaio__run_map_get(struct xaio__req *req);

@@ -36,6 +36,9 @@
  *                  path; else ""), buf (struct xaio__xattr *: file/xattr.h)
  *   copy           fd (destination), arg2 (source), off (destination
  *                  offset), len, buf (file/copy.c's arguments)
+ *   copy_file      fd (source directory or AT_FDCWD), path (source),
+ *                  arg2 (destination directory), buf (destination path,
+ *                  then file/copy.c's arguments), arg (XAIO_COPY_*)
  *   map_create     as openat, arg2 the directory's mode
  *   map_put, map_get   fd (the map), path (the key), buf, len (the value,
  *                  the caller's buffer)
@@ -450,6 +453,8 @@ const struct xaio__opdef xaio__ops[XAIO__OP_COUNT] = {
 	/* Several steps on the worker (see the file named in internal.h). */
 	[XAIO__OP_COPY] =
 		OP("copy", XAIO__RING_NONE, prep_none, xaio__run_copy, DUR),
+	[XAIO__OP_COPY_FILE] = OP("copy_file", XAIO__RING_NONE, prep_none,
+				  xaio__run_copy_file, DUR),
 	[XAIO__OP_MAP_CREATE] = OP("map_create", XAIO__RING_NONE, prep_none,
 				   xaio__run_map_create, DUR),
 	[XAIO__OP_MAP_PUT] = OP("map_put", XAIO__RING_NONE, prep_none,

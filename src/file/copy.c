@@ -19,9 +19,21 @@
  * src's data (SEEK_DATA/SEEK_HOLE, so holes stay holes), copy_file_range(2)
  * or, where that is refused, a read/write loop.
  *
- * No state and no locks of its own.
+ * xaio_copy_file (H5Ocopy of an object with its attributes): one pool
+ * operation on two paths (built with xaio__named2, ordered by path on
+ * both) whose worker (xaio__run_copy_file) opens the source, creates the
+ * copy, copies the bytes with the code above (a FICLONE clone, else
+ * copy_data), then the extended attributes, owner, times and mode (last:
+ * a chown clears set-user-ID bits), and closes both; a failure removes a
+ * copy it created.  The destination path and the arguments travel in one
+ * block the operation owns: op->path2 is the path (a string, for the
+ * ordering and the error record) followed by a struct file_args.
+ *
+ * No locks of its own; one hint (noclone_dev, atomic): the device whose
+ * file system refused a clone last.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
@@ -29,6 +41,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "file/calls.h"
@@ -330,4 +343,304 @@ int xaio_copy(struct xaio_file *src, off_t src_off, struct xaio_file *dst,
 {
 	return xaio_copy_loc(xaio__noloc, src, src_off, dst, dst_off, len,
 			     flags, done, opt, es);
+}
+
+/* After the destination path's NUL in op->path2 (see the top). */
+struct file_args {
+	struct xaio_copy_info *info; /* the caller's, or NULL */
+};
+
+static struct file_args *file_args_of(const char *path2)
+{
+	uintptr_t p = (uintptr_t)(path2 + strlen(path2) + 1);
+	size_t al = _Alignof(struct file_args);
+
+	return (struct file_args *)((p + al - 1) & ~(uintptr_t)(al - 1));
+}
+
+/* The source's extended attributes onto dst; -1 with errno. */
+static int copy_xattrs(int src, int dst)
+{
+	size_t lsz = 0, vsz = 0;
+	char *names = NULL, *val = NULL;
+	ssize_t n, v;
+	int r = -1, e;
+
+	for (;;) {
+		n = flistxattr(src, names, lsz);
+		if (n < 0 && errno == ERANGE && lsz) {
+			lsz = 0; /* grew meanwhile: measure again */
+			continue;
+		}
+		if (n < 0) {
+			if (errno == ENOTSUP)
+				r = 0; /* a file system without them */
+			goto out;
+		}
+		if (n == 0) {
+			r = 0;
+			goto out;
+		}
+		if (lsz)
+			break;
+		free(names);
+		lsz = (size_t)n;
+		if (!(names = malloc(lsz)) ||
+		    (!val && !(val = malloc(vsz = 4096)))) {
+			errno = ENOMEM;
+			goto out;
+		}
+	}
+	for (char *nm = names; nm < names + n; nm += strlen(nm) + 1) {
+		while ((v = fgetxattr(src, nm, val, vsz)) < 0 &&
+		       errno == ERANGE) {
+			char *nv;
+
+			/* Larger than val: measured, val grown, again. */
+			if ((v = fgetxattr(src, nm, NULL, 0)) < 0)
+				break;
+			if (!(nv = realloc(val, (size_t)v + 1))) {
+				errno = ENOMEM;
+				goto out;
+			}
+			val = nv;
+			vsz = (size_t)v + 1;
+		}
+		if (v < 0 && errno == ENODATA)
+			continue; /* removed meanwhile */
+		if (v < 0)
+			goto out;
+		if (fsetxattr(dst, nm, val, (size_t)v, 0) == 0)
+			continue;
+		/* No attributes there; a name the caller may not set. */
+		if (errno == ENOTSUP ||
+		    (errno == EPERM && strncmp(nm, "user.", 5)))
+			continue;
+		goto out;
+	}
+	r = 0;
+out:
+	e = errno;
+	free(names);
+	free(val);
+	errno = e;
+	return r;
+}
+
+/* As cp -a: the owner, else the group alone; EPERM then is not an error
+ * unless the caller is root. */
+static int copy_owner(int dst, const struct stat *ss, const struct stat *ds)
+{
+	if (ss->st_uid == ds->st_uid && ss->st_gid == ds->st_gid)
+		return 0;
+	if (fchown(dst, ss->st_uid, ss->st_gid) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -1;
+	if (ss->st_gid != ds->st_gid && fchown(dst, (uid_t)-1, ss->st_gid) == 0)
+		return 0;
+	if (errno == EPERM && geteuid() != 0)
+		return 0;
+	return -1;
+}
+
+/*
+ * The copy's open: O_EXCL; with XAIO_COPY_REPLACE an existing regular
+ * file (not src itself) is opened and emptied instead.  *made: created.
+ */
+static int open_dst(int dir, const char *path, unsigned int fl,
+		    const struct stat *ss, bool *made, struct stat *ds)
+{
+	const int of = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
+	mode_t mode = (fl & XAIO_COPY_MODE) ? 0600 : 0666;
+	int fd = openat(dir, path, of | O_CREAT | O_EXCL, mode), e;
+
+	*made = fd >= 0;
+	if (fd < 0 && (errno != EEXIST || !(fl & XAIO_COPY_REPLACE)))
+		return -1;
+	if (fd < 0 && (fd = openat(dir, path, of | O_NONBLOCK)) < 0)
+		return -1;
+	if (*made) {
+		ds->st_uid = (uid_t)-1; /* not known: owner always set */
+		ds->st_gid = (gid_t)-1;
+		return fd;
+	}
+	if (fstat(fd, ds) < 0)
+		goto fail;
+	if (!S_ISREG(ds->st_mode)) {
+		errno = S_ISDIR(ds->st_mode) ? EISDIR : EINVAL;
+		goto fail;
+	}
+	if (ds->st_dev == ss->st_dev && ds->st_ino == ss->st_ino) {
+		errno = EINVAL; /* the source itself: never emptied */
+		goto fail;
+	}
+	if (ftruncate(fd, 0) == 0 &&
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0)
+		return fd;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/* A device whose file system refused FICLONE (EOPNOTSUPP), + 1: not
+ * asked again (the one piece of state here; a relaxed hint). */
+static _Atomic uint64_t noclone_dev;
+
+/* The bytes of src (ss: its fstat) into the empty dst: the count. */
+static int64_t file_data(int src, const struct stat *ss, int dst,
+			 unsigned int fl)
+{
+	uint64_t size = (uint64_t)ss->st_size, dev = (uint64_t)ss->st_dev + 1;
+	bool cfr = !(fl & XAIO_COPY_RW);
+	char *buf = NULL;
+	int64_t n;
+	int e;
+
+	if (!(fl & (XAIO_COPY_NOCLONE | XAIO_COPY_RW)) &&
+	    ((fl & XAIO_COPY_CLONE) ||
+	     atomic_load_explicit(&noclone_dev, memory_order_relaxed) != dev)) {
+		if (ioctl(dst, FICLONE, src) == 0)
+			return (int64_t)size;
+		if (fl & XAIO_COPY_CLONE)
+			return -1;
+		if (errno == EOPNOTSUPP)
+			atomic_store_explicit(&noclone_dev, dev,
+					      memory_order_relaxed);
+	}
+	/* Sparse (fewer blocks than bytes): segment by segment; else no
+	 * holes to look for, the bytes at once (as cp). */
+	if ((uint64_t)ss->st_blocks * 512 < size)
+		return copy_data(src, 0, dst, 0, size, 0, cfr);
+	n = copy_bytes(src, 0, dst, 0, size, &cfr, &buf);
+	e = errno;
+	free(buf);
+	errno = e;
+	return n;
+}
+
+/*
+ * req: fd (source directory), path (source), arg2 (destination
+ * directory), buf (destination path + struct file_args), arg (flags).
+ */
+int64_t xaio__run_copy_file(struct xaio__req *req)
+{
+	const char *dpath = req->buf;
+	struct xaio_copy_info *info = file_args_of(dpath)->info;
+	unsigned int fl = req->arg;
+	int ddir = (int)req->arg2, src, dst = -1, e;
+	uint32_t step = XAIO_COPY_STEP_OPEN;
+	struct stat ss, ds;
+	bool made = false;
+	int64_t n = 0;
+
+	src = openat(req->fd, req->path,
+		     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (src < 0)
+		goto fail;
+	if (fstat(src, &ss) < 0)
+		goto fail;
+	if (!S_ISREG(ss.st_mode)) {
+		errno = S_ISDIR(ss.st_mode) ? EISDIR : EINVAL;
+		goto fail;
+	}
+	step = XAIO_COPY_STEP_CREATE;
+	if ((dst = open_dst(ddir, dpath, fl, &ss, &made, &ds)) < 0)
+		goto fail;
+	step = XAIO_COPY_STEP_DATA;
+	if (ss.st_size > 0 && (n = file_data(src, &ss, dst, fl)) < 0)
+		goto fail;
+	step = XAIO_COPY_STEP_XATTRS;
+	if ((fl & XAIO_COPY_XATTRS) && copy_xattrs(src, dst) < 0)
+		goto fail;
+	step = XAIO_COPY_STEP_OWNER;
+	if ((fl & XAIO_COPY_OWNER) && copy_owner(dst, &ss, &ds) < 0)
+		goto fail;
+	step = XAIO_COPY_STEP_TIMES;
+	if (fl & XAIO_COPY_TIMES) {
+		struct timespec ts[2] = {ss.st_atim, ss.st_mtim};
+
+		if (futimens(dst, ts) < 0)
+			goto fail;
+	}
+	step = XAIO_COPY_STEP_MODE;
+	if ((fl & XAIO_COPY_MODE) && fchmod(dst, ss.st_mode & 07777) < 0)
+		goto fail;
+	step = XAIO_COPY_STEP_CLOSE;
+	e = close(dst);
+	dst = -1;
+	if (e < 0 && errno != EINTR)
+		goto fail;
+	close(src);
+	if (info)
+		*info = (struct xaio_copy_info){.bytes = n,
+						.dev = (uint64_t)ss.st_dev,
+						.ino = (uint64_t)ss.st_ino,
+						.nlink = (uint64_t)ss.st_nlink};
+	return n;
+fail:
+	e = errno;
+	if (dst >= 0)
+		close(dst);
+	if (src >= 0)
+		close(src);
+	if (made)
+		unlinkat(ddir, dpath, 0);
+	if (info) {
+		*info = (struct xaio_copy_info){
+			.bytes = n > 0 ? n : 0, .step = step, .error = e};
+		if (step > XAIO_COPY_STEP_OPEN) {
+			info->dev = (uint64_t)ss.st_dev;
+			info->ino = (uint64_t)ss.st_ino;
+			info->nlink = (uint64_t)ss.st_nlink;
+		}
+	}
+	errno = e;
+	return -1;
+}
+
+int xaio_copy_file_loc(struct xaio_srcloc loc, struct xaio_file *srcdir,
+		       const char *srcpath, struct xaio_file *dstdir,
+		       const char *dstpath, unsigned int flags,
+		       struct xaio_copy_info *info, const struct xaio_opt *opt,
+		       struct xaio_evset *es)
+{
+	const unsigned int all = XAIO_COPY_CLONE | XAIO_COPY_NOCLONE |
+				 XAIO_COPY_RW | XAIO_COPY_PRESERVE |
+				 XAIO_COPY_REPLACE;
+	size_t pl, al = _Alignof(struct file_args);
+	struct xaio__task *op;
+	char *block;
+	int r;
+
+	if (info)
+		*info = (struct xaio_copy_info){0};
+	if ((flags & ~all) || ((flags & XAIO_COPY_CLONE) &&
+			       (flags & (XAIO_COPY_NOCLONE | XAIO_COPY_RW))))
+		return -EINVAL;
+	op = xaio__named2(loc, "xaio_copy_file", XAIO__OP_COPY_FILE, srcdir,
+			  srcpath, dstdir, dstpath, true, flags, opt, &r);
+	if (!op)
+		return r;
+	if (op->bufpol) /* no buffer of the caller's */
+		return xaio__op_drop(op, -EINVAL);
+	/* The path, then (aligned) the arguments: see the top. */
+	pl = strlen(op->path2) + 1;
+	if (!(block = realloc(op->path2, pl + al + sizeof(struct file_args))))
+		return xaio__op_drop(op, -ENOMEM);
+	op->path2 = block;
+	op->buf = block;
+	file_args_of(block)->info = info;
+	return xaio__go(op, opt, es);
+}
+
+int xaio_copy_file(struct xaio_file *srcdir, const char *srcpath,
+		   struct xaio_file *dstdir, const char *dstpath,
+		   unsigned int flags, struct xaio_copy_info *info,
+		   const struct xaio_opt *opt, struct xaio_evset *es)
+{
+	return xaio_copy_file_loc(xaio__noloc, srcdir, srcpath, dstdir, dstpath,
+				  flags, info, opt, es);
 }

@@ -1711,6 +1711,7 @@ char *xaio__op_args(const struct xaio__task *op)
 	case XAIO__OP_RENAMEAT:
 	case XAIO__OP_LINKAT:
 	case XAIO__OP_SYMLINKAT:
+	case XAIO__OP_COPY_FILE:
 		r = asprintf(&s, "path=\"%s\", path2=\"%s\", flags=%#x",
 			     op->path ? op->path : "",
 			     op->path2 ? op->path2 : "", op->arg);

@@ -7,11 +7,20 @@
  * source waits for it, shown with a gate); the kernel's errors in the
  * status, and the argument errors that start nothing.  Every effect is
  * checked with plain system calls.
+ *
+ * xaio_copy_file (the whole file with its metadata, one operation): the
+ * content, holes, mode, times (ns), extended attributes, owner (as root),
+ * the existing-copy rule (EEXIST, or XAIO_COPY_REPLACE), the source kinds
+ * refused, no copy left by a failure, and its order by path in a set
+ * (behind a mkdir of the copy's directory, relative to a future directory
+ * handle).
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "evtest.h"
@@ -453,6 +462,285 @@ static int t_offset_kept(void)
 	return XT_PASS;
 }
 
+/* A path under the test's directory that stays (xt_path's is reused). */
+static char *tpath(const char *name)
+{
+	return strdup(xt_path(name));
+}
+
+static int t_file_whole(void)
+{
+	char *s = tpath("cf-src"), *d = tpath("cf-dst"), *d2 = tpath("cf-d2");
+	struct timespec ts[2] = {{1000000000, 123456789},
+				 {1200000000, 987654321}};
+	struct xaio_copy_info info;
+	bool xattrs;
+	struct stat a, b;
+	char v[16];
+	int fd = xt_make_file("cf-src", 300 * 1024 + 7, 0);
+
+	XT_REQUIRE_BACKEND();
+	XT_ASSERT_GE(fd, 0);
+	xattrs = fsetxattr(fd, "user.xaio", "value", 5, 0) == 0;
+	XT_ASSERT_OK(fchmod(fd, 0751));
+	XT_ASSERT_OK(futimens(fd, ts));
+	close(fd);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, d, XAIO_COPY_PRESERVE, &info,
+				    NULL, NULL),
+		     300 * 1024 + 7);
+	XT_ASSERT_EQ(info.bytes, 300 * 1024 + 7);
+	XT_ASSERT_EQ(info.step, XAIO_COPY_STEP_NONE);
+	XT_ASSERT_EQ(info.error, 0);
+	XT_ASSERT_OK(stat(s, &a));
+	XT_ASSERT_OK(stat(d, &b)); /* (before a read moves its atime) */
+	XT_ASSERT_EQ(info.ino, (uint64_t)a.st_ino);
+	XT_ASSERT_EQ(info.dev, (uint64_t)a.st_dev);
+	XT_ASSERT_EQ(info.nlink, 1);
+	XT_ASSERT(has_pattern(d, 0, 300 * 1024 + 7, 0));
+	XT_ASSERT_EQ(b.st_size, a.st_size);
+	XT_ASSERT_EQ(b.st_mode & 07777, 0751);
+	XT_ASSERT_EQ(b.st_mtim.tv_sec, 1200000000);
+	XT_ASSERT_EQ(b.st_mtim.tv_nsec, 987654321);
+	XT_ASSERT_EQ(b.st_atim.tv_sec, 1000000000);
+	XT_ASSERT_EQ(b.st_atim.tv_nsec, 123456789);
+	if (xattrs) {
+		XT_ASSERT_EQ(getxattr(d, "user.xaio", v, sizeof(v)), 5);
+		XT_ASSERT(!memcmp(v, "value", 5));
+	}
+	/* Nothing preserved: content only, a new mode, no attributes. */
+	XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, d2, XAIO_COPY_NOCLONE, NULL,
+				    NULL, NULL),
+		     300 * 1024 + 7);
+	XT_ASSERT(has_pattern(d2, 0, 300 * 1024 + 7, 0));
+	XT_ASSERT_OK(stat(d2, &b));
+	XT_ASSERT(b.st_mtim.tv_sec != 1200000000);
+	XT_ASSERT_EQ(b.st_mode & 0111, 0);
+	if (xattrs)
+		XT_ASSERT_EQ(getxattr(d2, "user.xaio", v, sizeof(v)), -1);
+	/* An empty file. */
+	fd = xt_make_file("cf-empty", 0, 0);
+	close(fd);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, xt_path("cf-empty"), NULL,
+				    xt_path("cf-empty2"), XAIO_COPY_PRESERVE,
+				    NULL, NULL, NULL),
+		     0);
+	XT_ASSERT_EQ(et_file_size(xt_path("cf-empty2")), 0);
+	free(s);
+	free(d);
+	free(d2);
+	return XT_PASS;
+}
+
+static int t_file_sparse(void)
+{
+	static const unsigned int how[] = {0, XAIO_COPY_NOCLONE, XAIO_COPY_RW};
+	char *s = strdup(mksparse("cf-sparse")), *d = tpath("cf-sdst");
+	struct stat st;
+
+	XT_REQUIRE_BACKEND();
+	XT_SKIP_IF(!is_hole(s, 4 * MIB), "no holes on this file system");
+	for (size_t i = 0; i < sizeof(how) / sizeof(how[0]); i++) {
+		unlink(d);
+		XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, d,
+					    how[i] | XAIO_COPY_PRESERVE, NULL,
+					    NULL, NULL),
+			     16 * MIB);
+		XT_ASSERT_OK(stat(d, &st));
+		XT_ASSERT_EQ(st.st_size, 16 * MIB);
+		XT_ASSERT_LT((int64_t)st.st_blocks * 512, 1 * MIB);
+		XT_ASSERT(is_hole(d, 4 * MIB));
+		XT_ASSERT(is_hole(d, 12 * MIB));
+		XT_ASSERT(has_pattern(d, 0, 4096, 0));
+		XT_ASSERT(has_pattern(d, 8 * MIB, 4096, 0));
+		XT_ASSERT(all_bytes(d, 16 * MIB - 4096, 4096, 0));
+	}
+	free(s);
+	free(d);
+	return XT_PASS;
+}
+
+/* As root: the owner, and a set-user-ID bit that the chown would clear
+ * (the mode is set last). */
+static int t_file_owner(void)
+{
+	char *s = tpath("cf-own"), *d = tpath("cf-own2");
+	struct stat st;
+	int fd;
+
+	XT_REQUIRE_BACKEND();
+	XT_SKIP_IF(geteuid() != 0, "not root");
+	fd = xt_make_file("cf-own", 4096, 0);
+	XT_ASSERT_GE(fd, 0);
+	XT_ASSERT_OK(fchown(fd, 12345, 23456));
+	XT_ASSERT_OK(fchmod(fd, 06755));
+	close(fd);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, d, XAIO_COPY_PRESERVE, NULL,
+				    NULL, NULL),
+		     4096);
+	XT_ASSERT_OK(stat(d, &st));
+	XT_ASSERT_EQ(st.st_uid, 12345);
+	XT_ASSERT_EQ(st.st_gid, 23456);
+	XT_ASSERT_EQ(st.st_mode & 07777, 06755);
+	free(s);
+	free(d);
+	return XT_PASS;
+}
+
+static int t_file_errors(void)
+{
+	char *s = tpath("cf-esrc"), *d = tpath("cf-edst");
+	char *fifo = tpath("cf-fifo"), *ln = tpath("cf-link");
+	struct xaio_copy_info info;
+	struct xaio_evset *es = NULL;
+	struct xaio_opt o = {0};
+	char buf[8];
+	int fd = xt_make_file("cf-esrc", 4096, 0), r;
+
+	XT_REQUIRE_BACKEND();
+	close(fd);
+	XT_ASSERT_OK(mkfifo(fifo, 0600));
+	XT_ASSERT_OK(symlink(s, ln));
+	/* The source: missing, a directory, a FIFO (never blocks), a link. */
+	XT_ASSERT_EQ(xaio_copy_file(NULL, xt_path("cf-none"), NULL, d, 0, &info,
+				    NULL, NULL),
+		     -ENOENT);
+	XT_ASSERT_EQ(info.step, XAIO_COPY_STEP_OPEN);
+	XT_ASSERT_EQ(info.error, ENOENT);
+	XT_ASSERT_EQ(info.ino, 0);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, xt_tmpdir(), NULL, d, 0, &info, NULL,
+				    NULL),
+		     -EISDIR);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, fifo, NULL, d, 0, &info, NULL, NULL),
+		     -EINVAL);
+	XT_ASSERT_EQ(info.step, XAIO_COPY_STEP_OPEN);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, ln, NULL, d, 0, &info, NULL, NULL),
+		     -ELOOP);
+	XT_ASSERT(et_absent("cf-edst"));
+	/* An existing copy: EEXIST, kept; replaced with XAIO_COPY_REPLACE. */
+	et_put("cf-edst", "old");
+	XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, d, 0, &info, NULL, NULL),
+		     -EEXIST);
+	XT_ASSERT_EQ(info.step, XAIO_COPY_STEP_CREATE);
+	XT_ASSERT_EQ(et_read_file(d, buf, sizeof(buf), 0), 3);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, d, XAIO_COPY_REPLACE, NULL,
+				    NULL, NULL),
+		     4096);
+	XT_ASSERT(has_pattern(d, 0, 4096, 0));
+	/* Onto itself (replace): refused, never emptied; onto a FIFO. */
+	XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, s, XAIO_COPY_REPLACE, NULL,
+				    NULL, NULL),
+		     -EINVAL);
+	XT_ASSERT_EQ(et_file_size(s), 4096);
+	r = xaio_copy_file(NULL, s, NULL, fifo, XAIO_COPY_REPLACE, NULL, NULL,
+			   NULL);
+	XT_ASSERT(r == -EINVAL || r == -ENXIO); /* (ENXIO: no reader) */
+	/* Into a directory that is not there. */
+	XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, xt_path("cf-nodir/f"), 0,
+				    &info, NULL, NULL),
+		     -ENOENT);
+	XT_ASSERT_EQ(info.step, XAIO_COPY_STEP_CREATE);
+
+	/* Argument errors start nothing. */
+	XT_ASSERT_EQ(xaio_evset_create(&es, NULL), 0);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, NULL, NULL, d, 0, NULL, NULL, es),
+		     -EINVAL);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, NULL, 0, NULL, NULL, es),
+		     -EINVAL);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, "", NULL, d, 0, NULL, NULL, es),
+		     -ENOENT);
+	XT_ASSERT_EQ(
+		xaio_copy_file(NULL, s, NULL, et_too_long(), 0, NULL, NULL, es),
+		-ENAMETOOLONG);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, d, 1u << 20, NULL, NULL, es),
+		     -EINVAL);
+	XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, d,
+				    XAIO_COPY_CLONE | XAIO_COPY_RW, NULL, NULL,
+				    es),
+		     -EINVAL);
+	o.flags = XAIO_BUF_COPY;
+	XT_ASSERT_EQ(xaio_copy_file(NULL, s, NULL, d, 0, NULL, &o, es),
+		     -EINVAL);
+	XT_ASSERT(et_untouched(es));
+	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
+	free(s);
+	free(d);
+	free(fifo);
+	free(ln);
+	return XT_PASS;
+}
+
+/* A step after the create fails: the copy it made is removed (a clone
+ * where the file system cannot, XAIO_COPY_CLONE). */
+static int t_file_no_partial(void)
+{
+	char *s = tpath("cf-psrc"), *d = tpath("cf-pdst");
+	struct xaio_copy_info info;
+	int fd = xt_make_file("cf-psrc", 8192, 0), r;
+
+	XT_REQUIRE_BACKEND();
+	close(fd);
+	r = xaio_copy_file(NULL, s, NULL, d, XAIO_COPY_CLONE, &info, NULL,
+			   NULL);
+	XT_SKIP_IF(r == 8192, "this file system clones");
+	XT_ASSERT_LT(r, 0);
+	XT_ASSERT_EQ(info.step, XAIO_COPY_STEP_DATA);
+	XT_ASSERT_EQ(info.error, -r);
+	XT_ASSERT(et_absent("cf-pdst"));
+	/* A replaced copy (not made by it) stays, emptied. */
+	et_put("cf-pdst", "old");
+	r = xaio_copy_file(NULL, s, NULL, d,
+			   XAIO_COPY_CLONE | XAIO_COPY_REPLACE, &info, NULL,
+			   NULL);
+	XT_ASSERT_LT(r, 0);
+	XT_ASSERT(!et_absent("cf-pdst"));
+	free(s);
+	free(d);
+	return XT_PASS;
+}
+
+/* In a set: behind the mkdir of the copy's directory (by path), relative
+ * to a directory handle that is a future; the result in info and status. */
+static int t_file_order(void)
+{
+	struct xaio_evset *es = NULL;
+	struct xaio_file *dir = NULL;
+	struct xaio_copy_info info, info2;
+	struct xaio_op_info in;
+	struct xaio_opt o;
+	uint64_t id = 0, id2 = 0;
+	int fd = xt_make_file("cf-osrc", 65536, 0);
+
+	XT_REQUIRE_BACKEND();
+	close(fd);
+	XT_ASSERT_EQ(xaio_evset_create(&es, NULL), 0);
+	XT_ASSERT_EQ(xaio_open(&dir, xt_tmpdir(), O_RDONLY | O_DIRECTORY, 0,
+			       NULL, es),
+		     0);
+	XT_ASSERT_EQ(xaio_mkdir(dir, "cf-od", 0755, NULL, es), 0);
+	XT_ASSERT_EQ(xaio_mkdir(dir, "cf-od/sub", 0755, NULL, es), 0);
+	o = et_id(&id);
+	XT_ASSERT_EQ(xaio_copy_file(dir, "cf-osrc", dir, "cf-od/sub/f",
+				    XAIO_COPY_PRESERVE, &info, &o, es),
+		     0);
+	/* A copy of the copy: behind it (its source's path). */
+	o = et_id(&id2);
+	XT_ASSERT_EQ(xaio_copy_file(dir, "cf-od/sub/f", dir, "cf-od/g",
+				    XAIO_COPY_PRESERVE, &info2, &o, es),
+		     0);
+	XT_ASSERT_EQ(xaio_close(dir, NULL, es), 0);
+	XT_ASSERT_EQ(et_status(es, id, &in), 0);
+	XT_ASSERT(!strcmp(in.api, "xaio_copy_file"));
+	XT_ASSERT_EQ(in.result, 65536);
+	XT_ASSERT_EQ(et_status(es, id2, &in), 0);
+	XT_ASSERT_EQ(xaio_evset_wait(es, ET_LONG, 0, NULL), 0);
+	XT_ASSERT_EQ(info.bytes, 65536);
+	XT_ASSERT_EQ(info2.bytes, 65536);
+	XT_ASSERT(has_pattern(xt_path("cf-od/sub/f"), 0, 65536, 0));
+	XT_ASSERT(has_pattern(xt_path("cf-od/g"), 0, 65536, 0));
+	XT_ASSERT_EQ(xaio_evset_close(es, 0), 0);
+	return XT_PASS;
+}
+
 static const struct xt_case cases[] = {
 	{"whole_and_range", t_whole_and_range},
 	{"sparse", t_sparse},
@@ -461,6 +749,12 @@ static const struct xt_case cases[] = {
 	{"clone", t_clone},
 	{"errors", t_errors},
 	{"offset_kept", t_offset_kept},
+	{"file_whole", t_file_whole},
+	{"file_sparse", t_file_sparse},
+	{"file_owner", t_file_owner},
+	{"file_errors", t_file_errors},
+	{"file_no_partial", t_file_no_partial},
+	{"file_order", t_file_order},
 };
 
 XT_MAIN(cases)

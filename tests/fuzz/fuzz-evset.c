@@ -1866,7 +1866,7 @@ static void step_names(struct input *in)
 {
 	int hd = pick_handle(in), hd2 = pick_handle(in);
 	struct xaio_file *d = handle_at(hd), *d2 = handle_at(hd2);
-	uint8_t which = (uint8_t)take(in, 1) % 7, fb = (uint8_t)take(in, 1);
+	uint8_t which = (uint8_t)take(in, 1) % 8, fb = (uint8_t)take(in, 1);
 	const char *p1 = pick_name(in), *p2 = pick_name(in);
 	int how = (int)(take(in, 1) % 4), flags = 0, r = 0;
 	size_t size = take(in, 1) % (sizeof(lbufs[0]) + 1);
@@ -1875,9 +1875,10 @@ static void step_names(struct input *in)
 	const struct xaio_opt *opt = pick_opt(in, &ob, K_STAT, false, d2, d);
 	struct sstate *s;
 	struct xaio_evset *es = pick_set(in, &s);
-	static const char *const calls[] = {
-		"xaio_unlink",	"xaio_rmdir",	 "xaio_rename", "xaio_link",
-		"xaio_symlink", "xaio_readlink", "xaio_access"};
+	static const char *const calls[] = {"xaio_unlink",  "xaio_rmdir",
+					    "xaio_rename",  "xaio_link",
+					    "xaio_symlink", "xaio_readlink",
+					    "xaio_access",  "xaio_copy_file"};
 	struct sub u;
 
 	if (ob.g)
@@ -1924,6 +1925,21 @@ static void step_names(struct input *in)
 			CHECK(memchr(lb, 0, size) != NULL,
 			      "readlink: no NUL in %zu bytes", size);
 		break;
+	case 7: {
+		/* p1 copied to p2 (either may be anything, even a FIFO: the
+		 * worker's opens never block); no info (no slot to keep). */
+		unsigned int all = XAIO_COPY_CLONE | XAIO_COPY_NOCLONE |
+				   XAIO_COPY_RW | XAIO_COPY_PRESERVE |
+				   XAIO_COPY_REPLACE;
+
+		flags = (int)(fb & 0x80 ? (unsigned)take(in, 4) : (fb & all));
+		u.must_fail |= bad_name(p2) || ((unsigned)flags & ~all) ||
+			       ((flags & XAIO_COPY_CLONE) &&
+				(flags & (XAIO_COPY_NOCLONE | XAIO_COPY_RW)));
+		r = LOCCALL(xaio_copy_file, how, d, p1, d2, p2,
+			    (unsigned int)flags, NULL, opt, es);
+		break;
+	}
 	default: {
 		int mode = fb & 8 ? (int)take(in, 1) : fb & 7;
 
