@@ -1936,6 +1936,8 @@ static void step_names(struct input *in)
 		u.must_fail |= bad_name(p2) || ((unsigned)flags & ~all) ||
 			       ((flags & XAIO_COPY_CLONE) &&
 				(flags & (XAIO_COPY_NOCLONE | XAIO_COPY_RW)));
+		u.data = true; /* synchronous: the bytes copied */
+		u.len = INT_MAX;
 		r = LOCCALL(xaio_copy_file, how, d, p1, d2, p2,
 			    (unsigned int)flags, NULL, opt, es);
 		break;
