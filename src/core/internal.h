@@ -121,6 +121,16 @@ struct xaio__opdef {
 
 XAIO__HIDDEN extern const struct xaio__opdef xaio__ops[XAIO__OP_COUNT];
 
+/* For run functions (core/ops.c), which answer -1 and errno on failure. */
+/* Closes fd (if >= 0) and frees p, keeping errno; returns r. */
+XAIO__HIDDEN int64_t xaio__done_with(int fd, void *p, int64_t r);
+/*
+ * Puts the len bytes of s in buf of size bytes as snprintf(3) would: as
+ * much as fits and a NUL; nothing when size is 0.
+ */
+XAIO__HIDDEN void xaio__put_name(char *buf, size_t size, const char *s,
+				 size_t len);
+
 /* Run functions of multi-step operations, in their callers' files. */
 XAIO__HIDDEN int64_t xaio__run_copy(struct xaio__req *req); /* file/copy.c */
 XAIO__HIDDEN int64_t xaio__run_copy_file(struct xaio__req *req);

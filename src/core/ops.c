@@ -72,6 +72,27 @@
 
 /* --- how a pool worker runs each (one call: result, or -1 and errno) --- */
 
+int64_t xaio__done_with(int fd, void *p, int64_t r)
+{
+	int e = errno;
+
+	if (fd >= 0)
+		close(fd);
+	free(p);
+	errno = e;
+	return r;
+}
+
+void xaio__put_name(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t n = len < size ? len : size - 1;
+
+	if (!size)
+		return;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+}
+
 /*
  * A POSIX request on a descriptor that turned out not to seek (a stream
  * the engine did not know about) falls back to the call without offset;
@@ -211,9 +232,8 @@ static int64_t run_symlinkat(struct xaio__req *req)
 static int64_t run_readlinkat(struct xaio__req *req)
 {
 	char *out = req->buf, *tmp = NULL;
-	size_t cap = PATH_MAX, n;
+	size_t cap = PATH_MAX;
 	ssize_t r = 0;
-	int e;
 
 	if (req->len) {
 		r = readlinkat(req->fd, req->path, out, req->len);
@@ -233,15 +253,9 @@ static int64_t run_readlinkat(struct xaio__req *req)
 		if (r < 0 || (size_t)r < cap)
 			break;
 	}
-	if (r >= 0 && req->len) {
-		n = (uint64_t)r < req->len ? (size_t)r : req->len - 1;
-		memcpy(out, tmp, n);
-		out[n] = 0;
-	}
-	e = errno;
-	free(tmp);
-	errno = e;
-	return r;
+	if (r >= 0)
+		xaio__put_name(out, req->len, tmp, (size_t)r);
+	return xaio__done_with(-1, tmp, r);
 }
 
 static int64_t run_faccessat(struct xaio__req *req)

@@ -157,7 +157,6 @@ static int64_t copy_data(int src, off_t so, int dst, off_t doff, uint64_t n,
 	uint64_t done = 0;
 	int64_t r = 0;
 	struct stat st;
-	int e;
 
 	while (done < n) {
 		off_t pos = so + (off_t)done, end = so + (off_t)n;
@@ -200,9 +199,7 @@ static int64_t copy_data(int src, off_t so, int dst, off_t doff, uint64_t n,
 		if (r < hole - pos)
 			break; /* src ended early (truncated meanwhile) */
 	}
-	e = errno;
-	free(buf);
-	errno = e;
+	xaio__done_with(-1, buf, 0);
 	if (r < 0)
 		return -1;
 	if (done && fstat(dst, &st) == 0 && st.st_size < doff + (off_t)done &&
@@ -453,7 +450,7 @@ static int open_dst(int dir, const char *path, unsigned int fl,
 {
 	const int of = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
 	mode_t mode = (fl & XAIO_COPY_MODE) ? 0600 : 0666;
-	int fd = openat(dir, path, of | O_CREAT | O_EXCL, mode), e;
+	int fd = openat(dir, path, of | O_CREAT | O_EXCL, mode);
 
 	*made = fd >= 0;
 	if (fd < 0 && (errno != EEXIST || !(fl & XAIO_COPY_REPLACE)))
@@ -479,10 +476,7 @@ static int open_dst(int dir, const char *path, unsigned int fl,
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0)
 		return fd;
 fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
+	return xaio__done_with(fd, NULL, -1);
 }
 
 /* A device whose file system refused FICLONE (EOPNOTSUPP), + 1: not
@@ -497,7 +491,6 @@ static int64_t file_data(int src, const struct stat *ss, int dst,
 	bool cfr = !(fl & XAIO_COPY_RW);
 	char *buf = NULL;
 	int64_t n;
-	int e;
 
 	if (!(fl & (XAIO_COPY_NOCLONE | XAIO_COPY_RW)) &&
 	    ((fl & XAIO_COPY_CLONE) ||
@@ -515,10 +508,7 @@ static int64_t file_data(int src, const struct stat *ss, int dst,
 	if ((uint64_t)ss->st_blocks * 512 < size)
 		return copy_data(src, 0, dst, 0, size, 0, cfr);
 	n = copy_bytes(src, 0, dst, 0, size, &cfr, &buf);
-	e = errno;
-	free(buf);
-	errno = e;
-	return n;
+	return xaio__done_with(-1, buf, n);
 }
 
 /*

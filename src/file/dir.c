@@ -45,18 +45,6 @@ struct dent64 {
 
 #define DENTS_BUF 32768
 
-/* Closes fd and frees p, keeping errno; returns r. */
-static int64_t done_with(int fd, void *p, int64_t r)
-{
-	int e = errno;
-
-	if (fd >= 0)
-		close(fd);
-	free(p);
-	errno = e;
-	return r;
-}
-
 /* The directory the request names ("": the request's directory itself). */
 static int open_dir(const struct xaio__req *req)
 {
@@ -87,7 +75,7 @@ static int read_dir(int dfd, struct xaio__lbuild *b, uint64_t *count)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return (int)done_with(-1, buf, -1);
+			return (int)xaio__done_with(-1, buf, -1);
 		for (long at = 0; at < n;) {
 			const struct dent64 *d = (const void *)(buf + at);
 			size_t room = d->reclen - offsetof(struct dent64, name);
@@ -100,7 +88,7 @@ static int read_dir(int dfd, struct xaio__lbuild *b, uint64_t *count)
 			    xaio__lb_add(b, d->name, strnlen(d->name, room),
 					 d->ino, d->type)) {
 				errno = ENOMEM;
-				return (int)done_with(-1, buf, -1);
+				return (int)xaio__done_with(-1, buf, -1);
 			}
 		}
 	}
@@ -131,7 +119,7 @@ static struct xaio_listing *list_dir(const struct xaio__req *req, int *dfd)
 		*dfd = fd;
 		return l;
 	}
-	done_with(fd, NULL, 0);
+	xaio__done_with(fd, NULL, 0);
 	return l;
 }
 
@@ -175,8 +163,8 @@ int64_t xaio__run_dirinfo(struct xaio__req *req)
 	/* The statx of the directory counted, not of a path looked up again. */
 	if (read_dir(fd, NULL, &count) < 0 ||
 	    (req->buf && statx(fd, "", AT_EMPTY_PATH, req->arg2, req->buf) < 0))
-		return done_with(fd, NULL, -1);
-	return done_with(fd, NULL, clamp(count));
+		return xaio__done_with(fd, NULL, -1);
+	return xaio__done_with(fd, NULL, clamp(count));
 }
 
 /* The name's whole length, as much of it as fits and a NUL (readlink's). */
@@ -184,19 +172,15 @@ int64_t xaio__run_dirent_nth(struct xaio__req *req)
 {
 	struct xaio_listing *l = list_dir(req, NULL);
 	const struct xaio_entry *e;
-	size_t len, n;
+	size_t len;
 
 	if (!l)
 		return -1;
 	if (!(e = nth(l, req)))
-		return done_with(-1, l, -1);
+		return xaio__done_with(-1, l, -1);
 	len = strlen(e->name);
-	if (req->len) {
-		n = len < req->len ? len : (size_t)req->len - 1;
-		memcpy(req->buf, e->name, n);
-		((char *)req->buf)[n] = 0;
-	}
-	return done_with(-1, l, (int64_t)len);
+	xaio__put_name(req->buf, req->len, e->name, len);
+	return xaio__done_with(-1, l, (int64_t)len);
 }
 
 /*
@@ -212,7 +196,7 @@ static const struct xaio_entry *nth_open(const struct xaio__req *req,
 	if (!(*l = list_dir(req, dfd)))
 		return NULL;
 	if (!(e = nth(*l, req))) {
-		done_with(*dfd, *l, 0);
+		xaio__done_with(*dfd, *l, 0);
 		*l = NULL;
 		*dfd = -1;
 	}
@@ -232,7 +216,7 @@ int64_t xaio__run_remove_nth(struct xaio__req *req)
 	/* A file system that does not give types: a directory, after all. */
 	if (r < 0 && errno == EISDIR && e->type == DT_UNKNOWN)
 		r = unlinkat(dfd, e->name, AT_REMOVEDIR);
-	return done_with(dfd, l, r);
+	return xaio__done_with(dfd, l, r);
 }
 
 /* 1 when the name is there (a link is not followed), 0 when it is not. */
@@ -255,7 +239,7 @@ int64_t xaio__run_open_nth(struct xaio__req *req)
 
 	if (!e)
 		return -1;
-	return done_with(
+	return xaio__done_with(
 		dfd, l, openat(dfd, e->name, (int)req->arg, (mode_t)req->arg2));
 }
 

@@ -127,7 +127,6 @@ int64_t xaio__run_map_get(struct xaio__req *req)
 			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	uint64_t want, done = 0;
 	struct stat st;
-	int e;
 
 	if (fd < 0)
 		return -1;
@@ -155,10 +154,7 @@ int64_t xaio__run_map_get(struct xaio__req *req)
 	close(fd);
 	return (int64_t)st.st_size;
 fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
+	return xaio__done_with(fd, NULL, -1);
 }
 
 /* req: fd the map, path the key. */

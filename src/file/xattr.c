@@ -131,15 +131,6 @@ static ssize_t xsys(const struct xaio__req *req, int what, const char *name,
 	}
 }
 
-/* Frees p keeping errno. */
-static void free_keep(void *p)
-{
-	int e = errno;
-
-	free(p);
-	errno = e;
-}
-
 /*
  * The whole of what XS_GET (name) or XS_LIST gives, malloc'ed, its size in
  * *len: asks the size, then reads, again while the answer grew (ERANGE).
@@ -172,7 +163,7 @@ static char *whole(const struct xaio__req *req, int what, const char *name,
 		if (errno != ERANGE)
 			break;
 	}
-	free_keep(v);
+	xaio__done_with(-1, v, 0);
 	return NULL;
 }
 
@@ -265,13 +256,7 @@ int64_t xaio__run_xattrname(struct xaio__req *req)
 		return -1;
 	}
 	n = strlen(l->entries[b->index].name);
-	if (b->size) {
-		size_t k = n < b->size ? n : b->size - 1;
-		char *out = b->value;
-
-		memcpy(out, l->entries[b->index].name, k);
-		out[k] = 0;
-	}
+	xaio__put_name(b->value, b->size, l->entries[b->index].name, n);
 	xaio_listing_free(l);
 	return (int64_t)n;
 }
@@ -293,7 +278,7 @@ int64_t xaio__run_renamexattr(struct xaio__req *req)
 	if (!v)
 		return -1;
 	if (xsys(req, XS_SET, b->name2, v, n, XATTR_CREATE) < 0) {
-		free_keep(v);
+		xaio__done_with(-1, v, 0);
 		return -1;
 	}
 	free(v);
