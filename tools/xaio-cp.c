@@ -319,7 +319,7 @@ static void reap(void)
 }
 
 /* Owner (root: as the source; else the group only, silently), as cp -a. */
-static void set_owner(struct node *n, struct xaio_file *f, int flags)
+static void set_owner(struct node *n, int flags)
 {
 	struct xaio_opt o = tag(n, K_DSTOP);
 	uid_t uid = is_root ? n->st.stx_uid : (uid_t)-1;
@@ -327,14 +327,11 @@ static void set_owner(struct node *n, struct xaio_file *f, int flags)
 
 	if (!is_root && gid == getegid())
 		return;
-	if (f)
-		sub(n, xaio_fchown(f, uid, gid, &o, es), n->dst, "fchown");
-	else
-		sub(n, xaio_chown(NULL, n->dst, uid, gid, flags, &o, es),
-		    n->dst, "chown");
+	sub(n, xaio_chown(NULL, n->dst, uid, gid, flags, &o, es), n->dst,
+	    "chown");
 }
 
-static void set_times(struct node *n, struct xaio_file *f, int flags)
+static void set_times(struct node *n, int flags)
 {
 	struct xaio_opt o = tag(n, K_DSTOP);
 	struct timespec ts[2] = {
@@ -342,11 +339,8 @@ static void set_times(struct node *n, struct xaio_file *f, int flags)
 		{n->st.stx_mtime.tv_sec, n->st.stx_mtime.tv_nsec},
 	};
 
-	if (f)
-		sub(n, xaio_futimens(f, ts, &o, es), n->dst, "futimens");
-	else
-		sub(n, xaio_utimens(NULL, n->dst, ts, flags, &o, es), n->dst,
-		    "utimens");
+	sub(n, xaio_utimens(NULL, n->dst, ts, flags, &o, es), n->dst,
+	    "utimens");
 }
 
 /* Owner, mode and times by path, in that order (the path orders them). */
@@ -354,10 +348,10 @@ static void meta_by_path(struct node *n)
 {
 	struct xaio_opt o = tag(n, K_DSTOP);
 
-	set_owner(n, NULL, 0);
+	set_owner(n, 0);
 	sub(n, xaio_chmod(NULL, n->dst, n->st.stx_mode & 07777, 0, &o, es),
 	    n->dst, "chmod");
-	set_times(n, NULL, 0);
+	set_times(n, 0);
 }
 
 /* A directory whose entries are all done: its metadata, last. */
@@ -715,8 +709,8 @@ static void readlink_done(struct node *n, const struct xaio_op_info *in)
 			return;
 	} else if (sub(n, xaio_symlink(n->target, NULL, n->dst, &o, es), n->dst,
 		       "symlink")) {
-		set_owner(n, NULL, AT_SYMLINK_NOFOLLOW);
-		set_times(n, NULL, AT_SYMLINK_NOFOLLOW);
+		set_owner(n, AT_SYMLINK_NOFOLLOW);
+		set_times(n, AT_SYMLINK_NOFOLLOW);
 	}
 	entry_done(n);
 }
