@@ -128,6 +128,24 @@ def absent(doc, engine):
                for e in doc["engines"])
 
 
+def interrupt_when(p, d, prefix):
+    """SIGINT to p a second after a file named prefix... appears in d;
+    p's (stdout, stderr) once it has exited (killed 60 s later)."""
+    t0 = time.time()
+    while time.time() - t0 < 60 and not any(
+            n.startswith(prefix) for n in os.listdir(d)):
+        time.sleep(0.05)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    try:
+        return p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        check(False, "still running 60 s after SIGINT")
+        return out, err
+
+
 def leftovers(d):
     """What a run leaves in its directory: only the reusable data file and
     trees (statx, and the sources of cp-small and cp-large)."""
@@ -376,19 +394,8 @@ def t_interrupt(d):
                           "-t", "20", "-s", "8M", "-n", "32", "-P",
                           "--dir", d], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-    # wait until the files are there and the timed samples have begun
-    t0 = time.time()
-    while time.time() - t0 < 60 and not any(
-            n.startswith("xaio-bench-small") for n in os.listdir(d)):
-        time.sleep(0.05)
-    time.sleep(1.0)
-    p.send_signal(signal.SIGINT)
-    try:
-        out, err = p.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-        check(False, "still running 60 s after SIGINT")
+    # once the files are there and the timed samples have begun
+    out, err = interrupt_when(p, d, "xaio-bench-small")
     check(p.returncode == 128 + signal.SIGINT,
           "SIGINT: rc %d, want %d" % (p.returncode, 128 + signal.SIGINT))
     check("interrupted" in err, "no 'interrupted' on stderr: %r" % err)
@@ -514,18 +521,7 @@ def copy_cases(d, tools):
                           "--xaio-cp", slow, "--dir", d] + SMALL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
-    t0 = time.time()
-    while time.time() - t0 < 60 and not any(
-            n.startswith("xaio-bench-cp.") for n in os.listdir(d)):
-        time.sleep(0.05)
-    time.sleep(1.0)
-    p.send_signal(signal.SIGINT)
-    try:
-        out, err = p.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-        check(False, "still running 60 s after SIGINT")
+    out, err = interrupt_when(p, d, "xaio-bench-cp.")
     check(p.returncode == 128 + signal.SIGINT,
           "SIGINT during a copy: rc %d" % p.returncode)
     check(leftovers(d) == [], "left behind: %s" % leftovers(d))
